@@ -1,0 +1,535 @@
+//! The checks: one file per check, each with its metadata beside a pure
+//! function over the [`Inventory`]. [`REGISTRY`] lists them, sorted by id.
+//!
+//! Checks never do I/O and never panic on missing data: a read that failed
+//! becomes an `error` result, never a pass.
+
+use crate::baseline::Params;
+use crate::inventory::{Inventory, Listing, Malformed, Read, ReadError, Subscription};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub mod support;
+#[cfg(test)]
+pub mod testkit;
+
+mod az_kv_003;
+mod az_mon_001;
+
+/// Every check, sorted by id (a test keeps it so).
+pub static REGISTRY: &[&Check] = &[&az_kv_003::CHECK, &az_mon_001::CHECK];
+
+/// Looks a check up by id, case-insensitively.
+pub fn find(id: &str) -> Option<&'static Check> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|c| c.id.eq_ignore_ascii_case(id))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    /// Score weight (baseline "Score").
+    pub fn weight(self) -> u32 {
+        match self {
+            Severity::Critical => 10,
+            Severity::High => 5,
+            Severity::Medium => 3,
+            Severity::Low => 1,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "critical" | "c" => Some(Severity::Critical),
+            "high" | "h" => Some(Severity::High),
+            "medium" | "m" => Some(Severity::Medium),
+            "low" | "l" => Some(Severity::Low),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Family {
+    Mon,
+    Law,
+    Entra,
+    Kv,
+    St,
+    Net,
+    Def,
+    Sen,
+}
+
+impl Family {
+    pub const ALL: [Family; 8] = [
+        Family::Mon,
+        Family::Law,
+        Family::Entra,
+        Family::Kv,
+        Family::St,
+        Family::Net,
+        Family::Def,
+        Family::Sen,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Family::Mon => "MON",
+            Family::Law => "LAW",
+            Family::Entra => "ENTRA",
+            Family::Kv => "KV",
+            Family::St => "ST",
+            Family::Net => "NET",
+            Family::Def => "DEF",
+            Family::Sen => "SEN",
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Mon => "Azure Monitor",
+            Family::Law => "Log Analytics",
+            Family::Entra => "Entra ID",
+            Family::Kv => "Key Vault",
+            Family::St => "Storage",
+            Family::Net => "Network",
+            Family::Def => "Defender for Cloud",
+            Family::Sen => "Microsoft Sentinel",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Tenant,
+    Subscription,
+    Resource,
+}
+
+/// A framework reference of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    pub framework: Framework,
+    pub id: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Framework {
+    /// CIS Microsoft Azure Foundations Benchmark v3.0.0 (or the version named in the id).
+    #[serde(rename = "CIS Azure 3.0")]
+    Cis,
+    /// Microsoft cloud security benchmark v1.
+    #[serde(rename = "MCSB v1")]
+    Mcsb,
+    #[serde(rename = "MITRE ATT&CK")]
+    Attack,
+    /// Azure Policy built-in definition (first 8 hex digits of its name).
+    #[serde(rename = "Azure Policy")]
+    Policy,
+    /// A reference value of the baseline itself.
+    #[serde(rename = "Baseline")]
+    Baseline,
+}
+
+impl Framework {
+    pub fn label(self) -> &'static str {
+        match self {
+            Framework::Cis => "CIS Azure 3.0",
+            Framework::Mcsb => "MCSB v1",
+            Framework::Attack => "MITRE ATT&CK",
+            Framework::Policy => "Azure Policy",
+            Framework::Baseline => "Baseline",
+        }
+    }
+}
+
+pub const fn cis(id: &'static str) -> Reference {
+    Reference {
+        framework: Framework::Cis,
+        id,
+    }
+}
+pub const fn mcsb(id: &'static str) -> Reference {
+    Reference {
+        framework: Framework::Mcsb,
+        id,
+    }
+}
+pub const fn attack(id: &'static str) -> Reference {
+    Reference {
+        framework: Framework::Attack,
+        id,
+    }
+}
+pub const fn policy(id: &'static str) -> Reference {
+    Reference {
+        framework: Framework::Policy,
+        id,
+    }
+}
+pub const fn baseline_ref(id: &'static str) -> Reference {
+    Reference {
+        framework: Framework::Baseline,
+        id,
+    }
+}
+
+/// How to fix a failing resource. The `cli` and `bicep` texts may hold the
+/// placeholders `{name}`, `{resource_group}`, `{subscription}` and `{id}`,
+/// filled in per result by [`Remediation::cli_for`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Remediation {
+    pub portal: &'static [&'static str],
+    pub cli: &'static str,
+    pub bicep: &'static str,
+}
+
+impl Remediation {
+    /// The `az` command with the resource's own names filled in.
+    pub fn cli_for(&self, resource_id: &str, subscription: Option<&str>) -> String {
+        fill_placeholders(self.cli, resource_id, subscription)
+    }
+}
+
+/// Fills `{name}`, `{resource_group}`, `{subscription}`, `{id}` from a resource id.
+pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option<&str>) -> String {
+    let segs: Vec<&str> = resource_id.split('/').filter(|s| !s.is_empty()).collect();
+    let after = |key: &str| {
+        segs.iter()
+            .position(|s| s.eq_ignore_ascii_case(key))
+            .and_then(|i| segs.get(i + 1).copied())
+    };
+    // The storage service ids end in `/blobServices/default`: name the account.
+    let name = match segs
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("providers"))
+    {
+        Some(i) if segs.len() > i + 3 => segs[i + 3],
+        _ => segs.last().copied().unwrap_or(""),
+    };
+    let sub = subscription
+        .map(str::to_string)
+        .or_else(|| after("subscriptions").map(str::to_string))
+        .unwrap_or_default();
+    template
+        .replace("{name}", name)
+        .replace(
+            "{resource_group}",
+            after("resourceGroups").unwrap_or("<resource-group>"),
+        )
+        .replace("{subscription}", &sub)
+        .replace("{id}", resource_id)
+}
+
+/// A check: metadata and its pure evaluation.
+pub struct Check {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    pub scope: Scope,
+    /// The exact pass condition, as the baseline states it.
+    pub condition: &'static str,
+    /// Why an incident responder needs it.
+    pub rationale: &'static str,
+    /// Rows of the recording spec's call set this check reads.
+    pub reads: &'static str,
+    /// Names of the baseline parameters the check uses.
+    pub parameters: &'static [&'static str],
+    pub references: &'static [Reference],
+    pub remediation: Remediation,
+    pub evaluate: fn(&Ctx) -> Vec<Finding>,
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Check")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a check sees.
+pub struct Ctx<'a> {
+    pub inv: &'a Inventory,
+    pub params: &'a Params,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Error,
+    Waived,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Waived => "waived",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One result of one check for one resource (and item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub check_id: &'static str,
+    pub resource_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// Lower-case subscription GUID; `None` for tenant-scope results.
+    pub subscription_id: Option<String>,
+    pub status: Status,
+    pub reason: String,
+}
+
+impl Finding {
+    pub fn new(
+        check: &Check,
+        status: Status,
+        resource_id: impl Into<String>,
+        subscription: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Finding {
+            check_id: check.id,
+            resource_id: resource_id.into(),
+            item: None,
+            subscription_id: subscription.map(|s| s.to_ascii_lowercase()),
+            status,
+            reason: reason.into(),
+        }
+    }
+    pub fn with_item(mut self, item: impl Into<String>) -> Self {
+        self.item = Some(item.into());
+        self
+    }
+}
+
+/// Collects a check's findings with short constructors.
+pub struct Out<'c> {
+    pub check: &'c Check,
+    pub findings: Vec<Finding>,
+}
+
+impl<'c> Out<'c> {
+    pub fn new(check: &'c Check) -> Self {
+        Out {
+            check,
+            findings: Vec::new(),
+        }
+    }
+    pub fn push(
+        &mut self,
+        status: Status,
+        resource_id: &str,
+        sub: Option<&str>,
+        reason: impl Into<String>,
+    ) -> &mut Finding {
+        self.findings
+            .push(Finding::new(self.check, status, resource_id, sub, reason));
+        self.findings.last_mut().expect("just pushed")
+    }
+    pub fn pass(
+        &mut self,
+        resource_id: &str,
+        sub: Option<&str>,
+        reason: impl Into<String>,
+    ) -> &mut Finding {
+        self.push(Status::Pass, resource_id, sub, reason)
+    }
+    pub fn fail(
+        &mut self,
+        resource_id: &str,
+        sub: Option<&str>,
+        reason: impl Into<String>,
+    ) -> &mut Finding {
+        self.push(Status::Fail, resource_id, sub, reason)
+    }
+    pub fn error(
+        &mut self,
+        resource_id: &str,
+        sub: Option<&str>,
+        reason: impl Into<String>,
+    ) -> &mut Finding {
+        self.push(Status::Error, resource_id, sub, reason)
+    }
+    pub fn not_applicable(
+        &mut self,
+        resource_id: &str,
+        sub: Option<&str>,
+        reason: impl Into<String>,
+    ) -> &mut Finding {
+        self.push(Status::NotApplicable, resource_id, sub, reason)
+    }
+    /// Pushes a [`support::Verdict`].
+    pub fn verdict(
+        &mut self,
+        v: support::Verdict,
+        resource_id: &str,
+        sub: Option<&str>,
+    ) -> &mut Finding {
+        let (status, reason) = v.into_parts();
+        self.push(status, resource_id, sub, reason)
+    }
+    pub fn done(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// The list a check needs from a subscription: on a failed read, one
+    /// `error` result on the subscription naming the list and the cause, and
+    /// `None`. Items without a readable id also become one `error` result on
+    /// the subscription each (baseline, "Which results become error").
+    pub fn list<'l, T>(
+        &mut self,
+        sub: &Subscription,
+        what: &str,
+        read: &'l Read<Listing<T>>,
+    ) -> Option<&'l Listing<T>> {
+        match read {
+            Ok(listing) => {
+                for m in listing.malformed.iter().filter(|m| m.id.is_none()) {
+                    self.error(
+                        &sub.resource_id(),
+                        Some(&sub.id),
+                        format!(
+                            "item {} of the {what} list could not be read (no id): {}",
+                            m.position, m.error
+                        ),
+                    );
+                }
+                Some(listing)
+            }
+            Err(e) => {
+                self.error(
+                    &sub.resource_id(),
+                    Some(&sub.id),
+                    format!("could not read the {what} list: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// For checks that need a malformed item's own fields: an `error` on the item.
+    pub fn malformed_items(&mut self, sub: &Subscription, what: &str, malformed: &[Malformed]) {
+        for m in malformed {
+            if let Some(id) = &m.id {
+                self.error(
+                    id,
+                    Some(&sub.id),
+                    format!("the {what} could not be parsed: {}", m.error),
+                );
+            }
+        }
+    }
+
+    /// An `error` naming a failed read.
+    pub fn read_error(
+        &mut self,
+        resource_id: &str,
+        sub: Option<&str>,
+        what: &str,
+        e: &ReadError,
+    ) -> &mut Finding {
+        self.error(resource_id, sub, format!("could not read {what}: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_unique() {
+        let ids: Vec<&str> = REGISTRY.iter().map(|c| c.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            ids, sorted,
+            "REGISTRY must be sorted by id, without duplicates"
+        );
+    }
+
+    #[test]
+    fn every_check_is_documented() {
+        for c in REGISTRY {
+            assert!(
+                c.id.starts_with(&format!("AZ-{}-", c.family.code())),
+                "{} family",
+                c.id
+            );
+            assert!(
+                !c.title.is_empty() && !c.condition.is_empty() && !c.rationale.is_empty(),
+                "{}",
+                c.id
+            );
+            assert!(!c.remediation.portal.is_empty(), "{} portal steps", c.id);
+            assert!(c.remediation.cli.starts_with("az "), "{} az command", c.id);
+            assert!(
+                c.remediation.bicep.contains("resource ") || c.remediation.bicep.contains("param "),
+                "{} bicep",
+                c.id
+            );
+            assert!(!c.references.is_empty(), "{} references", c.id);
+            assert!(!c.reads.is_empty(), "{} reads", c.id);
+        }
+    }
+
+    #[test]
+    fn placeholders_fill_from_the_id() {
+        let id = "/subscriptions/S1/resourceGroups/rg-a/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default";
+        assert_eq!(
+            fill_placeholders(
+                "az x --name {name} -g {resource_group} --subscription {subscription}",
+                id,
+                None
+            ),
+            "az x --name acct -g rg-a --subscription S1"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! azward: audits the forensic-readiness posture of Azure estates.
+//!
+//! Layout: [`azure`] does all I/O (credentials, HTTP, replay and record,
+//! collectors) and builds the [`inventory`]; [`checks`] are pure functions
+//! over it; [`engine`] runs them, scores and gates; [`report`] writes outputs.
+
+pub mod baseline;
+pub mod checks;
+pub mod inventory;
