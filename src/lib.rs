@@ -4,6 +4,12 @@
 //! collectors) and builds the [`inventory`]; [`checks`] are pure functions
 //! over it; [`engine`] runs them, scores and gates; [`report`] writes outputs.
 
+pub mod azure;
 pub mod baseline;
 pub mod checks;
+pub mod docs;
+pub mod engine;
+pub mod fsutil;
 pub mod inventory;
+pub mod report;
+pub mod scan;

@@ -1,1 +1,300 @@
-fn main() {}
+//! The `azward` command line. Exit codes: 0 the gate holds, 1 the gate
+//! fails, 2 usage, configuration or authentication error (nothing assessed),
+//! 130 interrupted.
+
+use anyhow::{bail, Context, Result};
+use azward::azure::collect::Target;
+use azward::azure::credentials::AuthMethod;
+use azward::azure::http::ClientOptions;
+use azward::baseline::Baseline;
+use azward::checks::{Severity, REGISTRY};
+use azward::engine::{self, Gate};
+use azward::report::{self, terminal, Report, Timing};
+use azward::scan::{self, Input, ScanOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "azward", version, about = "Audits the forensic-readiness posture of Azure estates", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan an estate (live, replayed from a recording, or the embedded demo) and report.
+    Scan(ScanArgs),
+    /// List every check.
+    Checks {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Print the full documentation of one check.
+    Explain {
+        /// A check id, e.g. AZ-KV-003.
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutFormat {
+    /// The terminal summary.
+    Table,
+    /// The versioned JSON report (docs/report-schema.md).
+    Json,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Scan the embedded demo estate (no network, no files).
+    #[arg(long, conflicts_with_all = ["replay", "subscription", "management_group"])]
+    demo: bool,
+    /// Replay a recording (JSON Lines, `.gz` accepted) instead of reading Azure.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
+    /// Write every exchange of this scan to a recording (`.gz` to compress).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Scan only this subscription (repeatable). Default: every subscription visible.
+    #[arg(long = "subscription", value_name = "ID")]
+    subscription: Vec<String>,
+    /// Scan the subscriptions under this management group, at any depth.
+    #[arg(long, value_name = "ID", conflicts_with = "subscription")]
+    management_group: Option<String>,
+    /// Credential for a live scan.
+    #[arg(long, value_enum, default_value = "auto")]
+    auth: AuthMethod,
+    /// Resource Manager endpoint (sovereign clouds, the loopback emulator).
+    #[arg(long, value_name = "URL")]
+    arm_endpoint: Option<String>,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=512))]
+    concurrency: u16,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+    /// Retries of a throttled (429), failed (5xx) or timed-out request.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=20))]
+    max_retries: u32,
+    /// Output formats, comma-separated: table (the terminal summary), json.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "table")]
+    format: Vec<OutFormat>,
+    /// Where to write the JSON report (written atomically). Without it, JSON goes to stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Fail the gate (exit 1) when a fail or error result has this severity or higher.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    /// With --fail-on, do not count error results.
+    #[arg(long)]
+    allow_errors: bool,
+    /// Fail the gate when the score is below N (or n/a).
+    #[arg(long, value_name = "N", value_parser = parse_percent)]
+    min_score: Option<f64>,
+    /// Fail the gate when coverage is below P percent (or n/a).
+    #[arg(long, value_name = "P", value_parser = parse_percent)]
+    min_coverage: Option<f64>,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s)
+        .ok_or_else(|| format!("unknown severity {s:?} (critical, high, medium, low)"))
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 100"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Checks { format } => list_checks(format).map(|_| ExitCode::SUCCESS),
+        Command::Explain { id } => explain(&id).map(|_| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("error: {}", msg.join(": "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs) -> Result<ExitCode> {
+    let input = if args.demo {
+        Input::Demo
+    } else if let Some(p) = &args.replay {
+        Input::Replay(p.clone())
+    } else {
+        Input::Live { auth: args.auth }
+    };
+    let target = if let Some(mg) = &args.management_group {
+        Target::ManagementGroup(mg.clone())
+    } else if !args.subscription.is_empty() {
+        for s in &args.subscription {
+            if s.trim().is_empty() || s.contains('/') {
+                bail!("--subscription {s:?}: expected a subscription id (GUID)");
+            }
+        }
+        Target::Subscriptions(args.subscription.clone())
+    } else {
+        Target::All
+    };
+    if let Some(e) = &args.arm_endpoint {
+        if !(e.starts_with("https://") || e.starts_with("http://")) {
+            bail!("--arm-endpoint {e:?}: expected an http(s) URL");
+        }
+    }
+    let json_wanted = args.format.contains(&OutFormat::Json);
+    if args.output.is_some() && !json_wanted {
+        bail!("--output is for the JSON report: add --format json");
+    }
+    let opts = ScanOptions {
+        input,
+        arm_endpoint: args.arm_endpoint.clone(),
+        record: args.record.clone(),
+        target,
+        client: ClientOptions {
+            concurrency: usize::from(args.concurrency),
+            max_retries: args.max_retries,
+            timeout: Duration::from_secs(args.timeout),
+            ..Default::default()
+        },
+    };
+    let gate = Gate {
+        fail_on: args.fail_on,
+        allow_errors: args.allow_errors,
+        min_score: args.min_score,
+        min_coverage: args.min_coverage,
+    };
+    let baseline = Baseline::default();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            r = scan::run(&opts) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let Some(outcome) = outcome else {
+        eprintln!("interrupted: no report written");
+        return Ok(ExitCode::from(130));
+    };
+    let outcome = outcome?;
+    if let (Some(m), false) = (outcome.auth_used, args.quiet) {
+        eprintln!("authenticated with {}", m.label());
+    }
+    let eval = engine::evaluate(&outcome.inventory, &baseline);
+    let timing = Timing {
+        started_at: report::rfc3339(outcome.started),
+        finished_at: report::rfc3339(outcome.finished),
+        duration_ms: outcome
+            .finished
+            .duration_since(outcome.started)
+            .unwrap_or_default()
+            .as_millis() as u64,
+        http: outcome.stats,
+    };
+    let report = Report::build(
+        &outcome.inventory,
+        &baseline,
+        &eval,
+        outcome.source,
+        timing,
+        &gate,
+    );
+
+    let json_to_stdout = json_wanted && args.output.is_none();
+    if let Some(path) = &args.output {
+        azward::fsutil::write_atomic(path, report.to_json().as_bytes())
+            .with_context(|| format!("could not write {}", path.display()))?;
+        if !args.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    if json_to_stdout {
+        print!("{}", report.to_json());
+    }
+    if args.format.contains(&OutFormat::Table) {
+        let text = terminal::render(
+            &report,
+            terminal::colour_wanted(if json_to_stdout {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            }),
+        );
+        if json_to_stdout {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    Ok(if report.gate.verdict.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn list_checks(format: ListFormat) -> Result<()> {
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = REGISTRY
+                .iter()
+                .map(|c| {
+                    serde_json::json!({"id": c.id, "severity": c.severity, "family": c.family, "scope": c.scope, "title": c.title})
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        ListFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .force_no_tty();
+            t.set_header(vec!["ID", "Severity", "Family", "Scope", "Title"]);
+            for c in REGISTRY {
+                t.add_row(vec![
+                    c.id.to_string(),
+                    c.severity.to_string(),
+                    c.family.code().to_string(),
+                    format!("{:?}", c.scope).to_lowercase(),
+                    c.title.to_string(),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+    Ok(())
+}
+
+fn explain(id: &str) -> Result<()> {
+    let Some(c) = azward::checks::find(id) else {
+        bail!("unknown check id {id:?}: `azward checks` lists them");
+    };
+    print!("{}", azward::docs::explain(c, &Baseline::default().params));
+    Ok(())
+}

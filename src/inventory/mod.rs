@@ -12,7 +12,7 @@ pub use models::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The outcome of one read (a list with its pages, or one object).
@@ -182,15 +182,6 @@ pub enum SubscriptionStatus {
     },
 }
 
-fn not_read<T>() -> Read<T> {
-    Err(ReadError {
-        request: String::new(),
-        status: None,
-        code: "NotRead".into(),
-        message: "the subscription was not scanned".into(),
-    })
-}
-
 /// One subscription and the per-subscription lists read for it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Subscription {
@@ -221,27 +212,41 @@ impl Subscription {
     /// A subscription with every list unread (`NotRead`), for skipped or
     /// failed subscriptions and as a starting point for tests.
     pub fn unread(id: &str, status: SubscriptionStatus) -> Self {
+        let not_read = ReadError {
+            request: String::new(),
+            status: None,
+            code: "NotRead".into(),
+            message: "the subscription was not scanned".into(),
+        };
+        Subscription::failed(id, status, &not_read)
+    }
+
+    /// A subscription whose every list failed with `error`.
+    pub fn failed(id: &str, status: SubscriptionStatus, error: &ReadError) -> Self {
+        fn e<T>(error: &ReadError) -> Read<T> {
+            Err(error.clone())
+        }
         Subscription {
             id: id.to_ascii_lowercase(),
             display_name: None,
             state: None,
             tenant_id: None,
             status,
-            resources: not_read(),
-            diagnostic_settings: not_read(),
-            vaults: not_read(),
-            storage_accounts: not_read(),
-            workspaces: not_read(),
-            activity_log_alerts: not_read(),
-            scheduled_query_rules: not_read(),
-            action_groups: not_read(),
-            pricings: not_read(),
-            security_contacts: not_read(),
-            network_watchers: not_read(),
-            locks: not_read(),
-            role_assignments: not_read(),
-            virtual_networks: not_read(),
-            network_security_groups: not_read(),
+            resources: e(error),
+            diagnostic_settings: e(error),
+            vaults: e(error),
+            storage_accounts: e(error),
+            workspaces: e(error),
+            activity_log_alerts: e(error),
+            scheduled_query_rules: e(error),
+            action_groups: e(error),
+            pricings: e(error),
+            security_contacts: e(error),
+            network_watchers: e(error),
+            locks: e(error),
+            role_assignments: e(error),
+            virtual_networks: e(error),
+            network_security_groups: e(error),
         }
     }
 
@@ -266,8 +271,10 @@ impl Subscription {
         s
     }
 
+    /// Assessed by the checks: scanned, or unreadable (then every check
+    /// reports an `error` on it). Skipped subscriptions have no results.
     pub fn is_scanned(&self) -> bool {
-        self.status == SubscriptionStatus::Scanned
+        !matches!(self.status, SubscriptionStatus::Skipped { .. })
     }
 
     /// `/subscriptions/{id}`, the resource id of subscription-scope results.
@@ -359,6 +366,34 @@ impl Inventory {
             "/tenants/{}",
             self.tenant_id.as_deref().unwrap_or("unknown")
         )
+    }
+
+    /// Baseline "Log archive account": the storage accounts named as
+    /// `storageAccountId` by any diagnostic setting (subscription, resource or
+    /// Entra ID) or as `storageId` by any flow log, as [`norm_id`]s.
+    pub fn log_archive_accounts(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut add_settings = |read: &Read<Listing<DiagnosticSetting>>| {
+            if let Ok(l) = read {
+                out.extend(
+                    l.items
+                        .iter()
+                        .filter_map(|s| s.storage_account_id())
+                        .map(norm_id),
+                );
+            }
+        };
+        add_settings(&self.entra_diagnostic_settings);
+        for s in self.scanned() {
+            add_settings(&s.diagnostic_settings);
+        }
+        for read in self.reads.diagnostic_settings.values() {
+            add_settings(read);
+        }
+        for l in self.reads.flow_logs.values().flatten() {
+            out.extend(l.items.iter().filter_map(|f| f.storage_id()).map(norm_id));
+        }
+        out
     }
 
     pub fn diagnostics_of(&self, id: &str) -> Result<&Listing<DiagnosticSetting>, ReadError> {

@@ -1,0 +1,254 @@
+//! Credentials from `azure_identity` 1.x: client secret and workload identity
+//! federation from the standard environment variables, managed identity, and
+//! the Azure CLI. Tokens are only ever handed to the HTTP client; they are
+//! never logged, recorded or written to a report.
+
+use azure_core::cloud::CloudConfiguration;
+use azure_core::credentials::{Secret, TokenCredential};
+use azure_core::http::ClientOptions;
+use azure_identity::{
+    AzureCliCredential, AzureCliCredentialOptions, ClientAssertionCredentialOptions,
+    ClientSecretCredential, ClientSecretCredentialOptions, ManagedIdentityCredential,
+    ManagedIdentityCredentialOptions, UserAssignedId, WorkloadIdentityCredential,
+    WorkloadIdentityCredentialOptions,
+};
+use base64::Engine as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which credential `--auth` picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMethod {
+    /// Try client secret, workload identity, managed identity, Azure CLI, in that order.
+    Auto,
+    /// AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+    ClientSecret,
+    /// Workload identity federation: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE
+    /// (the GitHub Actions OIDC path).
+    WorkloadIdentity,
+    /// The managed identity of the host (AZURE_CLIENT_ID selects a user-assigned one).
+    ManagedIdentity,
+    /// The account logged in with `az login`.
+    AzureCli,
+    /// No credential: only for a loopback `--arm-endpoint` (the emulator).
+    None,
+}
+
+impl AuthMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthMethod::Auto => "auto",
+            AuthMethod::ClientSecret => "client secret (environment)",
+            AuthMethod::WorkloadIdentity => "workload identity federation (environment)",
+            AuthMethod::ManagedIdentity => "managed identity",
+            AuthMethod::AzureCli => "Azure CLI",
+            AuthMethod::None => "none (loopback emulator)",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("authentication failed: {0}")]
+    Failed(String),
+    #[error("--auth none is only allowed with a loopback --arm-endpoint (http://127.0.0.1:PORT or http://[::1]:PORT)")]
+    NoneNotLoopback,
+}
+
+/// A credential that produced a token, with what it is and the tenant the token is for.
+pub struct Acquired {
+    pub credential: Arc<dyn TokenCredential>,
+    pub method: AuthMethod,
+    pub tenant_id: Option<String>,
+}
+
+/// The token scope of a Resource Manager endpoint.
+pub fn scope_for(endpoint: &str) -> String {
+    format!("{}/.default", endpoint.trim_end_matches('/'))
+}
+
+fn cloud_for(endpoint: &str) -> Option<Arc<CloudConfiguration>> {
+    let e = endpoint.to_ascii_lowercase();
+    if e.contains("usgovcloudapi.net") {
+        Some(Arc::new(CloudConfiguration::AzureGovernment))
+    } else if e.contains("chinacloudapi.cn") {
+        Some(Arc::new(CloudConfiguration::AzureChina))
+    } else {
+        None
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn build(method: AuthMethod, endpoint: &str) -> Result<Arc<dyn TokenCredential>, String> {
+    let client_options = || ClientOptions {
+        cloud: cloud_for(endpoint),
+        ..Default::default()
+    };
+    let r: azure_core::Result<Arc<dyn TokenCredential>> = match method {
+        AuthMethod::ClientSecret => {
+            let (Some(tenant), Some(client), Some(secret)) = (
+                env("AZURE_TENANT_ID"),
+                env("AZURE_CLIENT_ID"),
+                env("AZURE_CLIENT_SECRET"),
+            ) else {
+                return Err(
+                    "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET must all be set"
+                        .into(),
+                );
+            };
+            let options = ClientSecretCredentialOptions {
+                client_options: client_options(),
+            };
+            ClientSecretCredential::new(&tenant, client, Secret::new(secret), Some(options))
+                .map(|c| c as Arc<dyn TokenCredential>)
+        }
+        AuthMethod::WorkloadIdentity => {
+            if env("AZURE_FEDERATED_TOKEN_FILE").is_none()
+                || env("AZURE_TENANT_ID").is_none()
+                || env("AZURE_CLIENT_ID").is_none()
+            {
+                return Err("AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE must all be set".into());
+            }
+            let options = WorkloadIdentityCredentialOptions {
+                credential_options: ClientAssertionCredentialOptions {
+                    client_options: client_options(),
+                },
+                ..Default::default()
+            };
+            WorkloadIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>)
+        }
+        AuthMethod::ManagedIdentity => {
+            let options = ManagedIdentityCredentialOptions {
+                user_assigned_id: env("AZURE_CLIENT_ID").map(UserAssignedId::ClientId),
+                client_options: client_options(),
+                ..Default::default()
+            };
+            ManagedIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>)
+        }
+        AuthMethod::AzureCli => {
+            let options = AzureCliCredentialOptions {
+                tenant_id: env("AZURE_TENANT_ID"),
+                ..Default::default()
+            };
+            AzureCliCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>)
+        }
+        AuthMethod::Auto | AuthMethod::None => return Err("not a credential".into()),
+    };
+    r.map_err(|e| one_line(&e.to_string()))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(400)
+        .collect()
+}
+
+/// The `tid` claim of a JWT access token (read, not verified: only to name
+/// the tenant; the token itself is never printed).
+pub fn token_tenant(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("tid")?.as_str().map(str::to_string)
+}
+
+async fn try_method(method: AuthMethod, endpoint: &str) -> Result<Acquired, String> {
+    let credential = build(method, endpoint)?;
+    let scope = scope_for(endpoint);
+    // Managed identity probes IMDS, which can hang off Azure: bound each attempt.
+    let token = tokio::time::timeout(
+        Duration::from_secs(20),
+        credential.get_token(&[scope.as_str()], None),
+    )
+    .await
+    .map_err(|_| "timed out after 20 s".to_string())?
+    .map_err(|e| one_line(&e.to_string()))?;
+    let tenant_id = token_tenant(token.token.secret()).or_else(|| env("AZURE_TENANT_ID"));
+    Ok(Acquired {
+        credential,
+        method,
+        tenant_id,
+    })
+}
+
+/// Gets a first token with the chosen method (or, for `Auto`, the first that
+/// works, in the documented order), so that a scan that cannot authenticate
+/// stops before it reads anything.
+pub async fn acquire(method: AuthMethod, endpoint: &str) -> Result<Acquired, AuthError> {
+    let order: Vec<AuthMethod> = match method {
+        AuthMethod::Auto => {
+            let mut o = Vec::new();
+            if env("AZURE_CLIENT_SECRET").is_some() {
+                o.push(AuthMethod::ClientSecret);
+            }
+            if env("AZURE_FEDERATED_TOKEN_FILE").is_some() {
+                o.push(AuthMethod::WorkloadIdentity);
+            }
+            o.push(AuthMethod::ManagedIdentity);
+            o.push(AuthMethod::AzureCli);
+            o
+        }
+        AuthMethod::None => return Err(AuthError::NoneNotLoopback),
+        m => vec![m],
+    };
+    let mut failures = Vec::new();
+    for m in order {
+        match try_method(m, endpoint).await {
+            Ok(a) => return Ok(a),
+            Err(e) => failures.push(format!("{}: {e}", m.label())),
+        }
+    }
+    Err(AuthError::Failed(failures.join("; ")))
+}
+
+/// Whether an endpoint is on the loopback interface (where `--auth none` is allowed).
+pub fn is_loopback(endpoint: &str) -> bool {
+    let e = endpoint.to_ascii_lowercase();
+    let rest = e
+        .strip_prefix("http://")
+        .or_else(|| e.strip_prefix("https://"))
+        .unwrap_or("");
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        rest.split([':', '/']).next().unwrap_or("")
+    };
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_from_token_and_loopback() {
+        let payload =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"tid":"t-1","aud":"x"}"#);
+        assert_eq!(
+            token_tenant(&format!("h.{payload}.s")).as_deref(),
+            Some("t-1")
+        );
+        assert_eq!(token_tenant("garbage"), None);
+        assert!(is_loopback("http://127.0.0.1:8080"));
+        assert!(is_loopback("http://[::1]:80/"));
+        assert!(is_loopback("http://localhost:1"));
+        assert!(!is_loopback("https://management.azure.com"));
+        assert!(!is_loopback("http://10.0.0.1:80"));
+        assert_eq!(
+            scope_for("https://management.azure.com/"),
+            "https://management.azure.com/.default"
+        );
+    }
+}

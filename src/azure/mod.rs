@@ -1,0 +1,8 @@
+//! All I/O with Azure: credentials, the HTTP client (paging, retries,
+//! throttling), replay and record, and the collectors that build the inventory.
+
+pub mod api;
+pub mod collect;
+pub mod credentials;
+pub mod http;
+pub mod recording;

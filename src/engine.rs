@@ -1,0 +1,449 @@
+//! Runs the enabled checks over an inventory, orders the results, and
+//! computes score, coverage and the gate (baseline "Score" and "Gate").
+
+use crate::baseline::Baseline;
+use crate::checks::{Check, Ctx, Family, Finding, Scope, Severity, Status};
+use crate::inventory::{norm_id, Inventory};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One result as reported: the finding with its check's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResultRow {
+    pub check_id: &'static str,
+    pub title: &'static str,
+    pub family: Family,
+    /// The effective severity (after the baseline's overrides).
+    pub severity: Severity,
+    pub status: Status,
+    pub resource_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    pub subscription_id: Option<String>,
+    pub reason: String,
+    /// For `fail` results: the `az` command with this resource's names filled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation_cli: Option<String>,
+}
+
+/// Counts of results by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub pass: u64,
+    pub fail: u64,
+    pub error: u64,
+    pub waived: u64,
+    pub not_applicable: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, s: Status) {
+        match s {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Error => self.error += 1,
+            Status::Waived => self.waived += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+    }
+    pub fn total(&self) -> u64 {
+        self.pass + self.fail + self.error + self.waived + self.not_applicable
+    }
+    /// The per-check status: fail, else error, else pass, else waived, else not applicable.
+    pub fn check_status(&self) -> Status {
+        if self.fail > 0 {
+            Status::Fail
+        } else if self.error > 0 {
+            Status::Error
+        } else if self.pass > 0 {
+            Status::Pass
+        } else if self.waived > 0 {
+            Status::Waived
+        } else {
+            Status::NotApplicable
+        }
+    }
+}
+
+/// A check's line in the per-check summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckSummary {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    pub scope: Scope,
+    pub status: Status,
+    pub counts: Counts,
+}
+
+/// Score and coverage of a set of results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Score {
+    /// 0–100, two decimals; `null` when no check has a pass or fail.
+    pub score: Option<f64>,
+    /// 0–100, two decimals; `null` when nothing was assessed or errored.
+    pub coverage: Option<f64>,
+    pub counts: Counts,
+    /// Checks that count in the score (at least one pass or fail).
+    pub checks_scored: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scores {
+    pub overall: Score,
+    /// Keyed by subscription id; tenant-scope checks left out.
+    pub by_subscription: BTreeMap<String, Score>,
+    /// Keyed by family code (MON, LAW, …).
+    pub by_family: BTreeMap<&'static str, Score>,
+}
+
+/// Everything a scan decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub results: Vec<ResultRow>,
+    pub checks: Vec<CheckSummary>,
+    pub scores: Scores,
+}
+
+/// Rounds half away from zero to two decimals (`f64::round` rounds half away from zero).
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The baseline score over `rows` (which must be in check-id order).
+pub fn score(rows: &[&ResultRow]) -> Score {
+    let mut per_check: BTreeMap<&str, (Severity, Counts)> = BTreeMap::new();
+    let mut counts = Counts::default();
+    for r in rows {
+        counts.add(r.status);
+        per_check
+            .entry(r.check_id)
+            .or_insert((r.severity, Counts::default()))
+            .1
+            .add(r.status);
+    }
+    let (mut num, mut den, mut scored) = (0.0f64, 0.0f64, 0u64);
+    for (sev, c) in per_check.values() {
+        let assessed = c.pass + c.fail;
+        if assessed == 0 {
+            continue;
+        }
+        let w = f64::from(sev.weight());
+        num += w * (c.pass as f64 / assessed as f64);
+        den += w;
+        scored += 1;
+    }
+    let score = (den > 0.0).then(|| round2(100.0 * num / den));
+    let covered = counts.pass + counts.fail + counts.waived;
+    let cov_den = covered + counts.error;
+    let coverage = (cov_den > 0).then(|| round2(100.0 * covered as f64 / cov_den as f64));
+    Score {
+        score,
+        coverage,
+        counts,
+        checks_scored: scored,
+    }
+}
+
+fn sort_key(r: &ResultRow) -> (&'static str, String, String) {
+    (
+        r.check_id,
+        norm_id(&r.resource_id),
+        r.item.clone().unwrap_or_default().to_lowercase(),
+    )
+}
+
+/// Runs the baseline's checks and scores them.
+pub fn evaluate(inv: &Inventory, baseline: &Baseline) -> Evaluation {
+    let ctx = Ctx {
+        inv,
+        params: &baseline.params,
+    };
+    let mut results: Vec<ResultRow> = Vec::new();
+    for enabled in &baseline.checks {
+        let check: &Check = enabled.check;
+        for f in (check.evaluate)(&ctx) {
+            results.push(row(check, enabled.severity, f));
+        }
+    }
+    results.sort_by_cached_key(sort_key);
+    results.dedup_by(|a, b| {
+        sort_key(a) == sort_key(b) && a.status == b.status && a.reason == b.reason
+    });
+
+    let checks = baseline
+        .checks
+        .iter()
+        .map(|e| {
+            let mut counts = Counts::default();
+            results
+                .iter()
+                .filter(|r| r.check_id == e.id)
+                .for_each(|r| counts.add(r.status));
+            CheckSummary {
+                id: e.id,
+                title: e.check.title,
+                family: e.check.family,
+                severity: e.severity,
+                scope: e.check.scope,
+                status: counts.check_status(),
+                counts,
+            }
+        })
+        .collect();
+    let scores = scores(&results, inv, baseline);
+    Evaluation {
+        results,
+        checks,
+        scores,
+    }
+}
+
+fn scores(results: &[ResultRow], inv: &Inventory, baseline: &Baseline) -> Scores {
+    let all: Vec<&ResultRow> = results.iter().collect();
+    let tenant_scoped = |id: &str| {
+        baseline
+            .checks
+            .iter()
+            .any(|c| c.id == id && c.check.scope == Scope::Tenant)
+    };
+    let by_subscription = inv
+        .scanned()
+        .map(|s| {
+            let rows: Vec<&ResultRow> = results
+                .iter()
+                .filter(|r| {
+                    r.subscription_id.as_deref() == Some(s.id.as_str())
+                        && !tenant_scoped(r.check_id)
+                })
+                .collect();
+            (s.id.clone(), score(&rows))
+        })
+        .collect();
+    let by_family = Family::ALL
+        .iter()
+        .map(|f| {
+            let rows: Vec<&ResultRow> = results.iter().filter(|r| r.family == *f).collect();
+            (f.code(), score(&rows))
+        })
+        .collect();
+    Scores {
+        overall: score(&all),
+        by_subscription,
+        by_family,
+    }
+}
+
+fn row(check: &Check, severity: Severity, f: Finding) -> ResultRow {
+    let remediation_cli = (f.status == Status::Fail).then(|| {
+        check
+            .remediation
+            .cli_for(&f.resource_id, f.subscription_id.as_deref())
+    });
+    ResultRow {
+        check_id: check.id,
+        title: check.title,
+        family: check.family,
+        severity,
+        status: f.status,
+        resource_id: f.resource_id,
+        item: f.item,
+        subscription_id: f.subscription_id,
+        reason: f.reason,
+        remediation_cli,
+    }
+}
+
+/// The CI gate (baseline "Gate").
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Gate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<Severity>,
+    pub allow_errors: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_coverage: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateVerdict {
+    pub passed: bool,
+    /// Why it failed, one line each (empty when it holds).
+    pub reasons: Vec<String>,
+}
+
+impl Gate {
+    pub fn is_set(&self) -> bool {
+        self.fail_on.is_some() || self.min_score.is_some() || self.min_coverage.is_some()
+    }
+
+    pub fn judge(&self, eval: &Evaluation) -> GateVerdict {
+        let mut reasons = Vec::new();
+        if let Some(threshold) = self.fail_on {
+            let mut failing = 0;
+            let mut erroring = 0;
+            for r in eval.results.iter().filter(|r| r.severity >= threshold) {
+                match r.status {
+                    Status::Fail => failing += 1,
+                    Status::Error if !self.allow_errors => erroring += 1,
+                    _ => {}
+                }
+            }
+            if failing > 0 {
+                reasons.push(format!(
+                    "{failing} failing result(s) at severity {threshold} or higher"
+                ));
+            }
+            if erroring > 0 {
+                reasons.push(format!("{erroring} result(s) at severity {threshold} or higher could not be assessed (error); --allow-errors to accept"));
+            }
+        }
+        let overall = &eval.scores.overall;
+        if let Some(min) = self.min_score {
+            match overall.score {
+                Some(s) if s >= min => {}
+                Some(s) => reasons.push(format!("score {s:.2} is below --min-score {min}")),
+                None => reasons.push(format!(
+                    "score is n/a (nothing could be assessed), --min-score {min} requires one"
+                )),
+            }
+        }
+        if let Some(min) = self.min_coverage {
+            match overall.coverage {
+                Some(c) if c >= min => {}
+                Some(c) => reasons.push(format!("coverage {c:.2}% is below --min-coverage {min}")),
+                None => reasons.push(format!(
+                    "coverage is n/a, --min-coverage {min} requires one"
+                )),
+            }
+        }
+        GateVerdict {
+            passed: reasons.is_empty(),
+            reasons,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(id: &'static str, sev: Severity, status: Status) -> ResultRow {
+        ResultRow {
+            check_id: id,
+            title: "t",
+            family: Family::Mon,
+            severity: sev,
+            status,
+            resource_id: "/x".into(),
+            item: None,
+            subscription_id: None,
+            reason: "r".into(),
+            remediation_cli: None,
+        }
+    }
+
+    #[test]
+    fn score_follows_the_formula() {
+        // A: high, 1 pass 1 fail (0.5 × 5); B: medium, 2 pass (1 × 3); C: low, only errors (not counted).
+        let rows = [
+            r("A", Severity::High, Status::Pass),
+            r("A", Severity::High, Status::Fail),
+            r("B", Severity::Medium, Status::Pass),
+            r("B", Severity::Medium, Status::Pass),
+            r("B", Severity::Medium, Status::NotApplicable),
+            r("C", Severity::Low, Status::Error),
+            r("D", Severity::Critical, Status::Waived),
+        ];
+        let refs: Vec<&ResultRow> = rows.iter().collect();
+        let s = score(&refs);
+        // 100 × (2.5 + 3) / 8 = 68.75
+        assert_eq!(s.score, Some(68.75));
+        // (2 + 2 + 1) / (5 + 1) = 83.333…
+        assert_eq!(s.coverage, Some(83.33));
+        assert_eq!(s.checks_scored, 2);
+    }
+
+    #[test]
+    fn nothing_assessed_is_null_not_100_or_0() {
+        let rows = [r("A", Severity::High, Status::Error)];
+        let refs: Vec<&ResultRow> = rows.iter().collect();
+        let s = score(&refs);
+        assert_eq!(s.score, None);
+        assert_eq!(s.coverage, Some(0.0));
+        let s = score(&[]);
+        assert_eq!((s.score, s.coverage), (None, None));
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(round2(66.666_666), 66.67);
+        assert_eq!(round2(12.345_000_1), 12.35);
+        assert_eq!(round2(0.125), 0.13);
+    }
+
+    fn eval(rows: Vec<ResultRow>) -> Evaluation {
+        let refs: Vec<&ResultRow> = rows.iter().collect();
+        let overall = score(&refs);
+        Evaluation {
+            results: rows,
+            checks: vec![],
+            scores: Scores {
+                overall,
+                by_subscription: BTreeMap::new(),
+                by_family: BTreeMap::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn gate_counts_errors_unless_allowed() {
+        let e = eval(vec![
+            r("A", Severity::High, Status::Error),
+            r("B", Severity::Low, Status::Fail),
+        ]);
+        let g = Gate {
+            fail_on: Some(Severity::High),
+            ..Default::default()
+        };
+        assert!(!g.judge(&e).passed);
+        let g = Gate {
+            fail_on: Some(Severity::High),
+            allow_errors: true,
+            ..Default::default()
+        };
+        assert!(g.judge(&e).passed);
+        let g = Gate {
+            fail_on: Some(Severity::Low),
+            allow_errors: true,
+            ..Default::default()
+        };
+        assert!(!g.judge(&e).passed);
+        let g = Gate {
+            min_score: Some(1.0),
+            ..Default::default()
+        };
+        let v = g.judge(&e);
+        assert!(!v.passed && v.reasons[0].contains("below"), "{v:?}");
+        let none = eval(vec![r("A", Severity::High, Status::Error)]);
+        assert!(
+            !Gate {
+                min_score: Some(0.0),
+                ..Default::default()
+            }
+            .judge(&none)
+            .passed
+        );
+        assert!(
+            !Gate {
+                min_coverage: Some(50.0),
+                ..Default::default()
+            }
+            .judge(&none)
+            .passed
+        );
+        assert!(Gate::default().judge(&none).passed);
+    }
+}

@@ -1,0 +1,157 @@
+//! Outputs: the versioned JSON report and the terminal summary.
+//! The JSON schema is documented in `docs/report-schema.md`.
+
+pub mod terminal;
+
+use crate::azure::http::StatsSnapshot;
+use crate::baseline::{Baseline, Params};
+use crate::engine::{CheckSummary, Evaluation, Gate, GateVerdict, ResultRow, Scores};
+use crate::inventory::{Inventory, SubscriptionStatus};
+use serde::Serialize;
+
+/// Bumped on any incompatible change of the JSON report.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineInfo {
+    pub name: String,
+    pub version: String,
+    pub parameters: Params,
+}
+
+/// Where the data came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    /// `live`, `replay` or `demo`.
+    pub mode: &'static str,
+    pub arm_endpoint: String,
+    /// The recording replayed or written, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingInfo {
+    pub path: String,
+    /// SHA-256 of the file's bytes as stored (compressed bytes for `.gz`).
+    pub sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<String>,
+}
+
+/// The only fields that change between two runs over the same data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    /// What the HTTP client did (retries and waits vary with jitter and live conditions).
+    pub http: StatsSnapshot,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubscriptionEntry {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub state: Option<String>,
+    /// `scanned`, `skipped` or `error`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GateInfo {
+    #[serde(flatten)]
+    pub gate: Gate,
+    #[serde(flatten)]
+    pub verdict: GateVerdict,
+}
+
+/// The JSON report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub tool: Tool,
+    pub baseline: BaselineInfo,
+    pub source: Source,
+    pub tenant_id: Option<String>,
+    pub timing: Timing,
+    pub subscriptions: Vec<SubscriptionEntry>,
+    pub scores: Scores,
+    pub gate: GateInfo,
+    pub checks: Vec<CheckSummary>,
+    pub results: Vec<ResultRow>,
+}
+
+impl Report {
+    pub fn build(
+        inv: &Inventory,
+        baseline: &Baseline,
+        eval: &Evaluation,
+        source: Source,
+        timing: Timing,
+        gate: &Gate,
+    ) -> Report {
+        let subscriptions = inv
+            .subscriptions
+            .iter()
+            .map(|s| {
+                let (status, reason) = match &s.status {
+                    SubscriptionStatus::Scanned => ("scanned", None),
+                    SubscriptionStatus::Skipped { reason } => ("skipped", Some(reason.clone())),
+                    SubscriptionStatus::Error { error } => ("error", Some(error.to_string())),
+                };
+                SubscriptionEntry {
+                    id: s.id.clone(),
+                    display_name: s.display_name.clone(),
+                    state: s.state.clone(),
+                    status,
+                    reason,
+                }
+            })
+            .collect();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "azward",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            baseline: BaselineInfo {
+                name: baseline.name.clone(),
+                version: baseline.version.clone(),
+                parameters: baseline.params.clone(),
+            },
+            source,
+            tenant_id: inv.tenant_id.clone(),
+            timing,
+            subscriptions,
+            scores: eval.scores.clone(),
+            gate: GateInfo {
+                gate: gate.clone(),
+                verdict: gate.judge(eval),
+            },
+            checks: eval.checks.clone(),
+            results: eval.results.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("the report serializes");
+        s.push('\n');
+        s
+    }
+}
+
+/// RFC 3339 UTC timestamp of a system time.
+pub fn rfc3339(t: std::time::SystemTime) -> String {
+    let dt = time::OffsetDateTime::from(t);
+    dt.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "unknown".into())
+}

@@ -1,0 +1,203 @@
+//! The terminal summary: score and coverage, counts by severity and status,
+//! the failing checks with resource counts, and the gate.
+
+use crate::checks::{Severity, Status};
+use crate::report::Report;
+use comfy_table::{
+    presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table,
+};
+
+/// Whether to colour: a terminal, and `NO_COLOR` unset (https://no-color.org).
+pub fn colour_wanted(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn fmt_pct(v: Option<f64>, suffix: &str) -> String {
+    match v {
+        Some(v) => format!("{v:.2}{suffix}"),
+        None => "n/a".into(),
+    }
+}
+
+fn status_colour(s: Status) -> Color {
+    match s {
+        Status::Pass => Color::Green,
+        Status::Fail => Color::Red,
+        Status::Error => Color::Magenta,
+        Status::Waived => Color::Cyan,
+        Status::NotApplicable => Color::DarkGrey,
+    }
+}
+
+fn sev_colour(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Red,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Blue,
+    }
+}
+
+fn table(colour: bool) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(120);
+    if !colour {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
+    t
+}
+
+fn cell(text: impl ToString, colour: Option<Color>, on: bool) -> Cell {
+    let c = Cell::new(text);
+    match (colour, on) {
+        (Some(col), true) => c.fg(col),
+        _ => c,
+    }
+}
+
+/// Renders the summary.
+pub fn render(report: &Report, colour: bool) -> String {
+    let mut out = String::new();
+    let scanned = report
+        .subscriptions
+        .iter()
+        .filter(|s| s.status == "scanned")
+        .count();
+    let skipped = report
+        .subscriptions
+        .iter()
+        .filter(|s| s.status == "skipped")
+        .count();
+    let errored = report
+        .subscriptions
+        .iter()
+        .filter(|s| s.status == "error")
+        .count();
+    out.push_str(&format!(
+        "azward {} · baseline {} {} · tenant {}\n",
+        report.tool.version,
+        report.baseline.name,
+        report.baseline.version,
+        report.tenant_id.as_deref().unwrap_or("unknown")
+    ));
+    let source = match &report.source.recording {
+        Some(r) => format!("{} {} (sha256 {})", report.source.mode, r.path, r.sha256),
+        None => format!("{} {}", report.source.mode, report.source.arm_endpoint),
+    };
+    out.push_str(&format!("source: {source}\n"));
+    out.push_str(&format!(
+        "subscriptions: {scanned} scanned, {skipped} skipped, {errored} unreadable\n"
+    ));
+    for s in report
+        .subscriptions
+        .iter()
+        .filter(|s| s.status != "scanned")
+    {
+        out.push_str(&format!(
+            "  {} {}: {} ({})\n",
+            s.id,
+            s.display_name.as_deref().unwrap_or(""),
+            s.status,
+            s.reason.as_deref().unwrap_or("")
+        ));
+    }
+    out.push('\n');
+
+    let o = &report.scores.overall;
+    let mut t = table(colour);
+    t.set_header(vec![
+        "Score", "Coverage", "Results", "Pass", "Fail", "Error", "Waived", "N/A",
+    ]);
+    t.add_row(vec![
+        cell(fmt_pct(o.score, ""), None, colour).add_attribute(Attribute::Bold),
+        cell(fmt_pct(o.coverage, " %"), None, colour),
+        cell(o.counts.total(), None, colour),
+        cell(o.counts.pass, Some(Color::Green), colour),
+        cell(o.counts.fail, Some(Color::Red), colour),
+        cell(o.counts.error, Some(Color::Magenta), colour),
+        cell(o.counts.waived, Some(Color::Cyan), colour),
+        cell(o.counts.not_applicable, None, colour),
+    ]);
+    out.push_str(&t.to_string());
+    out.push_str("\n\n");
+
+    // Counts by severity and status.
+    let mut t = table(colour);
+    t.set_header(vec!["Severity", "Pass", "Fail", "Error", "Waived", "N/A"]);
+    for sev in Severity::ALL {
+        let rows: Vec<_> = report
+            .results
+            .iter()
+            .filter(|r| r.severity == sev)
+            .collect();
+        let n = |s: Status| rows.iter().filter(|r| r.status == s).count();
+        t.add_row(vec![
+            cell(sev, Some(sev_colour(sev)), colour),
+            cell(n(Status::Pass), None, colour),
+            cell(n(Status::Fail), None, colour),
+            cell(n(Status::Error), None, colour),
+            cell(n(Status::Waived), None, colour),
+            cell(n(Status::NotApplicable), None, colour),
+        ]);
+    }
+    for col in 1..6 {
+        if let Some(c) = t.column_mut(col) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out.push_str(&t.to_string());
+    out.push_str("\n\n");
+
+    // Failing and unassessable checks.
+    let mut problem: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.counts.fail > 0 || c.counts.error > 0)
+        .collect();
+    problem.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(b.id)));
+    if problem.is_empty() {
+        out.push_str("No failing or unassessed checks.\n");
+    } else {
+        let mut t = table(colour);
+        t.set_header(vec![
+            "Check", "Severity", "Title", "Failing", "Error", "Pass",
+        ]);
+        for c in problem {
+            t.add_row(vec![
+                cell(c.id, None, colour),
+                cell(c.severity, Some(sev_colour(c.severity)), colour),
+                cell(c.title, None, colour),
+                cell(
+                    c.counts.fail,
+                    Some(status_colour(Status::Fail)),
+                    colour && c.counts.fail > 0,
+                ),
+                cell(
+                    c.counts.error,
+                    Some(status_colour(Status::Error)),
+                    colour && c.counts.error > 0,
+                ),
+                cell(c.counts.pass, None, colour),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+
+    let g = &report.gate;
+    if g.gate.is_set() {
+        if g.verdict.passed {
+            out.push_str("\ngate: passed\n");
+        } else {
+            out.push_str(&format!(
+                "\ngate: FAILED: {}\n",
+                g.verdict.reasons.join("; ")
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,184 @@
+//! One scan from input to inventory: picks the backend (demo, replay, live),
+//! builds the client, collects, and records when asked.
+
+use crate::azure::collect::{collect, CollectError, Target};
+use crate::azure::credentials::{self, AuthError, AuthMethod};
+use crate::azure::http::{ArmClient, Auth, ClientOptions, StatsSnapshot};
+use crate::azure::recording::{self, Header, Matcher, Recording, RecordingError};
+use crate::inventory::Inventory;
+use crate::report::{RecordingInfo, Source};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// The demo estate, embedded so `azward scan --demo` needs no files and no network.
+pub const DEMO_RECORDING: &[u8] = include_bytes!("../demo/estate.jsonl");
+pub const DEMO_NAME: &str = "<embedded demo estate>";
+
+#[derive(Debug, Clone)]
+pub enum Input {
+    Demo,
+    Replay(PathBuf),
+    Live { auth: AuthMethod },
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub input: Input,
+    /// `--arm-endpoint`; for a replay, overrides the header's cloud.
+    pub arm_endpoint: Option<String>,
+    pub record: Option<PathBuf>,
+    pub target: Target,
+    pub client: ClientOptions,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Collect(#[from] CollectError),
+    #[error("could not set up the HTTP client: {0}")]
+    Client(String),
+    #[error("could not write the recording {path}: {source}")]
+    WriteRecording {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub struct ScanOutcome {
+    pub inventory: Inventory,
+    pub source: Source,
+    pub stats: StatsSnapshot,
+    pub started: SystemTime,
+    pub finished: SystemTime,
+    /// The credential used, for a live scan.
+    pub auth_used: Option<AuthMethod>,
+}
+
+pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
+    let started = SystemTime::now();
+    let (client, tenant, mut source, auth_used) = match &opts.input {
+        Input::Demo => {
+            let rec = Recording::from_bytes(DEMO_RECORDING, Path::new(DEMO_NAME))?;
+            let (c, t, s) = replay_client(rec, opts, "demo");
+            (c, t, s, None)
+        }
+        Input::Replay(path) => {
+            let rec = Recording::load(path)?;
+            let (c, t, s) = replay_client(rec, opts, "replay");
+            (c, t, s, None)
+        }
+        Input::Live { auth } => {
+            let endpoint = opts
+                .arm_endpoint
+                .clone()
+                .unwrap_or_else(|| recording::PUBLIC_ARM.to_string());
+            let (auth, tenant, used) = if *auth == AuthMethod::None {
+                if !credentials::is_loopback(&endpoint) {
+                    return Err(AuthError::NoneNotLoopback.into());
+                }
+                (
+                    Auth::Anonymous,
+                    std::env::var("AZURE_TENANT_ID").ok(),
+                    AuthMethod::None,
+                )
+            } else {
+                let a = credentials::acquire(*auth, &endpoint).await?;
+                let scope = credentials::scope_for(&endpoint);
+                (
+                    Auth::Credential {
+                        credential: a.credential,
+                        scope,
+                    },
+                    a.tenant_id,
+                    a.method,
+                )
+            };
+            let client = ArmClient::live(&endpoint, auth, opts.client.clone())
+                .map_err(|e| ScanError::Client(e.to_string()))?;
+            let source = Source {
+                mode: "live",
+                arm_endpoint: client.endpoint().to_string(),
+                recording: None,
+            };
+            (client, tenant, source, Some(used))
+        }
+    };
+    let client = if opts.record.is_some() {
+        client.with_recorder()
+    } else {
+        client
+    };
+    let inventory = collect(&client, &opts.target, tenant.clone()).await?;
+    let finished = SystemTime::now();
+    if let Some(path) = &opts.record {
+        let header = Header {
+            recording: 1,
+            cloud: Some(cloud_name(client.endpoint()).into()),
+            tenant_id: tenant,
+            recorded_at: Some(crate::report::rfc3339(started)),
+            tool: Some(format!("azward {}", env!("CARGO_PKG_VERSION"))),
+        };
+        let sha256 = recording::write(path, &header, &client.recorded()).map_err(|source| {
+            ScanError::WriteRecording {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        if source.recording.is_none() {
+            source.recording = Some(RecordingInfo {
+                path: path.display().to_string(),
+                sha256,
+                recorded_at: header.recorded_at,
+            });
+        }
+    }
+    Ok(ScanOutcome {
+        inventory,
+        source,
+        stats: client.stats.snapshot(),
+        started,
+        finished,
+        auth_used,
+    })
+}
+
+fn cloud_name(endpoint: &str) -> &'static str {
+    let e = endpoint.to_ascii_lowercase();
+    if e.contains("usgovcloudapi") {
+        "AzureUSGovernment"
+    } else if e.contains("chinacloudapi") {
+        "AzureChinaCloud"
+    } else {
+        "AzureCloud"
+    }
+}
+
+fn replay_client(
+    rec: Recording,
+    opts: &ScanOptions,
+    mode: &'static str,
+) -> (ArmClient, Option<String>, Source) {
+    let endpoint = opts
+        .arm_endpoint
+        .clone()
+        .unwrap_or_else(|| rec.endpoint().to_string());
+    let info = RecordingInfo {
+        path: rec.source.display().to_string(),
+        sha256: rec.sha256.clone(),
+        recorded_at: rec.header.recorded_at.clone(),
+    };
+    let tenant = rec.header.tenant_id.clone();
+    let matcher = Arc::new(Matcher::new(rec.exchanges, &endpoint));
+    let client = ArmClient::replay(matcher, opts.client.clone());
+    let source = Source {
+        mode,
+        arm_endpoint: client.endpoint().to_string(),
+        recording: Some(info),
+    };
+    (client, tenant, source)
+}
