@@ -1031,3 +1031,53 @@ pub struct SentinelSettingProperties {
 pub fn last_segment(id: &str) -> &str {
     id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
 }
+
+// ---------------------------------------------------------------------------
+// Bodies outside the version 1 call set, modelled so that every upstream
+// example parses (conformance) and for later versions of the call set.
+// ---------------------------------------------------------------------------
+
+/// A diagnostic settings category (`…/diagnosticSettingsCategories`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DiagnosticCategory {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub properties: Option<DiagnosticCategoryProperties>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticCategoryProperties {
+    pub category_type: Option<String>,
+    pub category_groups: Option<Vec<String>>,
+}
+
+/// An Activity Log event (`…/eventtypes/management/values`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityLogEvent {
+    pub id: Option<String>,
+    pub event_timestamp: Option<String>,
+    pub caller: Option<String>,
+    pub operation_name: Option<LocalizedValue>,
+    pub category: Option<LocalizedValue>,
+    pub resource_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalizedValue {
+    pub value: Option<String>,
+    pub localized_value: Option<String>,
+}
+
+/// A Resource Graph query response page (rows are resources).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ResourceGraphPage {
+    #[serde(rename = "totalRecords")]
+    pub total_records: Option<i64>,
+    pub count: Option<i64>,
+    pub data: Option<Vec<GenericResource>>,
+    #[serde(rename = "$skipToken")]
+    pub skip_token: Option<String>,
+}

@@ -1,0 +1,260 @@
+//! End to end over recordings: the demo estate, a partial failure, a
+//! throttled replay, a live scan through the loopback emulator, and
+//! recording round trips.
+
+use azward::azure::collect::Target;
+use azward::azure::credentials::AuthMethod;
+use azward::azure::http::ClientOptions;
+use azward::azure::recording::Recording;
+use azward::baseline::Baseline;
+use azward::checks::Status;
+use azward::emulator::{Emulator, EmulatorOptions};
+use azward::engine::{self, Evaluation, Gate, ResultRow};
+use azward::report::{Report, Timing};
+use azward::scan::{self, Input, ScanOptions};
+use std::path::{Path, PathBuf};
+
+const PROD: &str = "8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4";
+const DEV: &str = "c7e2d5b8-0f4a-4e61-9b3c-6a8d2f1e7b05";
+
+fn recording(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/recordings")
+        .join(name)
+}
+
+fn opts(input: Input) -> ScanOptions {
+    ScanOptions {
+        input,
+        arm_endpoint: None,
+        record: None,
+        target: Target::All,
+        client: ClientOptions::default(),
+    }
+}
+
+async fn scan(o: ScanOptions) -> (scan::ScanOutcome, Evaluation) {
+    let outcome = scan::run(&o).await.expect("scan runs");
+    let eval = engine::evaluate(&outcome.inventory, &Baseline::default());
+    (outcome, eval)
+}
+
+fn report(outcome: &scan::ScanOutcome, eval: &Evaluation) -> Report {
+    let timing = Timing {
+        started_at: "redacted".into(),
+        finished_at: "redacted".into(),
+        duration_ms: 0,
+        http: outcome.stats,
+    };
+    Report::build(
+        &outcome.inventory,
+        &Baseline::default(),
+        eval,
+        outcome.source.clone(),
+        timing,
+        &Gate::default(),
+    )
+}
+
+#[tokio::test]
+async fn demo_report_is_stable() {
+    let (a, ea) = scan(opts(Input::Demo)).await;
+    let (b, eb) = scan(opts(Input::Demo)).await;
+    let ja = report(&a, &ea).to_json();
+    assert_eq!(
+        ja,
+        report(&b, &eb).to_json(),
+        "same recording, same baseline: byte-identical report"
+    );
+    insta::assert_snapshot!("demo_report", ja);
+    assert_eq!(
+        ea.scores.overall.coverage,
+        Some(100.0),
+        "the demo answers every read"
+    );
+    assert_eq!(a.stats.failed_reads, 0);
+    assert_eq!(a.inventory.subscriptions.len(), 3);
+}
+
+#[tokio::test]
+async fn every_check_has_a_pass_and_a_fail_in_the_demo() {
+    let (_, eval) = scan(opts(Input::Demo)).await;
+    for c in &eval.checks {
+        assert!(
+            c.counts.pass > 0 && c.counts.fail > 0,
+            "{} has {:?} in the demo",
+            c.id,
+            c.counts
+        );
+    }
+}
+
+fn results_of<'a>(eval: &'a Evaluation, sub: &str) -> Vec<&'a ResultRow> {
+    eval.results
+        .iter()
+        .filter(|r| r.subscription_id.as_deref() == Some(sub))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_forbidden_subscription_and_a_malformed_vault_are_errors_and_the_rest_is_assessed() {
+    let (outcome, eval) = scan(opts(Input::Replay(recording("partial-failure.jsonl")))).await;
+    // The 403 subscription: every subscription-level check has one error on the subscription, nothing else.
+    let dev = results_of(&eval, DEV);
+    assert!(!dev.is_empty());
+    for r in &dev {
+        assert_eq!(r.status, Status::Error, "{r:?}");
+        assert_eq!(r.resource_id, format!("/subscriptions/{DEV}"), "{r:?}");
+        assert!(r.reason.contains("AuthorizationFailed"), "{r:?}");
+    }
+    let mut per_check: Vec<&str> = dev.iter().map(|r| r.check_id).collect();
+    let n = per_check.len();
+    per_check.dedup();
+    assert_eq!(
+        per_check.len(),
+        n,
+        "one error per check, not one per resource"
+    );
+
+    // The malformed vault: error for checks that need its fields, its siblings assessed.
+    let payments = "kv-nw-prod-payments";
+    let kv003: Vec<&ResultRow> = eval
+        .results
+        .iter()
+        .filter(|r| r.check_id == "AZ-KV-003")
+        .collect();
+    let bad = kv003
+        .iter()
+        .find(|r| r.resource_id.ends_with(payments))
+        .expect("the malformed vault has a result");
+    assert_eq!(bad.status, Status::Error);
+    assert!(bad.reason.contains("could not be parsed"), "{}", bad.reason);
+    assert!(kv003
+        .iter()
+        .filter(|r| r.subscription_id.as_deref() == Some(PROD))
+        .any(|r| r.status == Status::Pass));
+
+    // Nothing in the failed subscription passes; coverage shows the gap.
+    assert!(!eval
+        .results
+        .iter()
+        .any(|r| r.subscription_id.as_deref() == Some(DEV) && r.status == Status::Pass));
+    let cov = eval.scores.overall.coverage.unwrap();
+    assert!(cov < 100.0 && cov > 0.0, "{cov}");
+    assert_eq!(eval.scores.by_subscription[DEV].score, None);
+    assert!(outcome.stats.failed_reads >= 15);
+    let rep = report(&outcome, &eval);
+    assert!(Gate {
+        fail_on: Some(azward::checks::Severity::Low),
+        allow_errors: false,
+        ..Default::default()
+    }
+    .judge(&eval)
+    .reasons
+    .iter()
+    .any(|r| r.contains("could not be assessed")));
+    assert_eq!(
+        rep.subscriptions
+            .iter()
+            .filter(|s| s.status == "scanned")
+            .count(),
+        2
+    );
+}
+
+fn comparable(eval: &Evaluation) -> Vec<(String, String, Option<String>, Status, String)> {
+    eval.results
+        .iter()
+        .map(|r| {
+            (
+                r.check_id.to_string(),
+                r.resource_id.to_lowercase(),
+                r.item.clone(),
+                r.status,
+                r.reason.clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_throttled_and_paged_replay_gives_the_demo_results() {
+    let (demo, demo_eval) = scan(opts(Input::Demo)).await;
+    let (t, t_eval) = scan(opts(Input::Replay(recording("throttled.jsonl")))).await;
+    assert_eq!(comparable(&t_eval), comparable(&demo_eval));
+    assert_eq!(t.stats.throttled, 1);
+    assert_eq!(t.stats.retries, 1);
+    assert_eq!(
+        t.stats.requests,
+        demo.stats.requests + 2,
+        "one retry and one extra page"
+    );
+}
+
+#[tokio::test]
+async fn a_live_scan_through_the_emulator_equals_the_replay() {
+    let rec = Recording::from_bytes(scan::DEMO_RECORDING, Path::new("demo.jsonl")).unwrap();
+    let emu = Emulator::start(
+        &rec,
+        "127.0.0.1:0".parse().unwrap(),
+        EmulatorOptions::default(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rec_path = dir.path().join("live.jsonl.gz");
+    let live = ScanOptions {
+        input: Input::Live {
+            auth: AuthMethod::None,
+        },
+        arm_endpoint: Some(emu.origin()),
+        record: Some(rec_path.clone()),
+        target: Target::All,
+        client: ClientOptions::default(),
+    };
+    let (outcome, live_eval) = scan(live).await;
+    let (_, demo_eval) = scan(opts(Input::Demo)).await;
+    assert_eq!(comparable(&live_eval), comparable(&demo_eval));
+    assert!(
+        emu.requests()
+            .iter()
+            .all(|r| r.method == "GET" && r.status == 200),
+        "{:?}",
+        emu.requests().iter().find(|r| r.status != 200)
+    );
+    assert_eq!(outcome.source.mode, "live");
+
+    // The recording of the live scan replays to the same results.
+    let (_, replayed) = scan(opts(Input::Replay(rec_path.clone()))).await;
+    assert_eq!(comparable(&replayed), comparable(&demo_eval));
+    let written = Recording::load(&rec_path).unwrap();
+    assert_eq!(written.exchanges.len(), emu.requests().len());
+}
+
+#[tokio::test]
+async fn named_subscriptions_are_read_one_by_one_and_unknown_ones_are_errors() {
+    let mut o = opts(Input::Demo);
+    o.target = Target::Subscriptions(vec![
+        PROD.into(),
+        "00000000-0000-0000-0000-00000000dead".into(),
+    ]);
+    let (outcome, eval) = scan(o).await;
+    let subs: Vec<(&str, bool)> = outcome
+        .inventory
+        .subscriptions
+        .iter()
+        .map(|s| (s.id.as_str(), s.is_scanned()))
+        .collect();
+    assert_eq!(subs.len(), 2, "{subs:?}");
+    let dead: Vec<&ResultRow> = results_of(&eval, "00000000-0000-0000-0000-00000000dead");
+    assert!(
+        !dead.is_empty()
+            && dead
+                .iter()
+                .all(|r| r.status == Status::Error && r.reason.contains("NotRecorded"))
+    );
+    assert!(
+        results_of(&eval, DEV).is_empty(),
+        "only the named subscriptions are scanned"
+    );
+}
