@@ -1,0 +1,210 @@
+//! The binary: exit codes, one-line errors, atomic outputs, snapshots of
+//! what a user reads.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn azward(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_azward"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .output()
+        .expect("runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn demo_summary_and_exit_codes() {
+    let o = azward(&["scan", "--demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("demo_summary", stdout(&o));
+
+    let o = azward(&["scan", "--demo", "--fail-on", "high"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("gate: FAILED"), "{}", stdout(&o));
+
+    let o = azward(&["scan", "--demo", "--min-coverage", "100"]);
+    assert_eq!(o.status.code(), Some(0), "the demo answers every read");
+
+    let o = azward(&["scan", "--demo", "--min-score", "100"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn json_report_is_written_atomically_and_names_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["schema_version"], "1.0");
+    assert_eq!(
+        v["source"]["recording"]["sha256"].as_str().unwrap().len(),
+        64
+    );
+    assert!(v["results"].as_array().unwrap().len() > 10);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+}
+
+#[test]
+fn replay_with_partial_failure_reports_errors_and_the_gate_counts_them() {
+    let rec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recordings/partial-failure.jsonl");
+    let o = azward(&[
+        "scan",
+        "--replay",
+        rec.to_str().unwrap(),
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "no critical checks in v1: {}",
+        stdout(&o)
+    );
+    let o = azward(&[
+        "scan",
+        "--replay",
+        rec.to_str().unwrap(),
+        "--fail-on",
+        "medium",
+        "--allow-errors",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = azward(&[
+        "scan",
+        "--replay",
+        rec.to_str().unwrap(),
+        "--min-coverage",
+        "99",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("coverage"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_file_and_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"recording\": 1}\n{\"method\": \"GET\", \"url\": \"/x\", \"status\": \"200\"}\n",
+    )
+    .unwrap();
+    let o = azward(&["scan", "--replay", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.starts_with("error: ") && e.contains("bad.jsonl:2: bad exchange"),
+        "{e}"
+    );
+
+    let o = azward(&[
+        "scan",
+        "--replay",
+        dir.path().join("missing.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.jsonl"), "{}", stderr(&o));
+
+    let v2 = dir.path().join("v2.jsonl");
+    std::fs::write(&v2, "{\"recording\": 2}\n").unwrap();
+    let o = azward(&["scan", "--replay", v2.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unsupported recording version 2"));
+
+    let o = azward(&["scan", "--demo", "--fail-on", "severe"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--output",
+        dir.path().join("x.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("x.json").exists());
+    let o = azward(&[
+        "scan",
+        "--auth",
+        "none",
+        "--arm-endpoint",
+        "https://management.azure.com",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("loopback"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_recording_that_answers_nothing_scores_null_never_100() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("empty.jsonl");
+    std::fs::write(
+        &rec,
+        "{\"recording\": 1, \"tenant_id\": \"t\"}\n{\"method\": \"GET\", \"url\": \"/subscriptions?api-version=2022-12-01\", \"status\": 200, \"body\": {\"value\": [{\"id\": \"/subscriptions/s1\", \"subscriptionId\": \"s1\", \"displayName\": \"one\", \"state\": \"Enabled\"}]}}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("r.json");
+    let o = azward(&[
+        "scan",
+        "--replay",
+        rec.to_str().unwrap(),
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+        "--min-score",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(v["scores"]["overall"]["score"].is_null());
+    assert_eq!(v["scores"]["overall"]["coverage"], 0.0);
+    let results = v["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(
+        results.iter().all(|r| r["status"] == "error"),
+        "every result is an error"
+    );
+    assert!(results
+        .iter()
+        .any(|r| r["reason"].as_str().unwrap().contains("NotRecorded")));
+}
+
+#[test]
+fn checks_list_and_explain() {
+    let o = azward(&["checks"]);
+    assert_eq!(o.status.code(), Some(0));
+    insta::assert_snapshot!("checks_list", stdout(&o));
+    let o = azward(&["explain", "az-kv-003"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(
+        text.contains("# AZ-KV-003")
+            && text.contains("az keyvault update")
+            && text.contains("Bicep"),
+        "{text}"
+    );
+    let o = azward(&["explain", "AZ-NOPE-1"]);
+    assert_eq!(o.status.code(), Some(2));
+}
