@@ -124,7 +124,6 @@ fn build(method: AuthMethod, endpoint: &str) -> Result<Arc<dyn TokenCredential>,
             let options = ManagedIdentityCredentialOptions {
                 user_assigned_id: env("AZURE_CLIENT_ID").map(UserAssignedId::ClientId),
                 client_options: client_options(),
-                ..Default::default()
             };
             ManagedIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>)
         }
