@@ -13,8 +13,19 @@ pub mod support;
 #[cfg(test)]
 pub mod testkit;
 
+mod az_entra_001;
+mod az_entra_002;
 mod az_kv_003;
 mod az_mon_001;
+mod az_st_001;
+mod az_st_002;
+mod az_st_003;
+mod az_st_004;
+mod az_st_005;
+mod az_st_006;
+mod az_st_007;
+mod az_st_008;
+mod az_st_009;
 
 /// Every check, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&Check] = &[&az_kv_003::CHECK, &az_mon_001::CHECK];
