@@ -28,7 +28,21 @@ mod az_st_008;
 mod az_st_009;
 
 /// Every check, sorted by id (a test keeps it so).
-pub static REGISTRY: &[&Check] = &[&az_kv_003::CHECK, &az_mon_001::CHECK];
+pub static REGISTRY: &[&Check] = &[
+    &az_entra_001::CHECK,
+    &az_entra_002::CHECK,
+    &az_kv_003::CHECK,
+    &az_mon_001::CHECK,
+    &az_st_001::CHECK,
+    &az_st_002::CHECK,
+    &az_st_003::CHECK,
+    &az_st_004::CHECK,
+    &az_st_005::CHECK,
+    &az_st_006::CHECK,
+    &az_st_007::CHECK,
+    &az_st_008::CHECK,
+    &az_st_009::CHECK,
+];
 
 /// Looks a check up by id, case-insensitively.
 pub fn find(id: &str) -> Option<&'static Check> {
