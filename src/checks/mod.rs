@@ -15,7 +15,18 @@ pub mod testkit;
 
 mod az_entra_001;
 mod az_entra_002;
+mod az_kv_001;
+mod az_kv_002;
 mod az_kv_003;
+mod az_kv_004;
+mod az_kv_005;
+mod az_kv_006;
+mod az_kv_007;
+mod az_kv_008;
+mod az_law_001;
+mod az_law_002;
+mod az_law_003;
+mod az_law_004;
 mod az_mon_001;
 mod az_st_001;
 mod az_st_002;
@@ -31,7 +42,18 @@ mod az_st_009;
 pub static REGISTRY: &[&Check] = &[
     &az_entra_001::CHECK,
     &az_entra_002::CHECK,
+    &az_kv_001::CHECK,
+    &az_kv_002::CHECK,
     &az_kv_003::CHECK,
+    &az_kv_004::CHECK,
+    &az_kv_005::CHECK,
+    &az_kv_006::CHECK,
+    &az_kv_007::CHECK,
+    &az_kv_008::CHECK,
+    &az_law_001::CHECK,
+    &az_law_002::CHECK,
+    &az_law_003::CHECK,
+    &az_law_004::CHECK,
     &az_mon_001::CHECK,
     &az_st_001::CHECK,
     &az_st_002::CHECK,
