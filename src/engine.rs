@@ -24,6 +24,22 @@ pub struct ResultRow {
     /// For `fail` results: the `az` command with this resource's names filled in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation_cli: Option<String>,
+    /// For `waived` results: the waiver that covers it and the status it had.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+}
+
+/// The waiver applied to a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`; the waiver applies through that day.
+    pub expires: String,
+    /// The status the result had before it was waived (`fail` or `error`).
+    pub original_status: Status,
+    /// Line of the waiver in its file.
+    pub line: usize,
 }
 
 /// Counts of results by status.
@@ -252,6 +268,7 @@ fn row(check: &Check, severity: Severity, f: Finding) -> ResultRow {
         subscription_id: f.subscription_id,
         reason: f.reason,
         remediation_cli,
+        waiver: None,
     }
 }
 
@@ -342,6 +359,7 @@ mod tests {
             subscription_id: None,
             reason: "r".into(),
             remediation_cli: None,
+            waiver: None,
         }
     }
 

@@ -14,3 +14,4 @@ pub mod fsutil;
 pub mod inventory;
 pub mod report;
 pub mod scan;
+pub mod diagnostics;

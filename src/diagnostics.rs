@@ -1,0 +1,84 @@
+//! Positioned problems in an input file (baseline profile, waivers): every
+//! problem is collected and reported with its line and column, as cargo-deny
+//! does for its configuration, instead of stopping at the first.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
+    }
+}
+
+/// Every problem found in one file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(|d| d.to_string()).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+/// The 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// Collects diagnostics for one file's text.
+pub struct Collector<'a> {
+    pub file: &'a Path,
+    pub text: &'a str,
+    pub found: Vec<Diagnostic>,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(file: &'a Path, text: &'a str) -> Self {
+        Collector { file, text, found: Vec::new() }
+    }
+
+    /// Records a problem at a span (or at the start of the file when unknown).
+    pub fn at(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        let (line, column) = line_col(self.text, span.map(|s| s.start).unwrap_or(0));
+        self.found.push(Diagnostic { file: self.file.to_path_buf(), line, column, message: message.into() });
+    }
+
+    pub fn finish(mut self) -> Result<(), Diagnostics> {
+        if self.found.is_empty() {
+            return Ok(());
+        }
+        self.found.sort_by_key(|d| (d.line, d.column));
+        Err(Diagnostics(self.found))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based() {
+        let t = "ab\ncdé\nf";
+        assert_eq!(line_col(t, 0), (1, 1));
+        assert_eq!(line_col(t, 3), (2, 1));
+        assert_eq!(line_col(t, 8), (3, 1));
+        assert_eq!(line_col(t, 7), (2, 4));
+    }
+}
