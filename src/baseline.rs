@@ -1,16 +1,31 @@
-//! The baseline in force for a scan: which checks run, at which severity, with
-//! which parameters. The defaults are those of baseline v1.1
-//! (`specs/baseline.md`, "Parameters").
+//! The baseline in force for a scan: which checks run, at which severity,
+//! with which parameters, and the organisation's own property rules.
+//!
+//! The default profile is data, `checks/baseline.toml`, compiled in. An
+//! organisation profile (`--baseline FILE`) extends it: it may disable
+//! checks, change severities and parameters, and add property rules. Every
+//! problem in a profile is reported with its line and column
+//! (docs/baseline-profiles.md).
 
-use crate::checks::{Check, Severity, REGISTRY};
+use crate::checks::{self, Check, Severity, REGISTRY};
+use crate::diagnostics::{Collector, Diagnostics};
+use crate::rules::PropertyRule;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml_edit::{Item, TableLike};
 
 /// The version of the baseline specification the checks implement.
 pub const BASELINE_VERSION: &str = "1.1";
 
-/// Every parameter of the baseline, with its default.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The default profile, as shipped.
+pub const DEFAULT_PROFILE: &str = include_str!("../checks/baseline.toml");
+pub const DEFAULT_PROFILE_PATH: &str = "checks/baseline.toml";
+
+/// Every parameter of the baseline. Values come from the profile (the
+/// defaults from `checks/baseline.toml`, the baseline's reference values).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Params {
     pub law_min_retention_days: i64,
     pub law_min_total_retention_days: i64,
@@ -24,51 +39,61 @@ pub struct Params {
     pub dedicated_table_types: Vec<String>,
 }
 
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+/// The kind of value a parameter takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A whole number of days or principals, at least the given minimum.
+    Int(i64),
+    Str,
+    List,
 }
 
-impl Default for Params {
-    fn default() -> Self {
-        Params {
-            law_min_retention_days: 90,
-            law_min_total_retention_days: 365,
-            security_tables: strings(&[
-                "SigninLogs",
-                "AuditLogs",
-                "AADNonInteractiveUserSignInLogs",
-                "AADServicePrincipalSignInLogs",
-                "AzureActivity",
-                "AzureDiagnostics",
-                "AZKVAuditLogs",
-                "StorageBlobLogs",
-                "SecurityEvent",
-                "Syslog",
-            ]),
-            archive_min_immutability_days: 365,
-            flow_log_min_retention_days: 90,
-            required_defender_plans: strings(&[
-                "VirtualMachines",
-                "StorageAccounts",
-                "KeyVaults",
-                "Arm",
-                "SqlServers",
-                "AppServices",
-                "Containers",
-                "CloudPosture",
-            ]),
-            defender_servers_plan: "P2".into(),
-            kv_max_privileged_principals: 5,
-            required_sentinel_connectors: strings(&[
-                "EntraIDLogs",
-                "AzureSecurityCenter",
-                "MicrosoftThreatProtection",
-            ]),
-            dedicated_table_types: strings(&[
-                "Microsoft.KeyVault/vaults",
-                "Microsoft.Network/azureFirewalls",
-                "Microsoft.ContainerService/managedClusters",
-            ]),
+/// Parameter names and kinds, in the order of the baseline's table.
+const PARAMS: &[(&str, Kind)] = &[
+    ("law_min_retention_days", Kind::Int(0)),
+    ("law_min_total_retention_days", Kind::Int(0)),
+    ("security_tables", Kind::List),
+    ("archive_min_immutability_days", Kind::Int(0)),
+    ("flow_log_min_retention_days", Kind::Int(0)),
+    ("required_defender_plans", Kind::List),
+    ("defender_servers_plan", Kind::Str),
+    ("kv_max_privileged_principals", Kind::Int(0)),
+    ("required_sentinel_connectors", Kind::List),
+    ("dedicated_table_types", Kind::List),
+];
+
+impl Params {
+    /// The default profile's parameters.
+    pub fn defaults() -> Params {
+        Baseline::default().params
+    }
+
+    fn set_int(&mut self, name: &str, v: i64) {
+        match name {
+            "law_min_retention_days" => self.law_min_retention_days = v,
+            "law_min_total_retention_days" => self.law_min_total_retention_days = v,
+            "archive_min_immutability_days" => self.archive_min_immutability_days = v,
+            "flow_log_min_retention_days" => self.flow_log_min_retention_days = v,
+            "kv_max_privileged_principals" => {
+                self.kv_max_privileged_principals = usize::try_from(v).unwrap_or(0)
+            }
+            _ => {}
+        }
+    }
+
+    fn set_str(&mut self, name: &str, v: String) {
+        if name == "defender_servers_plan" {
+            self.defender_servers_plan = v;
+        }
+    }
+
+    fn set_list(&mut self, name: &str, v: Vec<String>) {
+        match name {
+            "security_tables" => self.security_tables = v,
+            "required_defender_plans" => self.required_defender_plans = v,
+            "required_sentinel_connectors" => self.required_sentinel_connectors = v,
+            "dedicated_table_types" => self.dedicated_table_types = v,
+            _ => {}
         }
     }
 }
@@ -83,38 +108,457 @@ pub struct EnabledCheck {
     pub severity: Severity,
 }
 
-/// The baseline in force: name, enabled checks with effective severities, parameters.
+/// The baseline in force.
 #[derive(Debug, Clone, Serialize)]
 pub struct Baseline {
     pub name: String,
+    /// Version of the baseline specification.
     pub version: String,
+    /// The organisation profile file, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     pub params: Params,
+    /// Enabled built-in checks, in id order.
+    #[serde(skip)]
     pub checks: Vec<EnabledCheck>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub severity_overrides: BTreeMap<String, Severity>,
+    /// Built-in checks the profile disabled.
+    pub disabled: Vec<&'static str>,
+    /// Severities that differ from the baseline specification's.
+    pub severity_overrides: BTreeMap<&'static str, Severity>,
+    /// The organisation's property rules, in file order.
+    pub rules: Vec<Arc<PropertyRule>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Diagnostics),
 }
 
 impl Default for Baseline {
     fn default() -> Self {
-        Baseline {
-            name: "azward default".into(),
+        let empty = Baseline {
+            name: String::new(),
             version: BASELINE_VERSION.into(),
+            profile: None,
             params: Params::default(),
-            checks: REGISTRY
-                .iter()
-                .map(|c| EnabledCheck {
-                    check: c,
-                    id: c.id,
-                    severity: c.severity,
-                })
-                .collect(),
+            checks: Vec::new(),
+            disabled: Vec::new(),
             severity_overrides: BTreeMap::new(),
-        }
+            rules: Vec::new(),
+        };
+        apply_profile(
+            &empty,
+            DEFAULT_PROFILE,
+            Path::new(DEFAULT_PROFILE_PATH),
+            true,
+        )
+        .expect("the default profile is valid (tested)")
     }
 }
 
 impl Baseline {
+    /// Loads an organisation profile that extends the default.
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let mut b = apply_profile(&Baseline::default(), &text, path, false)
+            .map_err(BaselineError::Invalid)?;
+        b.profile = Some(path.display().to_string());
+        Ok(b)
+    }
+
+    /// Parses a profile's text over the default (for tests and tools).
+    pub fn from_profile(text: &str, path: &Path) -> Result<Baseline, Diagnostics> {
+        apply_profile(&Baseline::default(), text, path, false)
+    }
+
     pub fn severity_of(&self, id: &str) -> Option<Severity> {
-        self.checks.iter().find(|c| c.id == id).map(|c| c.severity)
+        self.checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.severity)
+            .or_else(|| self.rules.iter().find(|r| r.id == id).map(|r| r.severity))
+    }
+
+    /// Ids of every enabled check and rule.
+    pub fn ids(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .map(|c| c.id.to_string())
+            .chain(self.rules.iter().map(|r| r.id.to_string()))
+            .collect()
+    }
+}
+
+fn type_name(item: &Item) -> &'static str {
+    match item {
+        Item::None => "nothing",
+        Item::Value(v) => v.type_name(),
+        Item::Table(_) => "table",
+        Item::ArrayOfTables(_) => "array of tables",
+    }
+}
+
+fn key_span(t: &dyn TableLike, key: &str) -> Option<std::ops::Range<usize>> {
+    t.key(key)
+        .and_then(|k| k.span())
+        .or_else(|| t.get(key).and_then(|i| i.span()))
+}
+
+fn string_list(item: &Item) -> Option<Vec<String>> {
+    let arr = item.as_array()?;
+    arr.iter().map(|v| v.as_str().map(str::to_string)).collect()
+}
+
+/// Applies a profile's text over `base`. `is_default` requires every
+/// parameter and check to be listed (the shipped profile is complete).
+fn apply_profile(
+    base: &Baseline,
+    text: &str,
+    path: &Path,
+    is_default: bool,
+) -> Result<Baseline, Diagnostics> {
+    let mut c = Collector::new(path, text);
+    let doc = match toml_edit::Document::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            c.at(e.span(), format!("not valid TOML: {}", e.message().trim()));
+            return Err(c.finish().expect_err("one problem recorded"));
+        }
+    };
+    let root = doc.as_table();
+    let mut out = base.clone();
+    let mut enabled: BTreeMap<&'static str, bool> = base
+        .checks
+        .iter()
+        .map(|e| (e.id, true))
+        .chain(base.disabled.iter().map(|d| (*d, false)))
+        .collect();
+    let mut severities: BTreeMap<&'static str, Severity> =
+        base.checks.iter().map(|e| (e.id, e.severity)).collect();
+    for d in &base.disabled {
+        severities
+            .entry(d)
+            .or_insert_with(|| checks::find(d).map(|c| c.severity).unwrap_or(Severity::Low));
+    }
+
+    for (key, item) in root.iter() {
+        let span = key_span(root, key);
+        match key {
+            "name" | "description" => match item.as_str() {
+                Some(s) if key == "name" => out.name = s.to_string(),
+                Some(_) => {}
+                None => c.at(span, format!("`{key}` must be a string, found {}", type_name(item))),
+            },
+            "baseline_version" => match item.as_str() {
+                Some(v) if v == BASELINE_VERSION => {}
+                Some(v) => c.at(span, format!("`baseline_version` {v:?} is not supported (this azward implements {BASELINE_VERSION})")),
+                None => c.at(span, format!("`baseline_version` must be a string, found {}", type_name(item))),
+            },
+            "extends" if !is_default => match item.as_str() {
+                Some("default") => {}
+                Some(other) => c.at(span, format!("`extends` {other:?}: only \"default\" (the shipped profile) can be extended")),
+                None => c.at(span, format!("`extends` must be a string, found {}", type_name(item))),
+            },
+            "parameters" => match item.as_table_like() {
+                Some(t) => parameters(&mut c, t, &mut out.params),
+                None => c.at(span, format!("`parameters` must be a table, found {}", type_name(item))),
+            },
+            "checks" => match item.as_table_like() {
+                Some(t) => check_settings(&mut c, t, &mut enabled, &mut severities, is_default),
+                None => c.at(span, format!("`checks` must be a table, found {}", type_name(item))),
+            },
+            "rules" if !is_default => match item.as_array_of_tables() {
+                Some(aot) => {
+                    for table in aot.iter() {
+                        if let Some(rule) = crate::rules::parse_rule(&mut c, table, &out.rules) {
+                            out.rules.push(Arc::new(rule));
+                        }
+                    }
+                }
+                None => c.at(span, format!("`rules` must be an array of tables ([[rules]]), found {}", type_name(item))),
+            },
+            other => c.at(span, format!("unknown key `{other}` (expected name, description, extends, parameters, checks, rules)")),
+        }
+    }
+    if is_default {
+        let params = root.get("parameters").and_then(|i| i.as_table_like());
+        for (name, _) in PARAMS {
+            if params.is_none_or(|p| p.get(name).is_none()) {
+                c.at(
+                    None,
+                    format!("the default profile must set parameter `{name}`"),
+                );
+            }
+        }
+        for check in REGISTRY {
+            if !enabled.contains_key(check.id) {
+                c.at(
+                    None,
+                    format!("the default profile must list check `{}`", check.id),
+                );
+            }
+        }
+    }
+    c.finish()?;
+
+    out.checks = REGISTRY
+        .iter()
+        .filter(|chk| enabled.get(chk.id).copied().unwrap_or(false))
+        .map(|chk| EnabledCheck {
+            check: chk,
+            id: chk.id,
+            severity: severities.get(chk.id).copied().unwrap_or(chk.severity),
+        })
+        .collect();
+    out.disabled = REGISTRY
+        .iter()
+        .filter(|chk| !enabled.get(chk.id).copied().unwrap_or(false))
+        .map(|chk| chk.id)
+        .collect();
+    out.severity_overrides = REGISTRY
+        .iter()
+        .filter_map(|chk| {
+            severities
+                .get(chk.id)
+                .filter(|s| **s != chk.severity)
+                .map(|s| (chk.id, *s))
+        })
+        .collect();
+    Ok(out)
+}
+
+fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
+    for (name, item) in t.iter() {
+        let span = key_span(t, name);
+        let Some((_, kind)) = PARAMS.iter().find(|(n, _)| *n == name) else {
+            let known: Vec<&str> = PARAMS.iter().map(|(n, _)| *n).collect();
+            c.at(
+                span,
+                format!("unknown parameter `{name}` (known: {})", known.join(", ")),
+            );
+            continue;
+        };
+        let vspan = item.span().or(span.clone());
+        match kind {
+            Kind::Int(min) => match item.as_integer() {
+                Some(v) if v >= *min => params.set_int(name, v),
+                Some(v) => c.at(
+                    vspan,
+                    format!("parameter `{name}` must be at least {min}, found {v}"),
+                ),
+                None => c.at(
+                    vspan,
+                    format!(
+                        "parameter `{name}` must be an integer, found {}",
+                        type_name(item)
+                    ),
+                ),
+            },
+            Kind::Str => match item.as_str() {
+                Some(v) if !v.trim().is_empty() => params.set_str(name, v.to_string()),
+                Some(_) => c.at(vspan, format!("parameter `{name}` must not be empty")),
+                None => c.at(
+                    vspan,
+                    format!(
+                        "parameter `{name}` must be a string, found {}",
+                        type_name(item)
+                    ),
+                ),
+            },
+            Kind::List => match string_list(item) {
+                Some(v) => params.set_list(name, v),
+                None => c.at(
+                    vspan,
+                    format!(
+                        "parameter `{name}` must be an array of strings, found {}",
+                        type_name(item)
+                    ),
+                ),
+            },
+        }
+    }
+}
+
+fn check_settings(
+    c: &mut Collector,
+    t: &dyn TableLike,
+    enabled: &mut BTreeMap<&'static str, bool>,
+    severities: &mut BTreeMap<&'static str, Severity>,
+    is_default: bool,
+) {
+    for (id, item) in t.iter() {
+        let span = key_span(t, id);
+        let Some(check) = checks::find(id) else {
+            c.at(
+                span,
+                format!("unknown check id `{id}` (`azward checks` lists them)"),
+            );
+            continue;
+        };
+        if check.id != id {
+            c.at(
+                span,
+                format!("check id `{id}` must be written `{}`", check.id),
+            );
+            continue;
+        }
+        let Some(settings) = item.as_table_like() else {
+            c.at(
+                span,
+                format!(
+                    "`checks.{id}` must be a table such as {{ enabled = false }}, found {}",
+                    type_name(item)
+                ),
+            );
+            continue;
+        };
+        if is_default {
+            enabled.insert(check.id, true);
+        }
+        for (k, v) in settings.iter() {
+            let kspan = key_span(settings, k);
+            match k {
+                "enabled" => match v.as_bool() {
+                    Some(b) => {
+                        enabled.insert(check.id, b);
+                    }
+                    None => c.at(kspan, format!("`checks.{id}.enabled` must be true or false, found {}", type_name(v))),
+                },
+                "severity" => match v.as_str().and_then(Severity::parse) {
+                    Some(s) => {
+                        severities.insert(check.id, s);
+                    }
+                    None => c.at(
+                        v.span().or(kspan),
+                        format!("`checks.{id}.severity` must be one of critical, high, medium, low, found {}", v.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| type_name(v).to_string())),
+                    ),
+                },
+                other => c.at(kspan, format!("unknown key `{other}` in `checks.{id}` (expected enabled, severity)")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_profile_is_the_baseline() {
+        let b = Baseline::default();
+        assert_eq!(b.name, "azward default");
+        assert_eq!(b.checks.len(), REGISTRY.len(), "every check enabled");
+        assert!(
+            b.disabled.is_empty() && b.severity_overrides.is_empty(),
+            "severities as the checks declare them"
+        );
+        let p = &b.params;
+        assert_eq!(
+            (p.law_min_retention_days, p.law_min_total_retention_days),
+            (90, 365)
+        );
+        assert_eq!(
+            (
+                p.archive_min_immutability_days,
+                p.flow_log_min_retention_days
+            ),
+            (365, 90)
+        );
+        assert_eq!(p.security_tables.len(), 10);
+        assert_eq!(p.required_defender_plans.len(), 8);
+        assert_eq!(p.defender_servers_plan, "P2");
+        assert_eq!(p.kv_max_privileged_principals, 5);
+        assert_eq!(
+            p.required_sentinel_connectors,
+            [
+                "EntraIDLogs",
+                "AzureSecurityCenter",
+                "MicrosoftThreatProtection"
+            ]
+        );
+        assert_eq!(p.dedicated_table_types.len(), 3);
+    }
+
+    #[test]
+    fn a_profile_overrides_and_disables() {
+        let text = r#"
+name = "contoso"
+extends = "default"
+[parameters]
+law_min_retention_days = 365
+security_tables = ["SigninLogs"]
+[checks]
+"AZ-MON-001" = { enabled = false }
+"AZ-KV-003" = { severity = "critical" }
+"#;
+        let b = Baseline::from_profile(text, Path::new("p.toml")).unwrap();
+        assert_eq!(b.name, "contoso");
+        assert_eq!(b.params.law_min_retention_days, 365);
+        assert_eq!(b.params.security_tables, ["SigninLogs"]);
+        assert_eq!(
+            b.params.law_min_total_retention_days, 365,
+            "others keep their defaults"
+        );
+        assert!(b.disabled.contains(&"AZ-MON-001"));
+        assert!(!b.checks.iter().any(|c| c.id == "AZ-MON-001"));
+        assert_eq!(b.severity_of("AZ-KV-003"), Some(Severity::Critical));
+        assert_eq!(
+            b.severity_overrides.get("AZ-KV-003"),
+            Some(&Severity::Critical)
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let text = r#"name = 1
+colour = "blue"
+[parameters]
+law_min_retention_days = "ninety"
+flow_log_min_retention_days = -1
+security_tables = [1, 2]
+unknown_param = 3
+[checks]
+"AZ-NOPE-001" = { enabled = false }
+"AZ-KV-003" = { enabled = "no", severity = "severe", mute = true }
+"AZ-KV-004" = false
+"#;
+        let e = Baseline::from_profile(text, Path::new("org.toml"))
+            .unwrap_err()
+            .to_string();
+        let expected = [
+            "org.toml:1:1: `name` must be a string, found integer",
+            "org.toml:2:1: unknown key `colour` (expected name, description, extends, parameters, checks, rules)",
+            "org.toml:4:26: parameter `law_min_retention_days` must be an integer, found string",
+            "org.toml:5:31: parameter `flow_log_min_retention_days` must be at least 0, found -1",
+            "org.toml:6:19: parameter `security_tables` must be an array of strings, found array",
+            "org.toml:7:1: unknown parameter `unknown_param`",
+            "org.toml:9:1: unknown check id `AZ-NOPE-001` (`azward checks` lists them)",
+            "org.toml:10:17: `checks.AZ-KV-003.enabled` must be true or false, found string",
+            "org.toml:10:44: `checks.AZ-KV-003.severity` must be one of critical, high, medium, low, found \"severe\"",
+            "org.toml:10:54: unknown key `mute` in `checks.AZ-KV-003` (expected enabled, severity)",
+            "org.toml:11:1: `checks.AZ-KV-004` must be a table such as { enabled = false }, found boolean",
+        ];
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), expected.len(), "{e}");
+        for (got, want) in lines.iter().zip(expected) {
+            assert!(got.starts_with(want), "got {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_toml_is_one_positioned_error() {
+        let e = Baseline::from_profile("[parameters\nx = 1\n", Path::new("bad.toml")).unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!((e.0[0].line, e.0[0].file.to_str()), (1, Some("bad.toml")));
+        assert!(e.0[0].message.starts_with("not valid TOML"), "{e}");
     }
 }

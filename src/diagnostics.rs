@@ -18,7 +18,14 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
@@ -36,9 +43,18 @@ impl fmt::Display for Diagnostics {
 /// The 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary(offset)];
+    let mut end = offset;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -51,13 +67,22 @@ pub struct Collector<'a> {
 
 impl<'a> Collector<'a> {
     pub fn new(file: &'a Path, text: &'a str) -> Self {
-        Collector { file, text, found: Vec::new() }
+        Collector {
+            file,
+            text,
+            found: Vec::new(),
+        }
     }
 
     /// Records a problem at a span (or at the start of the file when unknown).
     pub fn at(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
         let (line, column) = line_col(self.text, span.map(|s| s.start).unwrap_or(0));
-        self.found.push(Diagnostic { file: self.file.to_path_buf(), line, column, message: message.into() });
+        self.found.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        });
     }
 
     pub fn finish(mut self) -> Result<(), Diagnostics> {

@@ -170,7 +170,7 @@ fn sort_key(r: &ResultRow) -> (&'static str, String, String) {
     )
 }
 
-/// Runs the baseline's checks and scores them.
+/// Runs the baseline's checks and property rules, and scores them.
 pub fn evaluate(inv: &Inventory, baseline: &Baseline) -> Evaluation {
     let ctx = Ctx {
         inv,
@@ -183,31 +183,72 @@ pub fn evaluate(inv: &Inventory, baseline: &Baseline) -> Evaluation {
             results.push(row(check, enabled.severity, f));
         }
     }
+    for rule in &baseline.rules {
+        for f in rule.evaluate(inv) {
+            results.push(ResultRow {
+                check_id: rule.id,
+                title: rule.title,
+                family: Family::Custom,
+                severity: rule.severity,
+                status: f.status,
+                resource_id: f.resource_id,
+                item: f.item,
+                subscription_id: f.subscription_id,
+                reason: f.reason,
+                remediation_cli: None,
+                waiver: None,
+            });
+        }
+    }
     results.sort_by_cached_key(sort_key);
     results.dedup_by(|a, b| {
         sort_key(a) == sort_key(b) && a.status == b.status && a.reason == b.reason
     });
+    summarize(inv, baseline, results)
+}
 
-    let checks = baseline
+/// Per-check summaries and scores of a set of results (also after waivers changed them).
+pub fn summarize(inv: &Inventory, baseline: &Baseline, results: Vec<ResultRow>) -> Evaluation {
+    let summary = |id: &'static str,
+                   title: &'static str,
+                   family: Family,
+                   severity: Severity,
+                   scope: Scope| {
+        let mut counts = Counts::default();
+        results
+            .iter()
+            .filter(|r| r.check_id == id)
+            .for_each(|r| counts.add(r.status));
+        CheckSummary {
+            id,
+            title,
+            family,
+            severity,
+            scope,
+            status: counts.check_status(),
+            counts,
+        }
+    };
+    let mut checks: Vec<CheckSummary> = baseline
         .checks
         .iter()
         .map(|e| {
-            let mut counts = Counts::default();
-            results
-                .iter()
-                .filter(|r| r.check_id == e.id)
-                .for_each(|r| counts.add(r.status));
-            CheckSummary {
-                id: e.id,
-                title: e.check.title,
-                family: e.check.family,
-                severity: e.severity,
-                scope: e.check.scope,
-                status: counts.check_status(),
-                counts,
-            }
+            summary(
+                e.id,
+                e.check.title,
+                e.check.family,
+                e.severity,
+                e.check.scope,
+            )
         })
         .collect();
+    checks.extend(
+        baseline
+            .rules
+            .iter()
+            .map(|r| summary(r.id, r.title, Family::Custom, r.severity, Scope::Resource)),
+    );
+    checks.sort_by_key(|c| c.id);
     let scores = scores(&results, inv, baseline);
     Evaluation {
         results,

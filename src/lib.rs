@@ -7,11 +7,13 @@
 pub mod azure;
 pub mod baseline;
 pub mod checks;
+pub mod diagnostics;
 pub mod docs;
 pub mod emulator;
 pub mod engine;
+pub mod frameworks;
 pub mod fsutil;
 pub mod inventory;
 pub mod report;
+pub mod rules;
 pub mod scan;
-pub mod diagnostics;

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan an estate (live, replayed from a recording, or the embedded demo) and report.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every check.
     Checks {
         #[arg(long, value_enum, default_value = "table")]
@@ -77,6 +77,9 @@ struct ScanArgs {
     /// Resource Manager endpoint (sovereign clouds, the loopback emulator).
     #[arg(long, value_name = "URL")]
     arm_endpoint: Option<String>,
+    /// The scan's tenant id, for `--auth none` (the emulator) or to override the token's.
+    #[arg(long = "tenant", value_name = "ID")]
+    tenant: Option<String>,
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=512))]
     concurrency: u16,
@@ -126,7 +129,7 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(*args),
         Command::Checks { format } => list_checks(format).map(|_| ExitCode::SUCCESS),
         Command::Explain { id } => explain(&id).map(|_| ExitCode::SUCCESS),
     };
@@ -173,6 +176,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         input,
         arm_endpoint: args.arm_endpoint.clone(),
         record: args.record.clone(),
+        tenant_id: args.tenant.clone(),
         target,
         client: ClientOptions {
             concurrency: usize::from(args.concurrency),

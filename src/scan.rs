@@ -28,6 +28,8 @@ pub struct ScanOptions {
     /// `--arm-endpoint`; for a replay, overrides the header's cloud.
     pub arm_endpoint: Option<String>,
     pub record: Option<PathBuf>,
+    /// The tenant of a scan whose token does not say (`--auth none`), or an override.
+    pub tenant_id: Option<String>,
     pub target: Target,
     pub client: ClientOptions,
 }
@@ -81,11 +83,7 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
                 if !credentials::is_loopback(&endpoint) {
                     return Err(AuthError::NoneNotLoopback.into());
                 }
-                (
-                    Auth::Anonymous,
-                    std::env::var("AZURE_TENANT_ID").ok(),
-                    AuthMethod::None,
-                )
+                (Auth::Anonymous, opts.tenant_id.clone(), AuthMethod::None)
             } else {
                 let a = credentials::acquire(*auth, &endpoint).await?;
                 let scope = credentials::scope_for(&endpoint);
@@ -113,6 +111,7 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     } else {
         client
     };
+    let tenant = opts.tenant_id.clone().or(tenant);
     let inventory = collect(&client, &opts.target, tenant.clone()).await?;
     let finished = SystemTime::now();
     if let Some(path) = &opts.record {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 const PROD: &str = "8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4";
 const DEV: &str = "c7e2d5b8-0f4a-4e61-9b3c-6a8d2f1e7b05";
+const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
 
 fn recording(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,6 +29,7 @@ fn opts(input: Input) -> ScanOptions {
         input,
         arm_endpoint: None,
         record: None,
+        tenant_id: None,
         target: Target::All,
         client: ClientOptions::default(),
     }
@@ -79,14 +81,56 @@ async fn demo_report_is_stable() {
 #[tokio::test]
 async fn every_check_has_a_pass_and_a_fail_in_the_demo() {
     let (_, eval) = scan(opts(Input::Demo)).await;
+    let tenant_scoped = ["AZ-ENTRA-001", "AZ-ENTRA-002", "AZ-SEN-001"];
     for c in &eval.checks {
-        assert!(
-            c.counts.pass > 0 && c.counts.fail > 0,
-            "{} has {:?} in the demo",
-            c.id,
-            c.counts
-        );
+        if tenant_scoped.contains(&c.id) {
+            // One result for the tenant: decided, never an error, in the demo.
+            assert_eq!(
+                c.counts.pass + c.counts.fail,
+                1,
+                "{} has {:?}",
+                c.id,
+                c.counts
+            );
+        } else {
+            assert!(
+                c.counts.pass > 0 && c.counts.fail > 0,
+                "{} has {:?} in the demo",
+                c.id,
+                c.counts
+            );
+        }
     }
+    let status = |e: &Evaluation, id: &str| e.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status(&eval, "AZ-ENTRA-001"), Status::Pass);
+    assert_eq!(status(&eval, "AZ-ENTRA-002"), Status::Fail);
+    assert_eq!(status(&eval, "AZ-SEN-001"), Status::Pass);
+
+    // The same tenant with no Entra ID export and no Sentinel: the tenant checks fail.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-entra-no-sentinel.jsonl");
+    let text = String::from_utf8(scan::DEMO_RECORDING.to_vec()).unwrap();
+    let changed: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let lower = l.to_lowercase();
+            if lower.contains("\"url\":\"/providers/microsoft.aadiam/diagnosticsettings")
+                || lower.contains("/onboardingstates?")
+            {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["body"] = serde_json::json!({"value": []});
+                v.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&path, changed.join("\n")).unwrap();
+    let (_, bare) = scan(opts(Input::Replay(path))).await;
+    for id in tenant_scoped {
+        assert_eq!(status(&bare, id), Status::Fail, "{id}");
+    }
+    assert_eq!(bare.scores.overall.coverage, Some(100.0));
 }
 
 fn results_of<'a>(eval: &'a Evaluation, sub: &str) -> Vec<&'a ResultRow> {
@@ -209,6 +253,7 @@ async fn a_live_scan_through_the_emulator_equals_the_replay() {
         },
         arm_endpoint: Some(emu.origin()),
         record: Some(rec_path.clone()),
+        tenant_id: Some(TENANT.into()),
         target: Target::All,
         client: ClientOptions::default(),
     };

@@ -280,7 +280,7 @@ mod tests {
     fn params(max: usize) -> Params {
         Params {
             kv_max_privileged_principals: max,
-            ..Params::default()
+            ..Params::defaults()
         }
     }
 

@@ -124,7 +124,7 @@ mod tests {
 
         let params = Params {
             law_min_retention_days: 30,
-            ..Params::default()
+            ..Params::defaults()
         };
         let f = run_with(&CHECK, &inv, &params);
         assert_result(&f, &unset, Status::Pass, "defaults to 30), minimum 30 days");

@@ -263,7 +263,7 @@ mod tests {
         );
         let params = Params {
             law_min_total_retention_days: 30,
-            ..Params::default()
+            ..Params::defaults()
         };
         assert_result(
             &run_with(&CHECK, &inv, &params),
@@ -301,7 +301,7 @@ mod tests {
         // The parameter decides which tables count.
         let params = Params {
             security_tables: vec!["heartbeat".into()],
-            ..Params::default()
+            ..Params::defaults()
         };
         assert_result(
             &run_with(&CHECK, &inv, &params),

@@ -378,7 +378,7 @@ mod tests {
         );
         let params = Params {
             archive_min_immutability_days: 180,
-            ..Params::default()
+            ..Params::defaults()
         };
         assert_result(
             &run_with(&CHECK, &inv, &params),

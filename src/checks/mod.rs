@@ -13,6 +13,8 @@ pub mod support;
 #[cfg(test)]
 pub mod testkit;
 
+mod az_def_001;
+mod az_def_002;
 mod az_entra_001;
 mod az_entra_002;
 mod az_kv_001;
@@ -28,6 +30,23 @@ mod az_law_002;
 mod az_law_003;
 mod az_law_004;
 mod az_mon_001;
+mod az_mon_002;
+mod az_mon_003;
+mod az_mon_004;
+mod az_mon_005;
+mod az_mon_006;
+mod az_mon_007;
+mod az_mon_008;
+mod az_mon_009;
+mod az_net_001;
+mod az_net_002;
+mod az_net_003;
+mod az_net_004;
+mod az_net_005;
+mod az_sen_001;
+mod az_sen_002;
+mod az_sen_003;
+mod az_sen_004;
 mod az_st_001;
 mod az_st_002;
 mod az_st_003;
@@ -40,6 +59,8 @@ mod az_st_009;
 
 /// Every check, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&Check] = &[
+    &az_def_001::CHECK,
+    &az_def_002::CHECK,
     &az_entra_001::CHECK,
     &az_entra_002::CHECK,
     &az_kv_001::CHECK,
@@ -55,6 +76,23 @@ pub static REGISTRY: &[&Check] = &[
     &az_law_003::CHECK,
     &az_law_004::CHECK,
     &az_mon_001::CHECK,
+    &az_mon_002::CHECK,
+    &az_mon_003::CHECK,
+    &az_mon_004::CHECK,
+    &az_mon_005::CHECK,
+    &az_mon_006::CHECK,
+    &az_mon_007::CHECK,
+    &az_mon_008::CHECK,
+    &az_mon_009::CHECK,
+    &az_net_001::CHECK,
+    &az_net_002::CHECK,
+    &az_net_003::CHECK,
+    &az_net_004::CHECK,
+    &az_net_005::CHECK,
+    &az_sen_001::CHECK,
+    &az_sen_002::CHECK,
+    &az_sen_003::CHECK,
+    &az_sen_004::CHECK,
     &az_st_001::CHECK,
     &az_st_002::CHECK,
     &az_st_003::CHECK,
@@ -136,10 +174,12 @@ pub enum Family {
     Net,
     Def,
     Sen,
+    /// An organisation's property rules.
+    Custom,
 }
 
 impl Family {
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Mon,
         Family::Law,
         Family::Entra,
@@ -148,6 +188,7 @@ impl Family {
         Family::Net,
         Family::Def,
         Family::Sen,
+        Family::Custom,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -159,6 +200,7 @@ impl Family {
             Family::Net => "NET",
             Family::Def => "DEF",
             Family::Sen => "SEN",
+            Family::Custom => "CUSTOM",
         }
     }
     pub fn name(self) -> &'static str {
@@ -171,6 +213,7 @@ impl Family {
             Family::Net => "Network",
             Family::Def => "Defender for Cloud",
             Family::Sen => "Microsoft Sentinel",
+            Family::Custom => "Organisation rules",
         }
     }
 }
@@ -462,8 +505,30 @@ impl<'c> Out<'c> {
         let (status, reason) = v.into_parts();
         self.push(status, resource_id, sub, reason)
     }
+    /// The findings, with `error` results on the same resource (and item)
+    /// merged into one naming every cause: a check gives one result per
+    /// resource, so two failed lists of one subscription are one `error`.
     pub fn done(self) -> Vec<Finding> {
-        self.findings
+        let mut out: Vec<Finding> = Vec::with_capacity(self.findings.len());
+        for f in self.findings {
+            let same = |o: &&mut Finding| {
+                o.status == Status::Error
+                    && o.item == f.item
+                    && crate::inventory::same_id(&o.resource_id, &f.resource_id)
+            };
+            match out
+                .iter_mut()
+                .find(|o| f.status == Status::Error && same(o))
+            {
+                Some(first) if !first.reason.contains(&f.reason) => {
+                    first.reason.push_str("; ");
+                    first.reason.push_str(&f.reason);
+                }
+                Some(_) => {}
+                None => out.push(f),
+            }
+        }
+        out
     }
 
     /// The list a check needs from a subscription: on a failed read, one

@@ -3,8 +3,9 @@
 
 use crate::checks::{Ctx, Out, Status};
 use crate::inventory::{
-    eq_ci, is_log_capable, is_storage_account_type, norm_id, ActivityLogAlert, AlertCondition,
-    DiagnosticSetting, Inventory, Listing, Read, ReadError, StorageAccount, Subscription,
+    eq_ci, is_log_capable, is_storage_account_type, last_segment, norm_id, same_id,
+    ActivityLogAlert, AlertCondition, DiagnosticSetting, GenericResource, Inventory, Listing, Read,
+    ReadError, StorageAccount, Subscription,
 };
 use std::collections::BTreeSet;
 
@@ -512,6 +513,444 @@ pub fn each_archive_account(
     }
 }
 
+/// Drives the per-flow-log checks (AZ-NET-002 … 004): every flow log of every
+/// network watcher of every scanned subscription, with the errors the
+/// baseline asks for. A failed watcher list is one `error` on the
+/// subscription; a failed flow-log read is one `error` on the watcher (the
+/// flow logs it holds are unknown); a flow log that could not be parsed is an
+/// `error` on its own id, or, with no readable id, on the subscription.
+/// Watchers that could not be parsed but have an id are still followed (their
+/// flow logs were read by id).
+pub fn each_flow_log(
+    out: &mut crate::checks::Out,
+    inv: &crate::inventory::Inventory,
+    mut assess: impl FnMut(
+        &mut crate::checks::Out,
+        &crate::inventory::Subscription,
+        &crate::inventory::FlowLog,
+    ),
+) {
+    for sub in inv.scanned() {
+        let Some(watchers) = out.list(sub, "network watchers", &sub.network_watchers) else {
+            continue;
+        };
+        let watcher_ids = watchers
+            .items
+            .iter()
+            .map(|w| w.id.as_str())
+            .chain(watchers.malformed.iter().filter_map(|m| m.id.as_deref()));
+        for watcher_id in watcher_ids {
+            let watcher_name = crate::inventory::last_segment(watcher_id);
+            let logs = match crate::inventory::lookup(&inv.reads.flow_logs, watcher_id, "flow logs")
+            {
+                Ok(l) => l,
+                Err(e) => {
+                    out.read_error(
+                        watcher_id,
+                        Some(&sub.id),
+                        &format!("the flow logs of network watcher '{watcher_name}'"),
+                        &e,
+                    );
+                    continue;
+                }
+            };
+            for m in &logs.malformed {
+                match &m.id {
+                    Some(id) => out.error(
+                        id,
+                        Some(&sub.id),
+                        format!("the flow log could not be parsed: {}", m.error),
+                    ),
+                    None => out.error(
+                        &sub.resource_id(),
+                        Some(&sub.id),
+                        format!(
+                            "item {} of the flow logs list of network watcher '{watcher_name}' could not be read (no id): {}",
+                            m.position, m.error
+                        ),
+                    ),
+                };
+            }
+            for fl in &logs.items {
+                assess(out, sub, fl);
+            }
+        }
+    }
+}
+
+/// Whether a workspace is onboarded to Microsoft Sentinel (call 22).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Onboarding {
+    /// The onboarding states read returned at least one item.
+    Onboarded,
+    /// The read returned no item.
+    NotOnboarded,
+    /// The read failed (or was not made, or only held unparsable items): the cause.
+    Unknown(String),
+}
+
+pub fn onboarding(inv: &crate::inventory::Inventory, workspace_id: &str) -> Onboarding {
+    match crate::inventory::lookup(
+        &inv.reads.onboarding_states,
+        workspace_id,
+        "Sentinel onboarding states",
+    ) {
+        Ok(l) if !l.items.is_empty() => Onboarding::Onboarded,
+        Ok(l) => match l.malformed.first() {
+            Some(m) => Onboarding::Unknown(format!(
+                "the Sentinel onboarding state could not be parsed: {}",
+                m.error
+            )),
+            None => Onboarding::NotOnboarded,
+        },
+        Err(e) => Onboarding::Unknown(format!(
+            "could not read the Sentinel onboarding states: {e}"
+        )),
+    }
+}
+
+/// The ids of a workspace list: parsed items, then items that could not be
+/// parsed but have an id (their per-workspace reads were made by id).
+pub fn workspace_ids(
+    workspaces: &crate::inventory::Listing<crate::inventory::Workspace>,
+) -> impl Iterator<Item = &str> {
+    workspaces
+        .items
+        .iter()
+        .map(|w| w.id.as_str())
+        .chain(workspaces.malformed.iter().filter_map(|m| m.id.as_deref()))
+}
+
+/// Drives the per-workspace Sentinel checks (AZ-SEN-002 … 004): a failed
+/// workspace list is one `error` on the subscription; a workspace whose
+/// onboarding could not be read is `error`; one not onboarded is
+/// `not_applicable`; `assess` gets each onboarded workspace's id and name.
+pub fn each_onboarded_workspace(
+    out: &mut crate::checks::Out,
+    inv: &crate::inventory::Inventory,
+    mut assess: impl FnMut(&mut crate::checks::Out, &crate::inventory::Subscription, &str, &str),
+) {
+    for sub in inv.scanned() {
+        let Some(workspaces) = out.list(sub, "Log Analytics workspaces", &sub.workspaces) else {
+            continue;
+        };
+        for ws in workspace_ids(workspaces) {
+            let name = crate::inventory::last_segment(ws);
+            match onboarding(inv, ws) {
+                Onboarding::Onboarded => assess(out, sub, ws, name),
+                Onboarding::NotOnboarded => {
+                    out.not_applicable(
+                        ws,
+                        Some(&sub.id),
+                        format!("workspace '{name}' is not onboarded to Microsoft Sentinel"),
+                    );
+                }
+                Onboarding::Unknown(cause) => {
+                    out.error(ws, Some(&sub.id), format!("workspace '{name}': {cause}"));
+                }
+            }
+        }
+    }
+}
+
+/// Why `alert` does not match operation `op` for subscription `sub_id`
+/// (`None` when [`alert_matches`] holds), for the reasons of AZ-MON-006/007/008.
+/// Mirrors [`alert_matches`] criterion by criterion.
+pub fn alert_mismatch(alert: &ActivityLogAlert, sub_id: &str, op: &str) -> Option<String> {
+    let name = alert.display_name();
+    if !alert.enabled() {
+        return Some(format!("'{name}' is disabled"));
+    }
+    if alert.action_group_ids().is_empty() {
+        return Some(format!("'{name}' has no action group"));
+    }
+    let sub_scope = norm_scope(&format!("/subscriptions/{sub_id}"));
+    if !alert.scopes().iter().any(|s| norm_scope(s) == sub_scope) {
+        let scopes = alert.scopes();
+        return Some(if scopes.is_empty() {
+            format!("'{name}' has no scope")
+        } else {
+            format!(
+                "'{name}' is scoped to {} rather than the subscription",
+                join(
+                    &scopes
+                        .iter()
+                        .map(|s| s.trim().to_string())
+                        .collect::<Vec<_>>()
+                )
+            )
+        });
+    }
+    let conditions = alert.conditions();
+    if conditions.is_empty() {
+        return Some(format!("'{name}' has no condition"));
+    }
+    for c in conditions {
+        let field = c.field.as_deref();
+        let problem = if eq_ci(field, "category") {
+            (!(eq_ci(c.equals.as_deref(), "Administrative") && c.contains_any.is_none())).then(
+                || {
+                    format!(
+                        "its category condition is '{}', not Administrative",
+                        c.equals.as_deref().unwrap_or("(containsAny)")
+                    )
+                },
+            )
+        } else if is_op_condition(c) {
+            (!op_condition_names(c, op))
+                .then(|| "its operationName condition names other operations".to_string())
+        } else if eq_ci(field, "resourceType") {
+            (!(eq_ci(c.equals.as_deref(), operation_resource_type(op)) && c.contains_any.is_none()))
+                .then(|| "its resourceType condition names another resource type".to_string())
+        } else if field.is_none() {
+            match &c.any_of {
+                Some(any) if !any.is_empty() && any.iter().all(is_op_condition) => {
+                    (!any.iter().any(|a| eq_ci(a.equals.as_deref(), op)))
+                        .then(|| "its anyOf condition names other operations".to_string())
+                }
+                Some(_) => Some("it is narrowed by an anyOf condition on other fields".to_string()),
+                None => Some("it has a condition with no field".to_string()),
+            }
+        } else {
+            Some(format!(
+                "it is narrowed by a '{}' condition",
+                field.unwrap_or_default()
+            ))
+        };
+        if let Some(p) = problem {
+            return Some(format!("'{name}' does not match: {p}"));
+        }
+    }
+    None
+}
+
+/// Whether any condition of `alert` (or of an `anyOf` inside it) names `op`
+/// as operationName: the alerts worth naming when none matches.
+pub fn alert_names_op(alert: &ActivityLogAlert, op: &str) -> bool {
+    alert.conditions().iter().any(|c| {
+        (is_op_condition(c) && op_condition_names(c, op))
+            || c.any_of.as_ref().is_some_and(|any| {
+                any.iter()
+                    .any(|a| is_op_condition(a) && op_condition_names(a, op))
+            })
+    })
+}
+
+/// The "at least one alert" verdict of AZ-MON-006/007/008 for one
+/// subscription: a matching alert for any of `ops` passes; otherwise a
+/// malformed alert in the list (which might have matched) makes it `error`,
+/// else `fail`, naming the alerts that name the operation but do not match.
+/// `what` describes the operation(s) in the reason.
+pub fn alert_verdict(
+    alerts: &Listing<ActivityLogAlert>,
+    sub_id: &str,
+    ops: &[&str],
+    what: &str,
+) -> Verdict {
+    for a in &alerts.items {
+        if let Some(op) = ops.iter().find(|op| alert_matches(a, sub_id, op)) {
+            return Verdict::Pass(format!(
+                "enabled alert '{}' matches {op} on the subscription and notifies {}",
+                a.display_name(),
+                join(
+                    &a.action_group_ids()
+                        .iter()
+                        .map(|g| format!("'{}'", last_segment(g)))
+                        .collect::<Vec<_>>()
+                )
+            ));
+        }
+    }
+    let near: Vec<String> = alerts
+        .items
+        .iter()
+        .filter_map(|a| {
+            ops.iter()
+                .filter(|op| alert_names_op(a, op))
+                .find_map(|op| alert_mismatch(a, sub_id, op))
+        })
+        .collect();
+    let n = alerts.items.len() + alerts.malformed.len();
+    let mut reason = format!(
+        "no enabled activity log alert with an action group matches {what} on the subscription ({n} alert{} read",
+        if n == 1 { "" } else { "s" }
+    );
+    if near.is_empty() {
+        reason.push(')');
+    } else {
+        reason.push_str(&format!("; {})", near.join("; ")));
+    }
+    if let Some(m) = alerts.malformed.first() {
+        let which = match &m.id {
+            Some(id) => format!("alert '{}'", last_segment(id)),
+            None => format!("item {} of the list", m.position),
+        };
+        return Verdict::Error(format!(
+            "{reason}, and {} alert(s) could not be parsed ({which}: {})",
+            alerts.malformed.len(),
+            m.error
+        ));
+    }
+    Verdict::Fail(reason)
+}
+
+/// The resource type encoded in a resource id: the provider namespace and the
+/// type segments after the last `providers` (`Microsoft.Sql/servers/databases`).
+pub fn resource_type_of_id(id: &str) -> String {
+    let segs: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    let Some(p) = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    else {
+        return String::new();
+    };
+    let rest = segs.get(p + 1..).unwrap_or(&[]);
+    let Some((namespace, tail)) = rest.split_first() else {
+        return String::new();
+    };
+    let mut t = namespace.to_string();
+    for ty in tail.iter().step_by(2) {
+        t.push('/');
+        t.push_str(ty);
+    }
+    t
+}
+
+/// One target of the per-resource diagnostic checks (AZ-MON-004, AZ-MON-005):
+/// a log-capable resource, or one present service of a storage account.
+pub struct LogTarget<'a> {
+    /// The result's resource id: the resource id as Azure returned it, or the
+    /// storage service id `{account}/blobServices/default` (etc.).
+    pub id: String,
+    /// For reasons: `'kv1' (Microsoft.KeyVault/vaults)`, `blob service of 'st1'`.
+    pub label: String,
+    /// The resource type (the account's type for storage services).
+    pub resource_type: String,
+    /// The diagnostic settings read (call 12), or why the target could not be
+    /// assessed (a failed read, or a storage account whose services are unknown).
+    pub settings: Result<&'a Listing<DiagnosticSetting>, String>,
+}
+
+/// The targets of AZ-MON-004/005 in one subscription: every resource of the
+/// resources list (call 4) whose type is log-capable and passes `in_scope`;
+/// storage accounts expand to their present services (from the storage
+/// accounts list, call 7, matched by id). A storage account that cannot be
+/// expanded (list failed, account missing or malformed in it, no service
+/// determinable) is one target on the account id with an error. Resources
+/// that are malformed in the list but have an id are assessed by the type
+/// their id names (their own settings read is intact).
+pub fn log_targets<'a>(
+    inv: &'a Inventory,
+    sub: &'a Subscription,
+    resources: &'a Listing<GenericResource>,
+    in_scope: impl Fn(&str) -> bool,
+) -> Vec<LogTarget<'a>> {
+    let mut entries: Vec<(String, String, String)> = resources
+        .items
+        .iter()
+        .map(|r| {
+            let name = r
+                .name
+                .clone()
+                .unwrap_or_else(|| last_segment(&r.id).to_string());
+            let ty = if r.resource_type().is_empty() {
+                resource_type_of_id(&r.id)
+            } else {
+                r.resource_type().to_string()
+            };
+            (r.id.clone(), name, ty)
+        })
+        .collect();
+    entries.extend(resources.malformed.iter().filter_map(|m| {
+        m.id.as_ref().map(|id| {
+            (
+                id.clone(),
+                last_segment(id).to_string(),
+                resource_type_of_id(id),
+            )
+        })
+    }));
+    let mut out = Vec::new();
+    for (id, name, ty) in entries {
+        if !is_log_capable(&ty) || !in_scope(&ty) {
+            continue;
+        }
+        if !is_storage_account_type(&ty) {
+            out.push(LogTarget {
+                settings: inv
+                    .diagnostics_of(&id)
+                    .map_err(|e| format!("could not read diagnostic settings: {e}")),
+                label: format!("'{name}' ({ty})"),
+                id,
+                resource_type: ty,
+            });
+            continue;
+        }
+        let account_error = |reason: String| LogTarget {
+            id: id.clone(),
+            label: format!("storage account '{name}'"),
+            resource_type: ty.clone(),
+            settings: Err(reason),
+        };
+        let accounts = match &sub.storage_accounts {
+            Ok(l) => l,
+            Err(e) => {
+                out.push(account_error(format!(
+                    "could not read the storage accounts list to find its services: {e}"
+                )));
+                continue;
+            }
+        };
+        let Some(account) = accounts.items.iter().find(|a| same_id(&a.id, &id)) else {
+            let reason = match accounts.malformed_with_id(&id) {
+                Some(m) => format!(
+                    "its storage accounts list item could not be parsed, so its services are unknown: {}",
+                    m.error
+                ),
+                None => "it is missing from the storage accounts list, so its services are unknown"
+                    .to_string(),
+            };
+            out.push(account_error(reason));
+            continue;
+        };
+        let services = account.present_services();
+        if services.is_empty() {
+            let why = if account
+                .properties
+                .as_ref()
+                .is_some_and(|p| p.primary_endpoints.is_some())
+            {
+                "primaryEndpoints names no blob, file, queue or table service".to_string()
+            } else {
+                format!(
+                    "no primaryEndpoints and kind '{}' names no service",
+                    account.kind.as_deref().unwrap_or("not set")
+                )
+            };
+            out.push(account_error(format!(
+                "its storage services could not be determined: {why}"
+            )));
+            continue;
+        }
+        for svc in services {
+            let sid = svc.service_id(&account.id);
+            out.push(LogTarget {
+                settings: inv
+                    .diagnostics_of(&sid)
+                    .map_err(|e| format!("could not read diagnostic settings: {e}")),
+                label: format!(
+                    "{} service of '{}'",
+                    svc.endpoint_key(),
+                    account.display_name()
+                ),
+                id: sid,
+                resource_type: ty.clone(),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -734,5 +1173,102 @@ mod tests {
         assert_eq!(a.unread.len(), 7, "{all}");
         let r = a.not_archive_reason("st");
         assert!(r.contains("7 read(s)") && r.contains("and 6 more"), "{r}");
+    }
+}
+
+#[cfg(test)]
+mod mon_helper_tests {
+    use super::*;
+    use serde_json::json;
+
+    const SUB: &str = "11111111-1111-1111-1111-111111111111";
+    const OP: &str = "Microsoft.Network/publicIPAddresses/write";
+
+    fn alert(props: serde_json::Value) -> ActivityLogAlert {
+        serde_json::from_value(json!({"id": "/subscriptions/x/resourceGroups/rg/providers/microsoft.insights/activityLogAlerts/a", "name": "a", "properties": props})).unwrap()
+    }
+
+    #[test]
+    fn mismatch_explains_exactly_when_alert_matches_does_not_hold() {
+        let ag = json!({"actionGroups": [{"actionGroupId": "/subscriptions/x/resourceGroups/rg/providers/microsoft.insights/actionGroups/ag"}]});
+        let scope = json!([format!("/subscriptions/{SUB}")]);
+        let conditions = [
+            json!([{"field": "operationName", "equals": OP}]),
+            json!([{"field": "category", "equals": "Administrative"}]),
+            json!([{"field": "category", "equals": "Security"}]),
+            json!([{"field": "category", "containsAny": ["Administrative"]}]),
+            json!([{"field": "resourceType", "equals": "microsoft.network/publicipaddresses"}]),
+            json!([{"field": "resourceType", "equals": "Microsoft.Network/networkSecurityGroups"}]),
+            json!([{"field": "operationName", "containsAny": [OP]}]),
+            json!([{"field": "operationName", "equals": "other"}]),
+            json!([{"anyOf": [{"field": "operationName", "equals": OP}]}]),
+            json!([{"anyOf": [{"field": "operationName", "equals": "other"}]}]),
+            json!([{"anyOf": [{"field": "status", "equals": "x"}]}]),
+            json!([{"anyOf": []}]),
+            json!([{"equals": "x"}]),
+            json!([{"field": "caller", "equals": "x"}, {"field": "operationName", "equals": OP}]),
+            json!([]),
+        ];
+        let mut checked = 0;
+        for c in &conditions {
+            for enabled in [json!(true), json!(false), serde_json::Value::Null] {
+                for actions in [ag.clone(), json!({})] {
+                    for scopes in [
+                        scope.clone(),
+                        json!([format!("/subscriptions/{SUB}/resourceGroups/rg")]),
+                        json!([]),
+                    ] {
+                        let a = alert(
+                            json!({"enabled": enabled, "actions": actions, "scopes": scopes, "condition": {"allOf": c}}),
+                        );
+                        assert_eq!(
+                            alert_mismatch(&a, SUB, OP).is_none(),
+                            alert_matches(&a, SUB, OP),
+                            "{c} {enabled} {actions} {scopes}: {:?}",
+                            alert_mismatch(&a, SUB, OP)
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, conditions.len() * 18);
+    }
+
+    #[test]
+    fn names_op_and_verdict() {
+        let named = alert(
+            json!({"condition": {"allOf": [{"anyOf": [{"field": "operationName", "equals": OP}]}]}}),
+        );
+        assert!(alert_names_op(&named, OP));
+        assert!(!alert_names_op(
+            &named,
+            "Microsoft.Network/publicIPAddresses/delete"
+        ));
+        let listing = Listing::new(vec![named]);
+        let v = alert_verdict(&listing, SUB, &[OP], OP);
+        assert!(
+            matches!(&v, Verdict::Fail(r) if r.contains("(1 alert read; 'a' has no action group)")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn resource_types_from_ids() {
+        assert_eq!(
+            resource_type_of_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/s1/databases/db1"),
+            "Microsoft.Sql/servers/databases"
+        );
+        assert_eq!(
+            resource_type_of_id(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/"
+            ),
+            "Microsoft.KeyVault/vaults"
+        );
+        assert_eq!(
+            resource_type_of_id("/subscriptions/s/resourceGroups/rg"),
+            ""
+        );
+        assert_eq!(resource_type_of_id("/subscriptions/s/providers"), "");
     }
 }

@@ -96,7 +96,7 @@ pub fn fail_diagnostics(inv: &mut Inventory, resource_id: &str) {
 }
 
 pub fn run(check: &Check, inv: &Inventory) -> Vec<Finding> {
-    run_with(check, inv, &Params::default())
+    run_with(check, inv, &Params::defaults())
 }
 
 pub fn run_with(check: &Check, inv: &Inventory, params: &Params) -> Vec<Finding> {

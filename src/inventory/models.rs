@@ -56,6 +56,8 @@ pub struct GenericResource {
     pub kind_type: Option<String>,
     pub kind: Option<String>,
     pub location: Option<String>,
+    /// Tag values are kept as JSON: a non-string value must not make the resource unreadable.
+    pub tags: Option<BTreeMap<String, Value>>,
 }
 
 impl GenericResource {
@@ -702,7 +704,51 @@ pub struct ActionGroupProperties {
     pub other: BTreeMap<String, Value>,
 }
 
+impl ScheduledQueryRule {
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| last_segment(&self.id))
+    }
+    /// `enabled` absent counts as true, as for activity log alerts: Azure
+    /// returns it, and assessing a rule of unknown state (rather than calling
+    /// it disabled and not applicable) can never hide a broken route.
+    pub fn enabled(&self) -> bool {
+        self.properties
+            .as_ref()
+            .and_then(|p| p.enabled)
+            .unwrap_or(true)
+    }
+    /// `actions.actionGroups`, non-empty strings only.
+    pub fn action_group_ids(&self) -> Vec<&str> {
+        self.properties
+            .as_ref()
+            .and_then(|p| p.actions.as_ref())
+            .and_then(|a| a.action_groups.as_ref())
+            .map(|v| {
+                v.iter()
+                    .map(String::as_str)
+                    .filter(|s| !s.trim().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 impl ActionGroup {
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| last_segment(&self.id))
+    }
+    /// `enabled` absent counts as true: the action group schema's default
+    /// (Resource Manager always returns it).
+    pub fn enabled(&self) -> bool {
+        self.properties
+            .as_ref()
+            .and_then(|p| p.enabled)
+            .unwrap_or(true)
+    }
     pub fn receiver_count(&self) -> usize {
         self.properties
             .as_ref()
@@ -755,6 +801,8 @@ pub struct SecurityContactProperties {
     pub alerts_to_admins: Option<Value>,
     pub notifications_by_role: Option<NotificationsByRole>,
     pub notifications_sources: Option<Vec<NotificationSource>>,
+    /// 2023-12-01-preview: whether the contact is in force (absent = enabled).
+    pub is_enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

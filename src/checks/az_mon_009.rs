@@ -1,0 +1,456 @@
+//! AZ-MON-009: alerts reach someone.
+
+use super::*;
+use crate::inventory::{last_segment, same_id, subscription_of, Inventory, SubscriptionStatus};
+
+pub static CHECK: Check = Check {
+    id: "AZ-MON-009",
+    title: "Alert rules route to an existing, enabled action group with receivers",
+    family: Family::Mon,
+    severity: Severity::Medium,
+    scope: Scope::Resource,
+    condition: "Every enabled activity log alert and every enabled scheduled query rule names at least one action group, and \
+every action group it names exists (in the action group list of a scanned subscription), is enabled, and has at least one \
+receiver. Disabled alerts and rules are not_applicable.",
+    rationale: "An alert that fires into a deleted, disabled or empty action group looks configured in every review and tells \
+no one: the detection exists on paper while the attacker works unobserved. Action groups are deleted or emptied in clean-ups \
+and by attackers alike, and nothing warns when the alerts that pointed at them go silent.",
+    reads: "13, 14, 15",
+    parameters: &[],
+    references: &[baseline_ref("action groups")],
+    remediation: Remediation {
+        portal: &[
+            "Open Monitor > Alerts > Action groups: create an action group (or fix the existing one) with at least one receiver (email, SMS, push, webhook, Logic App or ITSM), and make sure it is enabled.",
+            "Open Monitor > Alerts > Alert rules, select the rule, and under Actions select that action group; remove references to deleted groups.",
+            "For a scheduled query rule from the command line use `az monitor scheduled-query update --action-groups <action-group-id>`.",
+        ],
+        cli: "az monitor activity-log alert action-group add --name {name} --resource-group {resource_group} --subscription {subscription} \
+--action-group <action-group-id>",
+        bicep: "param socEmail string\n\
+resource soc 'Microsoft.Insights/actionGroups@2023-01-01' = {\n\
+  name: 'ag-soc'\n\
+  location: 'global'\n\
+  properties: {\n\
+    enabled: true\n\
+    groupShortName: 'soc'\n\
+    emailReceivers: [\n\
+      { name: 'soc-mailbox', emailAddress: socEmail, useCommonAlertSchema: true }\n\
+    ]\n\
+  }\n\
+}",
+    },
+    evaluate,
+};
+
+/// The state of one referenced action group.
+enum Route {
+    Ok(String),
+    Fail(String),
+    Error(String),
+}
+
+fn route(inv: &Inventory, ag_id: &str) -> Route {
+    let short = last_segment(ag_id);
+    for s in inv.scanned() {
+        let Ok(groups) = &s.action_groups else {
+            continue;
+        };
+        if let Some(g) = groups.items.iter().find(|g| same_id(&g.id, ag_id)) {
+            let name = g.display_name();
+            if !g.enabled() {
+                return Route::Fail(format!("action group '{name}' is disabled"));
+            }
+            return match g.receiver_count() {
+                0 => Route::Fail(format!("action group '{name}' has no receiver")),
+                n => Route::Ok(format!(
+                    "'{name}' (enabled, {n} receiver{})",
+                    if n == 1 { "" } else { "s" }
+                )),
+            };
+        }
+        if let Some(m) = groups.malformed_with_id(ag_id) {
+            return Route::Error(format!(
+                "action group '{short}' could not be parsed: {}",
+                m.error
+            ));
+        }
+    }
+    let Some(holder) = subscription_of(ag_id) else {
+        return Route::Fail(format!(
+            "action group '{}' does not exist (its id names no subscription)",
+            ag_id.trim()
+        ));
+    };
+    let Some(s) = inv
+        .subscriptions
+        .iter()
+        .find(|s| s.id.eq_ignore_ascii_case(&holder))
+    else {
+        return Route::Error(format!(
+            "action group '{short}' is in subscription {holder}, which was not scanned"
+        ));
+    };
+    if let SubscriptionStatus::Skipped { reason } = &s.status {
+        return Route::Error(format!(
+            "action group '{short}' is in subscription {holder}, which was skipped ({reason})"
+        ));
+    }
+    match &s.action_groups {
+        Err(e) => Route::Error(format!(
+            "could not read the action groups list of subscription {holder} to find '{short}': {e}"
+        )),
+        Ok(groups) if !groups.malformed.is_empty() => Route::Error(format!(
+            "action group '{short}' is not among the readable action groups of subscription {holder}, and {} item(s) of that list could not be parsed",
+            groups.malformed.len()
+        )),
+        Ok(_) => Route::Fail(format!(
+            "action group '{short}' does not exist (not in the action groups of subscription {holder})"
+        )),
+    }
+}
+
+/// Pushes the result of one enabled alert or rule.
+fn assess(out: &mut Out, inv: &Inventory, sub: &str, id: &str, label: &str, groups: &[&str]) {
+    if groups.is_empty() {
+        out.fail(id, Some(sub), format!("{label} routes to no action group"));
+        return;
+    }
+    let routes: Vec<Route> = groups.iter().map(|g| route(inv, g)).collect();
+    let fails: Vec<&str> = routes
+        .iter()
+        .filter_map(|r| match r {
+            Route::Fail(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    let errors: Vec<&str> = routes
+        .iter()
+        .filter_map(|r| match r {
+            Route::Error(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !fails.is_empty() {
+        let mut reason = format!("{label}: {}", fails.join("; "));
+        if !errors.is_empty() {
+            reason.push_str(&format!("; also {}", errors.join("; ")));
+        }
+        out.fail(id, Some(sub), reason);
+    } else if !errors.is_empty() {
+        out.error(id, Some(sub), format!("{label}: {}", errors.join("; ")));
+    } else {
+        let oks: Vec<String> = routes
+            .iter()
+            .filter_map(|r| match r {
+                Route::Ok(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        out.pass(
+            id,
+            Some(sub),
+            format!("{label} routes to {}", super::support::join(&oks)),
+        );
+    }
+}
+
+fn evaluate(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Out::new(&CHECK);
+    for sub in ctx.inv.scanned() {
+        if let Some(alerts) = out.list(sub, "activity log alerts", &sub.activity_log_alerts) {
+            out.malformed_items(sub, "activity log alert", &alerts.malformed);
+            for a in &alerts.items {
+                let label = format!("activity log alert '{}'", a.display_name());
+                if !a.enabled() {
+                    out.not_applicable(&a.id, Some(&sub.id), format!("{label} is disabled"));
+                    continue;
+                }
+                assess(
+                    &mut out,
+                    ctx.inv,
+                    &sub.id,
+                    &a.id,
+                    &label,
+                    &a.action_group_ids(),
+                );
+            }
+        }
+        if let Some(rules) = out.list(sub, "scheduled query rules", &sub.scheduled_query_rules) {
+            out.malformed_items(sub, "scheduled query rule", &rules.malformed);
+            for r in &rules.items {
+                let label = format!("scheduled query rule '{}'", r.display_name());
+                if !r.enabled() {
+                    out.not_applicable(&r.id, Some(&sub.id), format!("{label} is disabled"));
+                    continue;
+                }
+                assess(
+                    &mut out,
+                    ctx.inv,
+                    &sub.id,
+                    &r.id,
+                    &label,
+                    &r.action_group_ids(),
+                );
+            }
+        }
+    }
+    out.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::Subscription;
+    use serde_json::{json, Value};
+
+    fn ag_id(sub: &str, name: &str) -> String {
+        format!("/subscriptions/{sub}/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/{name}")
+    }
+
+    fn group(sub: &str, name: &str, enabled: Option<bool>, emails: usize) -> Value {
+        let receivers: Vec<Value> = (0..emails)
+            .map(|i| json!({"name": format!("r{i}"), "emailAddress": "soc@example.com", "status": "Enabled"}))
+            .collect();
+        let mut v = json!({"id": ag_id(sub, name), "name": name, "location": "Global",
+                           "properties": {"groupShortName": name, "emailReceivers": receivers, "smsReceivers": []}});
+        if let Some(e) = enabled {
+            v["properties"]["enabled"] = json!(e);
+        }
+        v
+    }
+
+    fn alert(name: &str, groups: &[String], enabled: Option<bool>) -> Value {
+        let ags: Vec<Value> = groups.iter().map(|g| json!({"actionGroupId": g})).collect();
+        let mut v = json!({"id": rid("rg-ops", "microsoft.insights/activityLogAlerts", name), "name": name,
+                           "properties": {"scopes": [sub_id()], "condition": {"allOf": []}, "actions": {"actionGroups": ags}}});
+        if let Some(e) = enabled {
+            v["properties"]["enabled"] = json!(e);
+        }
+        v
+    }
+
+    fn rule(name: &str, groups: &[String], enabled: Option<bool>) -> Value {
+        let mut v = json!({"id": rid("rg-ops", "microsoft.insights/scheduledqueryrules", name), "name": name,
+                           "properties": {"severity": 2, "actions": {"actionGroups": groups}}});
+        if let Some(e) = enabled {
+            v["properties"]["enabled"] = json!(e);
+        }
+        v
+    }
+
+    fn alert_id(name: &str) -> String {
+        rid("rg-ops", "microsoft.insights/activityLogAlerts", name)
+    }
+    fn rule_id(name: &str) -> String {
+        rid("rg-ops", "microsoft.insights/scheduledqueryrules", name)
+    }
+
+    #[test]
+    fn routes_pass_and_broken_routes_fail() {
+        let mut inv = inv();
+        sub(&mut inv).action_groups = Ok(listing(vec![
+            group(SUB, "soc", Some(true), 2),
+            group(SUB, "off", Some(false), 1),
+            group(SUB, "empty", Some(true), 0),
+            group(SUB, "implicit", None, 1),
+        ]));
+        sub(&mut inv).activity_log_alerts = Ok(listing(vec![
+            alert("good", &[ag_id(SUB, "SOC").to_uppercase()], None),
+            alert(
+                "to-off",
+                &[ag_id(SUB, "soc"), ag_id(SUB, "off")],
+                Some(true),
+            ),
+            alert("to-empty", &[ag_id(SUB, "empty")], Some(true)),
+            alert("to-gone", &[ag_id(SUB, "deleted")], Some(true)),
+            alert("nowhere", &[], Some(true)),
+            alert("sleeping", &[], Some(false)),
+        ]));
+        sub(&mut inv).scheduled_query_rules = Ok(listing(vec![
+            rule("q-good", &[ag_id(SUB, "implicit")], Some(true)),
+            rule("q-empty", &[], None),
+            rule("q-off", &[ag_id(SUB, "deleted")], Some(false)),
+        ]));
+        let f = run(&CHECK, &inv);
+        assert_eq!(f.len(), 9, "{f:#?}");
+        assert_result(
+            &f,
+            &alert_id("good"),
+            Status::Pass,
+            "activity log alert 'good' routes to 'soc' (enabled, 2 receivers)",
+        );
+        assert_result(
+            &f,
+            &alert_id("to-off"),
+            Status::Fail,
+            "action group 'off' is disabled",
+        );
+        assert_result(
+            &f,
+            &alert_id("to-empty"),
+            Status::Fail,
+            "action group 'empty' has no receiver",
+        );
+        assert_result(
+            &f,
+            &alert_id("to-gone"),
+            Status::Fail,
+            "action group 'deleted' does not exist",
+        );
+        assert_result(
+            &f,
+            &alert_id("nowhere"),
+            Status::Fail,
+            "routes to no action group",
+        );
+        assert_result(
+            &f,
+            &alert_id("sleeping"),
+            Status::NotApplicable,
+            "'sleeping' is disabled",
+        );
+        assert_result(
+            &f,
+            &rule_id("q-good"),
+            Status::Pass,
+            "scheduled query rule 'q-good' routes to 'implicit' (enabled, 1 receiver)",
+        );
+        assert_result(
+            &f,
+            &rule_id("q-empty"),
+            Status::Fail,
+            "scheduled query rule 'q-empty' routes to no action group",
+        );
+        assert_result(&f, &rule_id("q-off"), Status::NotApplicable, "is disabled");
+    }
+
+    #[test]
+    fn action_group_in_another_scanned_subscription_counts() {
+        let mut inv = with_second(inv());
+        sub_n(&mut inv, 1).action_groups = Ok(listing(vec![group(SUB2, "central", Some(true), 1)]));
+        sub(&mut inv).activity_log_alerts = Ok(listing(vec![alert(
+            "cross",
+            &[ag_id(SUB2, "central")],
+            None,
+        )]));
+        assert_result(
+            &run(&CHECK, &inv),
+            &alert_id("cross"),
+            Status::Pass,
+            "'central'",
+        );
+    }
+
+    #[test]
+    fn unreadable_holder_list_is_an_error_never_a_fail_or_pass() {
+        let mut inv = with_second(inv());
+        sub(&mut inv).action_groups = Ok(listing(vec![group(SUB, "soc", Some(true), 1)]));
+        sub_n(&mut inv, 1).action_groups = Err(forbidden(
+            "/subscriptions/x/providers/Microsoft.Insights/actionGroups",
+        ));
+        sub(&mut inv).activity_log_alerts = Ok(listing(vec![
+            alert("cross", &[ag_id(SUB, "soc"), ag_id(SUB2, "central")], None),
+            alert("local", &[ag_id(SUB, "soc")], None),
+            alert("mixed", &[ag_id(SUB, "nope"), ag_id(SUB2, "central")], None),
+        ]));
+        let f = run(&CHECK, &inv);
+        assert_eq!(
+            f.len(),
+            3,
+            "no subscription-level error for the action group list: {f:#?}"
+        );
+        assert_result(
+            &f,
+            &alert_id("cross"),
+            Status::Error,
+            "could not read the action groups list of subscription 22222222",
+        );
+        assert_result(&f, &alert_id("local"), Status::Pass, "'soc'");
+        // A definite failure stands beside an unreadable group.
+        assert_result(
+            &f,
+            &alert_id("mixed"),
+            Status::Fail,
+            "'nope' does not exist",
+        );
+    }
+
+    #[test]
+    fn unscanned_or_skipped_holder_and_malformed_groups_are_errors() {
+        let mut inv = inv();
+        let skipped = "33333333-3333-3333-3333-333333333333";
+        inv.subscriptions.push(Subscription::unread(
+            skipped,
+            SubscriptionStatus::Skipped {
+                reason: "state Disabled".into(),
+            },
+        ));
+        let other = "44444444-4444-4444-4444-444444444444";
+        sub(&mut inv).action_groups = Ok(listing(vec![
+            json!({"id": ag_id(SUB, "broken"), "properties": {"enabled": "yes"}}),
+        ]));
+        sub(&mut inv).activity_log_alerts = Ok(listing(vec![
+            alert("to-other", &[ag_id(other, "x")], None),
+            alert("to-skipped", &[ag_id(skipped, "y")], None),
+            alert("to-broken", &[ag_id(SUB, "broken")], None),
+            alert("to-missing", &[ag_id(SUB, "missing")], None),
+        ]));
+        let f = run(&CHECK, &inv);
+        assert_result(
+            &f,
+            &alert_id("to-other"),
+            Status::Error,
+            "which was not scanned",
+        );
+        assert_result(
+            &f,
+            &alert_id("to-skipped"),
+            Status::Error,
+            "which was skipped (state Disabled)",
+        );
+        assert_result(
+            &f,
+            &alert_id("to-broken"),
+            Status::Error,
+            "action group 'broken' could not be parsed",
+        );
+        // Missing, but the list holds an unreadable item that might be it.
+        assert_result(
+            &f,
+            &alert_id("to-missing"),
+            Status::Error,
+            "1 item(s) of that list could not be parsed",
+        );
+    }
+
+    #[test]
+    fn failed_alert_lists_and_malformed_alerts() {
+        let mut inv = inv();
+        sub(&mut inv).activity_log_alerts = Err(forbidden("/x/activityLogAlerts"));
+        sub(&mut inv).scheduled_query_rules = Ok(listing(vec![
+            json!({"id": rule_id("bad"), "properties": {"enabled": "true"}}),
+            json!({"name": "no-id"}),
+        ]));
+        let f = run(&CHECK, &inv);
+        assert_eq!(
+            f.len(),
+            2,
+            "one merged error on the subscription, one on the rule: {f:#?}"
+        );
+        assert!(f.iter().any(|x| x.resource_id == sub_id()
+            && x.status == Status::Error
+            && x.reason
+                .contains("could not read the activity log alerts list")));
+        assert!(f.iter().any(|x| x.resource_id == sub_id()
+            && x.status == Status::Error
+            && x.reason
+                .contains("item 1 of the scheduled query rules list")));
+        assert_result(
+            &f,
+            &rule_id("bad"),
+            Status::Error,
+            "the scheduled query rule could not be parsed",
+        );
+    }
+}
