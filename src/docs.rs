@@ -2,8 +2,9 @@
 //! by `azward explain ID` and written to `checks/docs/ID.md` (a test fails
 //! when those files are stale).
 
-use crate::baseline::Params;
+use crate::baseline::{Baseline, Params};
 use crate::checks::Check;
+use crate::rules::PropertyRule;
 
 /// The current value of a named parameter, as text.
 pub fn param_value(params: &Params, name: &str) -> String {
@@ -24,15 +25,25 @@ pub fn param_value(params: &Params, name: &str) -> String {
     }
 }
 
-/// The full documentation of a check, as Markdown.
-pub fn explain(c: &Check, params: &Params) -> String {
+/// The full documentation of a check, as Markdown, with the severity and
+/// parameter values of `baseline`.
+pub fn explain(c: &Check, baseline: &Baseline) -> String {
+    let params = &baseline.params;
+    let severity = match baseline.severity_of(c.id) {
+        Some(s) if s != c.severity => format!(
+            "{s} (the baseline says {}; changed by the profile)",
+            c.severity
+        ),
+        Some(s) => s.to_string(),
+        None => format!("{} (disabled by the profile)", c.severity),
+    };
     let mut s = String::new();
     s.push_str(&format!("# {}: {}\n\n", c.id, c.title));
     s.push_str(&format!(
         "- Family: {} ({})\n- Severity: {}\n- Scope: {}\n- Reads (recording call set rows): {}\n\n",
         c.family.name(),
         c.family.code(),
-        c.severity,
+        severity,
         format!("{:?}", c.scope).to_lowercase(),
         c.reads
     ));
@@ -61,5 +72,26 @@ pub fn explain(c: &Check, params: &Params) -> String {
     for r in c.references {
         s.push_str(&format!("- {}: {}\n", r.framework.label(), r.id));
     }
+    s
+}
+
+/// The documentation of an organisation's property rule.
+pub fn explain_rule(r: &PropertyRule) -> String {
+    let mut s = format!("# {}: {}\n\n", r.id, r.title);
+    s.push_str(&format!(
+        "- Family: Organisation rules (CUSTOM)\n- Severity: {}\n- Scope: resource\n- Resource type: {}\n\n",
+        r.severity, r.resource_type
+    ));
+    s.push_str(&format!(
+        "## Passes when\n\nThe CEL condition holds for the resource:\n\n```cel\n{}\n```\n\n",
+        r.condition
+    ));
+    if let Some(w) = &r.when {
+        s.push_str(&format!("Only resources for which this holds are in scope (others are not applicable):\n\n```cel\n{w}\n```\n\n"));
+    }
+    if !r.rationale.is_empty() {
+        s.push_str(&format!("## Why it matters\n\n{}\n\n", r.rationale));
+    }
+    s.push_str(&format!("## Remediation\n\n{}\n", r.remediation));
     s
 }

@@ -32,11 +32,17 @@ enum Command {
     Checks {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
+        /// Include an organisation profile's changes and property rules.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
     },
     /// Print the full documentation of one check.
     Explain {
         /// A check id, e.g. AZ-KV-003.
         id: String,
+        /// Show parameter values and severity from an organisation profile.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
     },
 }
 
@@ -107,6 +113,12 @@ struct ScanArgs {
     /// Fail the gate when coverage is below P percent (or n/a).
     #[arg(long, value_name = "P", value_parser = parse_percent)]
     min_coverage: Option<f64>,
+    /// An organisation baseline profile extending the default (docs/baseline-profiles.md).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Also report results by the controls of a framework: cis-azure-3.0 or mcsb-v1.
+    #[arg(long, value_name = "ID")]
+    framework: Option<String>,
     /// Print nothing on stderr but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -130,14 +142,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),
-        Command::Checks { format } => list_checks(format).map(|_| ExitCode::SUCCESS),
-        Command::Explain { id } => explain(&id).map(|_| ExitCode::SUCCESS),
+        Command::Checks { format, baseline } => {
+            list_checks(format, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Explain { id, baseline } => {
+            explain(&id, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
+            // One line per problem: a profile with several problems lists each.
             let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("error: {}", msg.join(": "));
+            for line in msg.join(": ").lines() {
+                eprintln!("error: {line}");
+            }
             ExitCode::from(2)
         }
     }
@@ -191,7 +210,11 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         min_score: args.min_score,
         min_coverage: args.min_coverage,
     };
-    let baseline = Baseline::default();
+    let baseline = load_baseline(args.baseline.as_deref())?;
+    let framework = match &args.framework {
+        Some(id) => Some(azward::frameworks::load(id)?),
+        None => None,
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -222,7 +245,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             .as_millis() as u64,
         http: outcome.stats,
     };
-    let report = Report::build(
+    let mut report = Report::build(
         &outcome.inventory,
         &baseline,
         &eval,
@@ -230,6 +253,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         timing,
         &gate,
     );
+    report.framework = framework
+        .as_ref()
+        .map(|fw| azward::frameworks::assess(fw, &eval));
 
     let json_to_stdout = json_wanted && args.output.is_none();
     if let Some(path) = &args.output {
@@ -264,13 +290,45 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     })
 }
 
-fn list_checks(format: ListFormat) -> Result<()> {
+fn load_baseline(path: Option<&std::path::Path>) -> Result<Baseline> {
+    Ok(match path {
+        Some(p) => Baseline::load(p)?,
+        None => Baseline::default(),
+    })
+}
+
+fn list_checks(format: ListFormat, profile: Option<&std::path::Path>) -> Result<()> {
+    let baseline = load_baseline(profile)?;
+    let mut rows: Vec<(String, String, String, String, String, bool)> = REGISTRY
+        .iter()
+        .map(|c| {
+            let sev = baseline.severity_of(c.id).unwrap_or(c.severity);
+            (
+                c.id.to_string(),
+                sev.to_string(),
+                c.family.code().to_string(),
+                format!("{:?}", c.scope).to_lowercase(),
+                c.title.to_string(),
+                !baseline.disabled.contains(&c.id),
+            )
+        })
+        .collect();
+    rows.extend(baseline.rules.iter().map(|r| {
+        (
+            r.id.to_string(),
+            r.severity.to_string(),
+            "CUSTOM".to_string(),
+            "resource".to_string(),
+            r.title.to_string(),
+            true,
+        )
+    }));
     match format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = REGISTRY
+            let list: Vec<serde_json::Value> = rows
                 .iter()
-                .map(|c| {
-                    serde_json::json!({"id": c.id, "severity": c.severity, "family": c.family, "scope": c.scope, "title": c.title})
+                .map(|(id, sev, fam, scope, title, enabled)| {
+                    serde_json::json!({"id": id, "severity": sev, "family": fam, "scope": scope, "title": title, "enabled": enabled})
                 })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&list)?);
@@ -280,25 +338,40 @@ fn list_checks(format: ListFormat) -> Result<()> {
             t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
                 .force_no_tty();
             t.set_header(vec!["ID", "Severity", "Family", "Scope", "Title"]);
-            for c in REGISTRY {
+            for (id, sev, fam, scope, title, enabled) in &rows {
+                let title = if *enabled {
+                    title.clone()
+                } else {
+                    format!("{title} (disabled by the profile)")
+                };
                 t.add_row(vec![
-                    c.id.to_string(),
-                    c.severity.to_string(),
-                    c.family.code().to_string(),
-                    format!("{:?}", c.scope).to_lowercase(),
-                    c.title.to_string(),
+                    id.clone(),
+                    sev.clone(),
+                    fam.clone(),
+                    scope.clone(),
+                    title,
                 ]);
             }
             println!("{t}");
+            println!("{} checks", rows.len());
         }
     }
     Ok(())
 }
 
-fn explain(id: &str) -> Result<()> {
+fn explain(id: &str, profile: Option<&std::path::Path>) -> Result<()> {
+    let baseline = load_baseline(profile)?;
     let Some(c) = azward::checks::find(id) else {
+        if let Some(r) = baseline
+            .rules
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(id))
+        {
+            print!("{}", azward::docs::explain_rule(r));
+            return Ok(());
+        }
         bail!("unknown check id {id:?}: `azward checks` lists them");
     };
-    print!("{}", azward::docs::explain(c, &Baseline::default().params));
+    print!("{}", azward::docs::explain(c, &baseline));
     Ok(())
 }

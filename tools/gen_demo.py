@@ -761,7 +761,7 @@ def build_estate():
     uami_cmk = prod.add(generic(P, "rg-security", T_UAMI, "id-nw-prod-storage-cmk", "westeurope", tp("security")))
 
     # --- Log Analytics ---
-    prod.add(workspace(P, "rg-security", "law-nw-sentinel-prod", "westeurope", tp("security", sentinel="true"),
+    prod.add(workspace(P, "rg-security", "law-nw-sentinel-prod", "westeurope", tp("security", sentinel="true", Retention="365D", Residency="EU"),
                        retention_days=90, purge30=False),
              diag=[diag_setting(law_sentinel, "law-audit-to-self", [group("audit"), group("allLogs", False)],
                                 workspace=law_sentinel)])
@@ -907,7 +907,7 @@ def build_estate():
     prod.blob_services[st_app] = blob_service(st_app, retention(True, 7), retention(False, 0))
 
     # BlobStorage kind, no primaryEndpoints, allowBlobPublicAccess never set.
-    prod.add(storage_account(P, "rg-backup", "stnwprodbackup", "northeurope", tp("backup"), kind="BlobStorage",
+    prod.add(storage_account(P, "rg-backup", "stnwprodbackup", "northeurope", tp("backup", WORM="True"), kind="BlobStorage",
                              sku="Standard_RAGRS", endpoints=None, public_network="Disabled", shared_key=False,
                              tls="TLS1_0", created="2019-08-21T16:40:02.7730512Z"))
     prod.diag[st_backup + "/blobServices/default"] = [
@@ -1245,7 +1245,7 @@ def build_estate():
     dev.blob_services[st_devscratch] = blob_service(st_devscratch)
     dev.containers[st_devscratch] = [container(st_devscratch, "uploads"), container(st_devscratch, "tmp")]
 
-    dev.add(storage_account(D, "rg-dev-security", "stnwdevaudit", "westeurope", td("security", data="logs"),
+    dev.add(storage_account(D, "rg-dev-security", "stnwdevaudit", "westeurope", td("security", data="logs", WORM="True"),
                             kind="BlockBlobStorage", sku="Premium_LRS", endpoints=("blob",),
                             allow_blob_public=False, public_network="Disabled", network_default="Allow",
                             shared_key=False, tls="TLS1_3",

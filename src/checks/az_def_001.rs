@@ -27,15 +27,15 @@ Servers P1 lacks the file integrity monitoring and agentless scanning a host inv
             "Save.",
         ],
         cli: "az security pricing create --name {name} --tier Standard --subscription {subscription}",
-        bicep: "targetScope = 'subscription'\n\
-param plans array = ['VirtualMachines', 'StorageAccounts', 'KeyVaults', 'Arm', 'SqlServers', 'AppServices', 'Containers', 'CloudPosture']\n\
-resource pricing 'Microsoft.Security/pricings@2024-01-01' = [for p in plans: {\n\
-  name: p\n\
-  properties: {\n\
-    pricingTier: 'Standard'\n\
-    subPlan: p == 'VirtualMachines' ? 'P2' : null\n\
-  }\n\
-}]",
+        bicep: r#"targetScope = 'subscription'
+param plans array = ['VirtualMachines', 'StorageAccounts', 'KeyVaults', 'Arm', 'SqlServers', 'AppServices', 'Containers', 'CloudPosture']
+resource pricing 'Microsoft.Security/pricings@2024-01-01' = [for p in plans: {
+  name: p
+  properties: {
+    pricingTier: 'Standard'
+    subPlan: p == 'VirtualMachines' ? 'P2' : null
+  }
+}]"#,
     },
     evaluate,
 };

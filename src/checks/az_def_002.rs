@@ -32,19 +32,19 @@ mass deletion) into a response within hours, while the attacker's traces are sti
         cli: "az rest --method put --url https://management.azure.com/subscriptions/{subscription}/providers/Microsoft.Security/securityContacts/default?api-version=2023-12-01-preview \
 --body '{\"properties\":{\"isEnabled\":true,\"emails\":\"<security-team@example.com>\",\"notificationsByRole\":{\"state\":\"On\",\"roles\":[\"Owner\"]},\
 \"notificationsSources\":[{\"sourceType\":\"Alert\",\"minimalSeverity\":\"High\"}]}}'",
-        bicep: "targetScope = 'subscription'\n\
-param emails string\n\
-resource contact 'Microsoft.Security/securityContacts@2023-12-01-preview' = {\n\
-  name: 'default'\n\
-  properties: {\n\
-    isEnabled: true\n\
-    emails: emails\n\
-    notificationsByRole: { state: 'On', roles: ['Owner'] }\n\
-    notificationsSources: [\n\
-      { sourceType: 'Alert', minimalSeverity: 'High' }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"targetScope = 'subscription'
+param emails string
+resource contact 'Microsoft.Security/securityContacts@2023-12-01-preview' = {
+  name: 'default'
+  properties: {
+    isEnabled: true
+    emails: emails
+    notificationsByRole: { state: 'On', roles: ['Owner'] }
+    notificationsSources: [
+      { sourceType: 'Alert', minimalSeverity: 'High' }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

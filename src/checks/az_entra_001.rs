@@ -28,18 +28,18 @@ investigation is usually gone by the time it starts.",
         ],
         cli: "az rest --method put --url \"https://management.azure.com/providers/microsoft.aadiam/diagnosticSettings/entra-logs?api-version=2017-04-01\" \
 --body '{\"properties\":{\"workspaceId\":\"<log-analytics-workspace-id>\",\"logs\":[{\"category\":\"AuditLogs\",\"enabled\":true},{\"category\":\"SignInLogs\",\"enabled\":true}]}}'",
-        bicep: "targetScope = 'tenant'\n\
-param workspaceId string\n\
-resource entraLogs 'microsoft.aadiam/diagnosticSettings@2017-04-01' = {\n\
-  name: 'entra-logs'\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logs: [for c in ['AuditLogs', 'SignInLogs']: {\n\
-      category: c\n\
-      enabled: true\n\
-    }]\n\
-  }\n\
-}",
+        bicep: r#"targetScope = 'tenant'
+param workspaceId string
+resource entraLogs 'microsoft.aadiam/diagnosticSettings@2017-04-01' = {
+  name: 'entra-logs'
+  properties: {
+    workspaceId: workspaceId
+    logs: [for c in ['AuditLogs', 'SignInLogs']: {
+      category: c
+      enabled: true
+    }]
+  }
+}"#,
     },
     evaluate,
 };

@@ -33,18 +33,18 @@ compromised application did.",
         ],
         cli: "az rest --method put --url \"https://management.azure.com/providers/microsoft.aadiam/diagnosticSettings/entra-signins?api-version=2017-04-01\" \
 --body '{\"properties\":{\"workspaceId\":\"<log-analytics-workspace-id>\",\"logs\":[{\"category\":\"NonInteractiveUserSignInLogs\",\"enabled\":true},{\"category\":\"ServicePrincipalSignInLogs\",\"enabled\":true},{\"category\":\"ManagedIdentitySignInLogs\",\"enabled\":true}]}}'",
-        bicep: "targetScope = 'tenant'\n\
-param workspaceId string\n\
-resource entraSignIns 'microsoft.aadiam/diagnosticSettings@2017-04-01' = {\n\
-  name: 'entra-signins'\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logs: [for c in ['NonInteractiveUserSignInLogs', 'ServicePrincipalSignInLogs', 'ManagedIdentitySignInLogs']: {\n\
-      category: c\n\
-      enabled: true\n\
-    }]\n\
-  }\n\
-}",
+        bicep: r#"targetScope = 'tenant'
+param workspaceId string
+resource entraSignIns 'microsoft.aadiam/diagnosticSettings@2017-04-01' = {
+  name: 'entra-signins'
+  properties: {
+    workspaceId: workspaceId
+    logs: [for c in ['NonInteractiveUserSignInLogs', 'ServicePrincipalSignInLogs', 'ManagedIdentitySignInLogs']: {
+      category: c
+      enabled: true
+    }]
+  }
+}"#,
     },
     evaluate,
 };

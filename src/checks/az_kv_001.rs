@@ -27,20 +27,20 @@ answer becomes 'all of them'.",
         ],
         cli: "az monitor diagnostic-settings create --name kv-audit --resource {id} \
 --workspace <log-analytics-workspace-id> --logs '[{\"categoryGroup\":\"audit\",\"enabled\":true}]'",
-        bicep: "param workspaceId string\n\
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {\n\
-  name: vaultName\n\
-}\n\
-resource kvAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {\n\
-  name: 'kv-audit'\n\
-  scope: vault\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logs: [\n\
-      { categoryGroup: 'audit', enabled: true }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"param workspaceId string
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: vaultName
+}
+resource kvAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'kv-audit'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      { categoryGroup: 'audit', enabled: true }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

@@ -23,15 +23,15 @@ Privileged Identity Management make it time-bound.",
             "Select 'Azure role-based access control' as the permission model and Apply.",
         ],
         cli: "az keyvault update --name {name} --resource-group {resource_group} --subscription {subscription} --enable-rbac-authorization true",
-        bicep: "resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {\n\
-  name: vaultName\n\
-  location: location\n\
-  properties: {\n\
-    tenantId: tenant().tenantId\n\
-    sku: { family: 'A', name: 'standard' }\n\
-    enableRbacAuthorization: true\n\
-  }\n\
-}",
+        bicep: r#"resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: vaultName
+  location: location
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+  }
+}"#,
     },
     evaluate,
 };

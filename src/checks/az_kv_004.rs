@@ -24,19 +24,19 @@ elsewhere is rejected and logged, which gives the responder both containment and
             "Keep 'Allow trusted Microsoft services to bypass this firewall' if Azure services need the vault, then Apply.",
         ],
         cli: "az keyvault update --name {name} --resource-group {resource_group} --subscription {subscription} --default-action Deny --bypass AzureServices",
-        bicep: "resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {\n\
-  name: vaultName\n\
-  location: location\n\
-  properties: {\n\
-    tenantId: tenant().tenantId\n\
-    sku: { family: 'A', name: 'standard' }\n\
-    publicNetworkAccess: 'Disabled'\n\
-    networkAcls: {\n\
-      defaultAction: 'Deny'\n\
-      bypass: 'AzureServices'\n\
-    }\n\
-  }\n\
-}",
+        bicep: r#"resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: vaultName
+  location: location
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    publicNetworkAccess: 'Disabled'
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+    }
+  }
+}"#,
     },
     evaluate,
 };

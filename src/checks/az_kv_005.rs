@@ -26,26 +26,26 @@ public IP, and an attacker outside those networks cannot reach the vault at all.
         ],
         cli: "az network private-endpoint create --name pe-{name} --resource-group {resource_group} --subscription {subscription} \
 --vnet-name <vnet-name> --subnet <subnet-name> --private-connection-resource-id {id} --group-id vault --connection-name pe-{name}",
-        bicep: "param subnetId string\n\
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {\n\
-  name: vaultName\n\
-}\n\
-resource pe 'Microsoft.Network/privateEndpoints@2024-07-01' = {\n\
-  name: 'pe-${vaultName}'\n\
-  location: location\n\
-  properties: {\n\
-    subnet: { id: subnetId }\n\
-    privateLinkServiceConnections: [\n\
-      {\n\
-        name: 'pe-${vaultName}'\n\
-        properties: {\n\
-          privateLinkServiceId: vault.id\n\
-          groupIds: [ 'vault' ]\n\
-        }\n\
-      }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"param subnetId string
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: vaultName
+}
+resource pe 'Microsoft.Network/privateEndpoints@2024-07-01' = {
+  name: 'pe-${vaultName}'
+  location: location
+  properties: {
+    subnet: { id: subnetId }
+    privateLinkServiceConnections: [
+      {
+        name: 'pe-${vaultName}'
+        properties: {
+          privateLinkServiceId: vault.id
+          groupIds: [ 'vault' ]
+        }
+      }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

@@ -24,17 +24,17 @@ whole retention period, so encrypted data stays readable and the vault's content
             "Soft delete is on for every vault created since 2020; a vault that still has it off must be migrated (az keyvault update --enable-soft-delete true).",
         ],
         cli: "az keyvault update --name {name} --resource-group {resource_group} --subscription {subscription} --enable-purge-protection true",
-        bicep: "resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {\n\
-  name: vaultName\n\
-  location: location\n\
-  properties: {\n\
-    tenantId: tenant().tenantId\n\
-    sku: { family: 'A', name: 'standard' }\n\
-    enableSoftDelete: true\n\
-    softDeleteRetentionInDays: 90\n\
-    enablePurgeProtection: true\n\
-  }\n\
-}",
+        bicep: r#"resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: vaultName
+  location: location
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+  }
+}"#,
     },
     evaluate,
 };

@@ -30,19 +30,19 @@ incident short.",
             "Make the remaining privileged roles eligible (Privileged Identity Management) instead of active, and switch access-policy vaults to Azure RBAC (AZ-KV-003) so Contributor no longer implies data access.",
         ],
         cli: "az role assignment list --scope {id} --include-inherited --subscription {subscription} --query \"[].{principal:principalName, type:principalType, role:roleDefinitionName, scope:scope}\" -o table",
-        bicep: "param principalId string\n\
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {\n\
-  name: vaultName\n\
-}\n\
-// Grant narrow data roles at the vault instead of broad roles above it.\n\
-resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n\
-  name: guid(vault.id, principalId, '4633458b-17de-408a-b874-0445c86b69e6')\n\
-  scope: vault\n\
-  properties: {\n\
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')\n\
-    principalId: principalId\n\
-  }\n\
-}",
+        bicep: r#"param principalId string
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: vaultName
+}
+// Grant narrow data roles at the vault instead of broad roles above it.
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, principalId, '4633458b-17de-408a-b874-0445c86b69e6')
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+    principalId: principalId
+  }
+}"#,
     },
     evaluate,
 };

@@ -27,22 +27,22 @@ broad groups means a single stolen credential is enough for destruction.",
         cli: "az keyvault set-policy --name {name} --resource-group {resource_group} --subscription {subscription} --object-id <object-id> \
 --key-permissions get list create update import delete backup restore recover --secret-permissions get list set delete backup restore recover \
 --certificate-permissions get list create update import delete recover managecontacts getissuers listissuers",
-        bicep: "resource policies 'Microsoft.KeyVault/vaults/accessPolicies@2024-11-01' = {\n\
-  name: '${vaultName}/replace'\n\
-  properties: {\n\
-    accessPolicies: [\n\
-      {\n\
-        tenantId: tenant().tenantId\n\
-        objectId: objectId\n\
-        permissions: {\n\
-          keys: [ 'get', 'list', 'create', 'update', 'import', 'delete', 'backup', 'restore', 'recover' ]\n\
-          secrets: [ 'get', 'list', 'set', 'delete', 'backup', 'restore', 'recover' ]\n\
-          certificates: [ 'get', 'list', 'create', 'update', 'import', 'delete', 'recover' ]\n\
-        }\n\
-      }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"resource policies 'Microsoft.KeyVault/vaults/accessPolicies@2024-11-01' = {
+  name: '${vaultName}/replace'
+  properties: {
+    accessPolicies: [
+      {
+        tenantId: tenant().tenantId
+        objectId: objectId
+        permissions: {
+          keys: [ 'get', 'list', 'create', 'update', 'import', 'delete', 'backup', 'restore', 'recover' ]
+          secrets: [ 'get', 'list', 'set', 'delete', 'backup', 'restore', 'recover' ]
+          certificates: [ 'get', 'list', 'create', 'update', 'import', 'delete', 'recover' ]
+        }
+      }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

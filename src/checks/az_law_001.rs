@@ -23,14 +23,14 @@ waits out the window erases their tracks without touching anything.",
             "For longer, cheaper retention of specific tables, also set a total retention per table (AZ-LAW-002).",
         ],
         cli: "az monitor log-analytics workspace update --workspace-name {name} --resource-group {resource_group} --subscription {subscription} --retention-time 90",
-        bicep: "resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {\n\
-  name: workspaceName\n\
-  location: location\n\
-  properties: {\n\
-    sku: { name: 'PerGB2018' }\n\
-    retentionInDays: 90\n\
-  }\n\
-}",
+        bicep: r#"resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
+  name: workspaceName
+  location: location
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 90
+  }
+}"#,
     },
     evaluate,
 };

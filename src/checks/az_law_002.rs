@@ -27,16 +27,16 @@ the first secret read can still be found when the investigation starts.",
             "Alternatively raise the workspace's default retention, which tables without their own setting inherit.",
         ],
         cli: "az monitor log-analytics workspace table update --workspace-name {name} --resource-group {resource_group} --subscription {subscription} --name SigninLogs --total-retention-time 365",
-        bicep: "resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {\n\
-  name: workspaceName\n\
-}\n\
-resource signinLogs 'Microsoft.OperationalInsights/workspaces/tables@2025-02-01' = {\n\
-  parent: workspace\n\
-  name: 'SigninLogs'\n\
-  properties: {\n\
-    totalRetentionInDays: 365\n\
-  }\n\
-}",
+        bicep: r#"resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
+  name: workspaceName
+}
+resource signinLogs 'Microsoft.OperationalInsights/workspaces/tables@2025-02-01' = {
+  parent: workspace
+  name: 'SigninLogs'
+  properties: {
+    totalRetentionInDays: 365
+  }
+}"#,
     },
     evaluate,
 };

@@ -26,17 +26,17 @@ time for someone to notice.",
             "Alert on lock deletion (Microsoft.Authorization/locks/delete) so removing the protection is noticed.",
         ],
         cli: "az lock create --name protect-{name} --lock-type CanNotDelete --resource {id} --notes \"Security log workspace: do not delete\"",
-        bicep: "resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {\n\
-  name: workspaceName\n\
-}\n\
-resource lock 'Microsoft.Authorization/locks@2020-05-01' = {\n\
-  name: 'protect-${workspaceName}'\n\
-  scope: workspace\n\
-  properties: {\n\
-    level: 'CanNotDelete'\n\
-    notes: 'Security log workspace: do not delete'\n\
-  }\n\
-}",
+        bicep: r#"resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
+  name: workspaceName
+}
+resource lock 'Microsoft.Authorization/locks@2020-05-01' = {
+  name: 'protect-${workspaceName}'
+  scope: workspace
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Security log workspace: do not delete'
+  }
+}"#,
     },
     evaluate,
 };

@@ -21,17 +21,17 @@ disappear, and a responder who expects the usual grace period finds nothing.",
             "Then review who can write workspace settings (Log Analytics Contributor and above), and alert on workspace writes (AZ-MON-007).",
         ],
         cli: "az resource update --ids {id} --set properties.features.immediatePurgeDataOn30Days=false",
-        bicep: "resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {\n\
-  name: workspaceName\n\
-  location: location\n\
-  properties: {\n\
-    sku: { name: 'PerGB2018' }\n\
-    retentionInDays: 90\n\
-    features: {\n\
-      immediatePurgeDataOn30Days: false\n\
-    }\n\
-  }\n\
-}",
+        bicep: r#"resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
+  name: workspaceName
+  location: location
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 90
+    features: {
+      immediatePurgeDataOn30Days: false
+    }
+  }
+}"#,
     },
     evaluate,
 };

@@ -30,18 +30,18 @@ the Activity Log's 90 days cannot be rebuilt.",
         cli: "az monitor diagnostic-settings subscription create --name activity-log-export --location global --subscription {subscription} \
 --workspace <log-analytics-workspace-id> \
 --logs '[{\"category\":\"Administrative\",\"enabled\":true},{\"category\":\"Security\",\"enabled\":true},{\"category\":\"Policy\",\"enabled\":true},{\"category\":\"Alert\",\"enabled\":true}]'",
-        bicep: "targetScope = 'subscription'\n\
-param workspaceId string\n\
-resource activityLogExport 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {\n\
-  name: 'activity-log-export'\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logs: [for c in ['Administrative', 'Security', 'Policy', 'Alert']: {\n\
-      category: c\n\
-      enabled: true\n\
-    }]\n\
-  }\n\
-}",
+        bicep: r#"targetScope = 'subscription'
+param workspaceId string
+resource activityLogExport 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'activity-log-export'
+  properties: {
+    workspaceId: workspaceId
+    logs: [for c in ['Administrative', 'Security', 'Policy', 'Alert']: {
+      category: c
+      enabled: true
+    }]
+  }
+}"#,
     },
     evaluate,
 };

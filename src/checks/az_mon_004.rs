@@ -25,21 +25,21 @@ one leaves no evidence of what was done to it or through it, and the gap cannot 
         ],
         cli: "az monitor diagnostic-settings create --name resource-logs --resource {id} \
 --workspace <log-analytics-workspace-id> --logs '[{\"categoryGroup\":\"allLogs\",\"enabled\":true}]'",
-        bicep: "param workspaceId string\n\
-param vaultName string\n\
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {\n\
-  name: vaultName\n\
-}\n\
-resource resourceLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {\n\
-  name: 'resource-logs'\n\
-  scope: vault\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logs: [\n\
-      { categoryGroup: 'allLogs', enabled: true }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"param workspaceId string
+param vaultName string
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: vaultName
+}
+resource resourceLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'resource-logs'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      { categoryGroup: 'allLogs', enabled: true }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

@@ -30,22 +30,22 @@ AZFW*, AKS tables) keep every field typed, queryable by Sentinel content, and re
         cli: "az monitor diagnostic-settings create --name resource-logs --resource {id} \
 --workspace <log-analytics-workspace-id> --export-to-resource-specific true \
 --logs '[{\"categoryGroup\":\"allLogs\",\"enabled\":true}]'",
-        bicep: "param workspaceId string\n\
-param vaultName string\n\
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {\n\
-  name: vaultName\n\
-}\n\
-resource resourceLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {\n\
-  name: 'resource-logs'\n\
-  scope: vault\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logAnalyticsDestinationType: 'Dedicated'\n\
-    logs: [\n\
-      { categoryGroup: 'allLogs', enabled: true }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"param workspaceId string
+param vaultName string
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: vaultName
+}
+resource resourceLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'resource-logs'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      { categoryGroup: 'allLogs', enabled: true }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

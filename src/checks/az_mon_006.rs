@@ -31,22 +31,22 @@ evidence is needed and missing.",
 --subscription {subscription} --scope /subscriptions/{subscription} \
 --condition category=Administrative and operationName=Microsoft.Insights/diagnosticSettings/delete \
 --action-group <action-group-id>",
-        bicep: "param actionGroupId string\n\
-resource alert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {\n\
-  name: 'alert-diagnostic-settings-delete'\n\
-  location: 'global'\n\
-  properties: {\n\
-    enabled: true\n\
-    scopes: [ subscription().id ]\n\
-    condition: {\n\
-      allOf: [\n\
-        { field: 'category', equals: 'Administrative' }\n\
-        { field: 'operationName', equals: 'Microsoft.Insights/diagnosticSettings/delete' }\n\
-      ]\n\
-    }\n\
-    actions: { actionGroups: [ { actionGroupId: actionGroupId } ] }\n\
-  }\n\
-}",
+        bicep: r#"param actionGroupId string
+resource alert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
+  name: 'alert-diagnostic-settings-delete'
+  location: 'global'
+  properties: {
+    enabled: true
+    scopes: [ subscription().id ]
+    condition: {
+      allOf: [
+        { field: 'category', equals: 'Administrative' }
+        { field: 'operationName', equals: 'Microsoft.Insights/diagnosticSettings/delete' }
+      ]
+    }
+    actions: { actionGroups: [ { actionGroupId: actionGroupId } ] }
+  }
+}"#,
     },
     evaluate,
 };

@@ -33,22 +33,22 @@ comes back empty.",
 --subscription {subscription} --scope /subscriptions/{subscription} \
 --condition category=Administrative and operationName=Microsoft.OperationalInsights/workspaces/delete \
 --action-group <action-group-id>",
-        bicep: "param actionGroupId string\n\
-resource alert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {\n\
-  name: 'alert-workspace-delete-or-write'\n\
-  location: 'global'\n\
-  properties: {\n\
-    enabled: true\n\
-    scopes: [ subscription().id ]\n\
-    condition: {\n\
-      allOf: [\n\
-        { field: 'category', equals: 'Administrative' }\n\
-        { field: 'operationName', containsAny: [ 'Microsoft.OperationalInsights/workspaces/delete', 'Microsoft.OperationalInsights/workspaces/write' ] }\n\
-      ]\n\
-    }\n\
-    actions: { actionGroups: [ { actionGroupId: actionGroupId } ] }\n\
-  }\n\
-}",
+        bicep: r#"param actionGroupId string
+resource alert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
+  name: 'alert-workspace-delete-or-write'
+  location: 'global'
+  properties: {
+    enabled: true
+    scopes: [ subscription().id ]
+    condition: {
+      allOf: [
+        { field: 'category', equals: 'Administrative' }
+        { field: 'operationName', containsAny: [ 'Microsoft.OperationalInsights/workspaces/delete', 'Microsoft.OperationalInsights/workspaces/write' ] }
+      ]
+    }
+    actions: { actionGroups: [ { actionGroupId: actionGroupId } ] }
+  }
+}"#,
     },
     evaluate,
 };

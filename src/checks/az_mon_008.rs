@@ -54,34 +54,34 @@ responder the first timestamp of the intrusion.",
 --subscription {subscription} --scope /subscriptions/{subscription} \
 --condition category=Administrative and operationName=<operation-name> \
 --action-group <action-group-id>",
-        bicep: "param actionGroupId string\n\
-var operations = [\n\
-  'Microsoft.Authorization/policyAssignments/write'\n\
-  'Microsoft.Authorization/policyAssignments/delete'\n\
-  'Microsoft.Network/networkSecurityGroups/write'\n\
-  'Microsoft.Network/networkSecurityGroups/delete'\n\
-  'Microsoft.Security/securitySolutions/write'\n\
-  'Microsoft.Security/securitySolutions/delete'\n\
-  'Microsoft.Sql/servers/firewallRules/write'\n\
-  'Microsoft.Sql/servers/firewallRules/delete'\n\
-  'Microsoft.Network/publicIPAddresses/write'\n\
-  'Microsoft.Network/publicIPAddresses/delete'\n\
-]\n\
-resource alerts 'Microsoft.Insights/activityLogAlerts@2020-10-01' = [for (op, i) in operations: {\n\
-  name: 'alert-cis-6-2-${i + 1}'\n\
-  location: 'global'\n\
-  properties: {\n\
-    enabled: true\n\
-    scopes: [ subscription().id ]\n\
-    condition: {\n\
-      allOf: [\n\
-        { field: 'category', equals: 'Administrative' }\n\
-        { field: 'operationName', equals: op }\n\
-      ]\n\
-    }\n\
-    actions: { actionGroups: [ { actionGroupId: actionGroupId } ] }\n\
-  }\n\
-}]",
+        bicep: r#"param actionGroupId string
+var operations = [
+  'Microsoft.Authorization/policyAssignments/write'
+  'Microsoft.Authorization/policyAssignments/delete'
+  'Microsoft.Network/networkSecurityGroups/write'
+  'Microsoft.Network/networkSecurityGroups/delete'
+  'Microsoft.Security/securitySolutions/write'
+  'Microsoft.Security/securitySolutions/delete'
+  'Microsoft.Sql/servers/firewallRules/write'
+  'Microsoft.Sql/servers/firewallRules/delete'
+  'Microsoft.Network/publicIPAddresses/write'
+  'Microsoft.Network/publicIPAddresses/delete'
+]
+resource alerts 'Microsoft.Insights/activityLogAlerts@2020-10-01' = [for (op, i) in operations: {
+  name: 'alert-cis-6-2-${i + 1}'
+  location: 'global'
+  properties: {
+    enabled: true
+    scopes: [ subscription().id ]
+    condition: {
+      allOf: [
+        { field: 'category', equals: 'Administrative' }
+        { field: 'operationName', equals: op }
+      ]
+    }
+    actions: { actionGroups: [ { actionGroupId: actionGroupId } ] }
+  }
+}]"#,
     },
     evaluate,
 };

@@ -26,18 +26,18 @@ and by attackers alike, and nothing warns when the alerts that pointed at them g
         ],
         cli: "az monitor activity-log alert action-group add --name {name} --resource-group {resource_group} --subscription {subscription} \
 --action-group <action-group-id>",
-        bicep: "param socEmail string\n\
-resource soc 'Microsoft.Insights/actionGroups@2023-01-01' = {\n\
-  name: 'ag-soc'\n\
-  location: 'global'\n\
-  properties: {\n\
-    enabled: true\n\
-    groupShortName: 'soc'\n\
-    emailReceivers: [\n\
-      { name: 'soc-mailbox', emailAddress: socEmail, useCommonAlertSchema: true }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"param socEmail string
+resource soc 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'ag-soc'
+  location: 'global'
+  properties: {
+    enabled: true
+    groupShortName: 'soc'
+    emailReceivers: [
+      { name: 'soc-mailbox', emailAddress: socEmail, useCommonAlertSchema: true }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

@@ -28,19 +28,19 @@ during an incident.",
         ],
         cli: "az network watcher flow-log create --name {name}-flowlog --location <region> --resource-group {resource_group} \
 --subscription {subscription} --vnet {id} --storage-account <storage-account-id> --retention 90 --enabled true",
-        bicep: "param vnetId string\n\
-param storageId string\n\
-param location string = resourceGroup().location\n\
-resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {\n\
-  name: 'NetworkWatcher_${location}/vnet-flowlog'\n\
-  location: location\n\
-  properties: {\n\
-    targetResourceId: vnetId\n\
-    storageId: storageId\n\
-    enabled: true\n\
-    retentionPolicy: { enabled: true, days: 90 }\n\
-  }\n\
-}",
+        bicep: r#"param vnetId string
+param storageId string
+param location string = resourceGroup().location
+resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
+  name: 'NetworkWatcher_${location}/vnet-flowlog'
+  location: location
+  properties: {
+    targetResourceId: vnetId
+    storageId: storageId
+    enabled: true
+    retentionPolicy: { enabled: true, days: 90 }
+  }
+}"#,
     },
     evaluate,
 };

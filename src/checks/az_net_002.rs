@@ -25,19 +25,19 @@ policy that deletes flow logs after a few days destroys exactly the history a re
             "Save.",
         ],
         cli: "az network watcher flow-log update --ids {id} --retention 90",
-        bicep: "param location string = resourceGroup().location\n\
-param targetResourceId string\n\
-param storageId string\n\
-resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {\n\
-  name: 'NetworkWatcher_${location}/{name}'\n\
-  location: location\n\
-  properties: {\n\
-    targetResourceId: targetResourceId\n\
-    storageId: storageId\n\
-    enabled: true\n\
-    retentionPolicy: { enabled: true, days: 90 }\n\
-  }\n\
-}",
+        bicep: r#"param location string = resourceGroup().location
+param targetResourceId string
+param storageId string
+resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
+  name: 'NetworkWatcher_${location}/{name}'
+  location: location
+  properties: {
+    targetResourceId: targetResourceId
+    storageId: storageId
+    enabled: true
+    retentionPolicy: { enabled: true, days: 90 }
+  }
+}"#,
     },
     evaluate,
 };

@@ -28,18 +28,18 @@ lateral movement.",
         cli: "az network watcher flow-log create --name <vnet>-flowlog --location <region> --vnet <vnet-id> \
 --storage-account <storage-account-id> --retention 90 --enabled true --subscription {subscription} && \
 az network watcher flow-log delete --ids {id}",
-        bicep: "param location string = resourceGroup().location\n\
-param vnetId string\n\
-param storageId string\n\
-resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {\n\
-  name: 'NetworkWatcher_${location}/vnet-flowlog'\n\
-  location: location\n\
-  properties: {\n\
-    targetResourceId: vnetId\n\
-    storageId: storageId\n\
-    enabled: true\n\
-  }\n\
-}",
+        bicep: r#"param location string = resourceGroup().location
+param vnetId string
+param storageId string
+resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
+  name: 'NetworkWatcher_${location}/vnet-flowlog'
+  location: location
+  properties: {
+    targetResourceId: vnetId
+    storageId: storageId
+    enabled: true
+  }
+}"#,
     },
     evaluate,
 };

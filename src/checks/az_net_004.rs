@@ -27,26 +27,26 @@ with sign-ins, Defender alerts and resource logs.",
             "Save.",
         ],
         cli: "az network watcher flow-log update --ids {id} --traffic-analytics true --workspace <log-analytics-workspace-id> --interval 10",
-        bicep: "param location string = resourceGroup().location\n\
-param targetResourceId string\n\
-param storageId string\n\
-param workspaceResourceId string\n\
-resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {\n\
-  name: 'NetworkWatcher_${location}/{name}'\n\
-  location: location\n\
-  properties: {\n\
-    targetResourceId: targetResourceId\n\
-    storageId: storageId\n\
-    enabled: true\n\
-    flowAnalyticsConfiguration: {\n\
-      networkWatcherFlowAnalyticsConfiguration: {\n\
-        enabled: true\n\
-        workspaceResourceId: workspaceResourceId\n\
-        trafficAnalyticsInterval: 10\n\
-      }\n\
-    }\n\
-  }\n\
-}",
+        bicep: r#"param location string = resourceGroup().location
+param targetResourceId string
+param storageId string
+param workspaceResourceId string
+resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
+  name: 'NetworkWatcher_${location}/{name}'
+  location: location
+  properties: {
+    targetResourceId: targetResourceId
+    storageId: storageId
+    enabled: true
+    flowAnalyticsConfiguration: {
+      networkWatcherFlowAnalyticsConfiguration: {
+        enabled: true
+        workspaceResourceId: workspaceResourceId
+        trafficAnalyticsInterval: 10
+      }
+    }
+  }
+}"#,
     },
     evaluate,
 };

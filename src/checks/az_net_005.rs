@@ -24,12 +24,12 @@ and the traffic evidence of the networks there is never recorded.",
             "For each region listed as missing, select the region and choose 'Enable network watcher'.",
         ],
         cli: "az network watcher configure --subscription {subscription} --resource-group NetworkWatcherRG --locations <region> --enabled true",
-        bicep: "param location string\n\
-resource watcher 'Microsoft.Network/networkWatchers@2024-07-01' = {\n\
-  name: 'NetworkWatcher_${location}'\n\
-  location: location\n\
-  properties: {}\n\
-}",
+        bicep: r#"param location string
+resource watcher 'Microsoft.Network/networkWatchers@2024-07-01' = {
+  name: 'NetworkWatcher_${location}'
+  location: location
+  properties: {}
+}"#,
     },
     evaluate,
 };

@@ -27,15 +27,15 @@ the first place.",
         ],
         cli: "az rest --method put --url https://management.azure.com<workspace-id>/providers/Microsoft.SecurityInsights/onboardingStates/default?api-version=2025-09-01 \
 --body '{\"properties\":{}}'",
-        bicep: "param workspaceName string\n\
-resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {\n\
-  name: workspaceName\n\
-}\n\
-resource onboarding 'Microsoft.SecurityInsights/onboardingStates@2025-09-01' = {\n\
-  scope: workspace\n\
-  name: 'default'\n\
-  properties: {}\n\
-}",
+        bicep: r#"param workspaceName string
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
+  name: workspaceName
+}
+resource onboarding 'Microsoft.SecurityInsights/onboardingStates@2025-09-01' = {
+  scope: workspace
+  name: 'default'
+  properties: {}
+}"#,
     },
     evaluate,
 };

@@ -29,18 +29,18 @@ investigation graph.",
         ],
         cli: "az rest --method put --url https://management.azure.com/providers/microsoft.aadiam/diagnosticSettings/sentinel-entra?api-version=2017-04-01 \
 --body '{\"properties\":{\"workspaceId\":\"{id}\",\"logs\":[{\"category\":\"AuditLogs\",\"enabled\":true},{\"category\":\"SignInLogs\",\"enabled\":true}]}}'",
-        bicep: "targetScope = 'tenant'\n\
-param workspaceId string\n\
-resource entraToSentinel 'microsoft.aadiam/diagnosticSettings@2017-04-01' = {\n\
-  name: 'sentinel-entra'\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logs: [\n\
-      { category: 'AuditLogs', enabled: true }\n\
-      { category: 'SignInLogs', enabled: true }\n\
-    ]\n\
-  }\n\
-}",
+        bicep: r#"targetScope = 'tenant'
+param workspaceId string
+resource entraToSentinel 'microsoft.aadiam/diagnosticSettings@2017-04-01' = {
+  name: 'sentinel-entra'
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      { category: 'AuditLogs', enabled: true }
+      { category: 'SignInLogs', enabled: true }
+    ]
+  }
+}"#,
     },
     evaluate,
 };

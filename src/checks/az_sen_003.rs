@@ -25,19 +25,19 @@ incident timeline and entity mapping the rules would have built.",
         ],
         cli: "az rest --method put --url https://management.azure.com{id}/providers/Microsoft.SecurityInsights/alertRules/BuiltInFusion?api-version=2025-09-01 \
 --body '{\"kind\":\"Fusion\",\"properties\":{\"enabled\":true,\"alertRuleTemplateName\":\"f71aba3d-28fb-450b-b192-4e76a83015c8\"}}'",
-        bicep: "param workspaceName string\n\
-resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {\n\
-  name: workspaceName\n\
-}\n\
-resource fusion 'Microsoft.SecurityInsights/alertRules@2025-09-01' = {\n\
-  scope: workspace\n\
-  name: 'BuiltInFusion'\n\
-  kind: 'Fusion'\n\
-  properties: {\n\
-    enabled: true\n\
-    alertRuleTemplateName: 'f71aba3d-28fb-450b-b192-4e76a83015c8'\n\
-  }\n\
-}",
+        bicep: r#"param workspaceName string
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
+  name: workspaceName
+}
+resource fusion 'Microsoft.SecurityInsights/alertRules@2025-09-01' = {
+  scope: workspace
+  name: 'BuiltInFusion'
+  kind: 'Fusion'
+  properties: {
+    enabled: true
+    alertRuleTemplateName: 'f71aba3d-28fb-450b-b192-4e76a83015c8'
+  }
+}"#,
     },
     evaluate,
 };

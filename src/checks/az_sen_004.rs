@@ -26,23 +26,23 @@ it the BehaviorAnalytics and IdentityInfo tables stay empty and every 'is this n
         ],
         cli: "az rest --method put --url https://management.azure.com{id}/providers/Microsoft.SecurityInsights/settings/Ueba?api-version=2025-07-01-preview \
 --body '{\"kind\":\"Ueba\",\"properties\":{\"dataSources\":[\"AuditLogs\",\"AzureActivity\",\"SigninLogs\",\"SecurityEvent\"]}}'",
-        bicep: "param workspaceName string\n\
-resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {\n\
-  name: workspaceName\n\
-}\n\
-resource entityAnalytics 'Microsoft.SecurityInsights/settings@2025-07-01-preview' = {\n\
-  scope: workspace\n\
-  name: 'EntityAnalytics'\n\
-  kind: 'EntityAnalytics'\n\
-  properties: { entityProviders: ['AzureActiveDirectory'] }\n\
-}\n\
-resource ueba 'Microsoft.SecurityInsights/settings@2025-07-01-preview' = {\n\
-  scope: workspace\n\
-  name: 'Ueba'\n\
-  kind: 'Ueba'\n\
-  properties: { dataSources: ['AuditLogs', 'AzureActivity', 'SigninLogs', 'SecurityEvent'] }\n\
-  dependsOn: [entityAnalytics]\n\
-}",
+        bicep: r#"param workspaceName string
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
+  name: workspaceName
+}
+resource entityAnalytics 'Microsoft.SecurityInsights/settings@2025-07-01-preview' = {
+  scope: workspace
+  name: 'EntityAnalytics'
+  kind: 'EntityAnalytics'
+  properties: { entityProviders: ['AzureActiveDirectory'] }
+}
+resource ueba 'Microsoft.SecurityInsights/settings@2025-07-01-preview' = {
+  scope: workspace
+  name: 'Ueba'
+  kind: 'Ueba'
+  properties: { dataSources: ['AuditLogs', 'AzureActivity', 'SigninLogs', 'SecurityEvent'] }
+  dependsOn: [entityAnalytics]
+}"#,
     },
     evaluate,
 };

@@ -31,25 +31,25 @@ such history on its own.",
         cli: "az monitor diagnostic-settings create --name storage-logs --resource {id} \
 --workspace <log-analytics-workspace-id> \
 --logs '[{\"category\":\"StorageRead\",\"enabled\":true},{\"category\":\"StorageWrite\",\"enabled\":true},{\"category\":\"StorageDelete\",\"enabled\":true}]'",
-        bicep: "param workspaceId string\n\
-resource account 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {\n\
-  name: storageAccountName\n\
-}\n\
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' existing = {\n\
-  parent: account\n\
-  name: 'default'\n\
-}\n\
-resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {\n\
-  name: 'storage-logs'\n\
-  scope: blobService // likewise fileServices, queueServices and tableServices\n\
-  properties: {\n\
-    workspaceId: workspaceId\n\
-    logs: [for c in ['StorageRead', 'StorageWrite', 'StorageDelete']: {\n\
-      category: c\n\
-      enabled: true\n\
-    }]\n\
-  }\n\
-}",
+        bicep: r#"param workspaceId string
+resource account 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: storageAccountName
+}
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' existing = {
+  parent: account
+  name: 'default'
+}
+resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'storage-logs'
+  scope: blobService // likewise fileServices, queueServices and tableServices
+  properties: {
+    workspaceId: workspaceId
+    logs: [for c in ['StorageRead', 'StorageWrite', 'StorageDelete']: {
+      category: c
+      enabled: true
+    }]
+  }
+}"#,
     },
     evaluate,
 };

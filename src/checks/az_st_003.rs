@@ -24,19 +24,19 @@ logs.",
             "Under 'Public network access', choose 'Enabled from selected virtual networks and IP addresses' (and add the needed networks) or 'Disabled' (use private endpoints), then Save.",
         ],
         cli: "az storage account update --name {name} --resource-group {resource_group} --subscription {subscription} --default-action Deny --bypass AzureServices",
-        bicep: "resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {\n\
-  name: storageAccountName\n\
-  location: location\n\
-  kind: 'StorageV2'\n\
-  sku: { name: 'Standard_LRS' }\n\
-  properties: {\n\
-    publicNetworkAccess: 'Disabled'\n\
-    networkAcls: {\n\
-      defaultAction: 'Deny'\n\
-      bypass: 'AzureServices'\n\
-    }\n\
-  }\n\
-}",
+        bicep: r#"resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    publicNetworkAccess: 'Disabled'
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+    }
+  }
+}"#,
     },
     evaluate,
 };

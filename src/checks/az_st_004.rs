@@ -23,15 +23,15 @@ disable and review in the sign-in logs.",
             "Set 'Allow storage account key access' to Disabled, then Save.",
         ],
         cli: "az storage account update --name {name} --resource-group {resource_group} --subscription {subscription} --allow-shared-key-access false",
-        bicep: "resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {\n\
-  name: storageAccountName\n\
-  location: location\n\
-  kind: 'StorageV2'\n\
-  sku: { name: 'Standard_LRS' }\n\
-  properties: {\n\
-    allowSharedKeyAccess: false\n\
-  }\n\
-}",
+        bicep: r#"resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false
+  }
+}"#,
     },
     evaluate,
 };

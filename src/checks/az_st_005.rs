@@ -22,16 +22,16 @@ that path, so a responder does not have to treat every client network as a possi
             "Set 'Secure transfer required' to Enabled and 'Minimum TLS version' to 'Version 1.2', then Save.",
         ],
         cli: "az storage account update --name {name} --resource-group {resource_group} --subscription {subscription} --https-only true --min-tls-version TLS1_2",
-        bicep: "resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {\n\
-  name: storageAccountName\n\
-  location: location\n\
-  kind: 'StorageV2'\n\
-  sku: { name: 'Standard_LRS' }\n\
-  properties: {\n\
-    supportsHttpsTrafficOnly: true\n\
-    minimumTlsVersion: 'TLS1_2'\n\
-  }\n\
-}",
+        bicep: r#"resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    supportsHttpsTrafficOnly: true
+    minimumTlsVersion: 'TLS1_2'
+  }
+}"#,
     },
     evaluate,
 };

@@ -24,14 +24,14 @@ period, so a responder can restore what was deleted and see what the attacker ch
         ],
         cli: "az storage account blob-service-properties update --account-name {name} --resource-group {resource_group} --subscription {subscription} \
 --enable-delete-retention true --delete-retention-days 30 --enable-container-delete-retention true --container-delete-retention-days 30",
-        bicep: "resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {\n\
-  parent: account\n\
-  name: 'default'\n\
-  properties: {\n\
-    deleteRetentionPolicy: { enabled: true, days: 30 }\n\
-    containerDeleteRetentionPolicy: { enabled: true, days: 30 }\n\
-  }\n\
-}",
+        bicep: r#"resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: { enabled: true, days: 30 }
+    containerDeleteRetentionPolicy: { enabled: true, days: 30 }
+  }
+}"#,
     },
     evaluate,
 };

@@ -35,18 +35,18 @@ attacker; an Unlocked policy can simply be removed.",
 az storage container immutability-policy lock --account-name {name} --resource-group {resource_group} --subscription {subscription} \
 --container-name <insights-container> --if-match \"$(az storage container immutability-policy show --account-name {name} \
 --resource-group {resource_group} --subscription {subscription} --container-name <insights-container> --query etag -o tsv)\"",
-        bicep: "resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {\n\
-  name: '${storageAccountName}/default/insights-activity-logs'\n\
-}\n\
-resource retention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2025-01-01' = {\n\
-  parent: container\n\
-  name: 'default'\n\
-  properties: {\n\
-    immutabilityPeriodSinceCreationInDays: 365\n\
-    allowProtectedAppendWrites: true\n\
-  }\n\
-}\n\
-// Lock it afterwards (az storage container immutability-policy lock): a template cannot lock a policy.",
+        bicep: r#"resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {
+  name: '${storageAccountName}/default/insights-activity-logs'
+}
+resource retention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2025-01-01' = {
+  parent: container
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: 365
+    allowProtectedAppendWrites: true
+  }
+}
+// Lock it afterwards (az storage container immutability-policy lock): a template cannot lock a policy."#,
     },
     evaluate,
 };

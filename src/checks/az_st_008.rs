@@ -27,19 +27,19 @@ from arriving, so a Deny default needs the trusted Azure services exception that
         ],
         cli: "az storage account update --name {name} --resource-group {resource_group} --subscription {subscription} \
 --allow-blob-public-access false --default-action Deny --bypass AzureServices",
-        bicep: "resource archive 'Microsoft.Storage/storageAccounts@2025-01-01' = {\n\
-  name: storageAccountName\n\
-  location: location\n\
-  kind: 'StorageV2'\n\
-  sku: { name: 'Standard_GRS' }\n\
-  properties: {\n\
-    allowBlobPublicAccess: false\n\
-    networkAcls: {\n\
-      defaultAction: 'Deny'\n\
-      bypass: 'AzureServices'\n\
-    }\n\
-  }\n\
-}",
+        bicep: r#"resource archive 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_GRS' }
+  properties: {
+    allowBlobPublicAccess: false
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+    }
+  }
+}"#,
     },
     evaluate,
 };

@@ -26,24 +26,24 @@ responder this means reads of the archive need both storage and key access, and 
         cli: "az storage account update --name {name} --resource-group {resource_group} --subscription {subscription} \
 --encryption-key-source Microsoft.Keyvault --encryption-key-vault <key-vault-uri> --encryption-key-name <key-name> \
 --key-vault-user-identity-id <user-assigned-identity-id> --identity-type UserAssigned --user-identity-id <user-assigned-identity-id>",
-        bicep: "resource archive 'Microsoft.Storage/storageAccounts@2025-01-01' = {\n\
-  name: storageAccountName\n\
-  location: location\n\
-  kind: 'StorageV2'\n\
-  sku: { name: 'Standard_GRS' }\n\
-  identity: {\n\
-    type: 'UserAssigned'\n\
-    userAssignedIdentities: { '${identityId}': {} }\n\
-  }\n\
-  properties: {\n\
-    encryption: {\n\
-      keySource: 'Microsoft.Keyvault'\n\
-      identity: { userAssignedIdentity: identityId }\n\
-      keyvaultproperties: { keyvaulturi: keyVaultUri, keyname: keyName }\n\
-      services: { blob: { enabled: true } }\n\
-    }\n\
-  }\n\
-}",
+        bicep: r#"resource archive 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_GRS' }
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    encryption: {
+      keySource: 'Microsoft.Keyvault'
+      identity: { userAssignedIdentity: identityId }
+      keyvaultproperties: { keyvaulturi: keyVaultUri, keyname: keyName }
+      services: { blob: { enabled: true } }
+    }
+  }
+}"#,
     },
     evaluate,
 };

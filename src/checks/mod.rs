@@ -628,6 +628,15 @@ mod tests {
                 c.id
             );
             assert!(!c.references.is_empty(), "{} references", c.id);
+            // A `\n\` continuation in a plain string literal strips the next line's
+            // indentation: Bicep snippets are raw strings and keep it.
+            if c.remediation.bicep.contains("{\n") {
+                assert!(
+                    c.remediation.bicep.lines().any(|l| l.starts_with("  ")),
+                    "{} bicep lost its indentation",
+                    c.id
+                );
+            }
             assert!(!c.reads.is_empty(), "{} reads", c.id);
         }
     }

@@ -22,7 +22,19 @@ pub struct Tool {
 pub struct BaselineInfo {
     pub name: String,
     pub version: String,
+    /// The organisation profile file, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     pub parameters: Params,
+    /// Built-in checks the profile disabled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disabled_checks: Vec<&'static str>,
+    /// Severities the profile changed.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub severity_overrides: std::collections::BTreeMap<&'static str, crate::checks::Severity>,
+    /// The profile's property rules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<std::sync::Arc<crate::rules::PropertyRule>>,
 }
 
 /// Where the data came from.
@@ -87,6 +99,9 @@ pub struct Report {
     pub scores: Scores,
     pub gate: GateInfo,
     pub checks: Vec<CheckSummary>,
+    /// Results grouped by a framework's controls, with `--framework`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub framework: Option<crate::frameworks::FrameworkReport>,
     pub results: Vec<ResultRow>,
 }
 
@@ -126,7 +141,11 @@ impl Report {
             baseline: BaselineInfo {
                 name: baseline.name.clone(),
                 version: baseline.version.clone(),
+                profile: baseline.profile.clone(),
                 parameters: baseline.params.clone(),
+                disabled_checks: baseline.disabled.clone(),
+                severity_overrides: baseline.severity_overrides.clone(),
+                rules: baseline.rules.clone(),
             },
             source,
             tenant_id: inv.tenant_id.clone(),
@@ -138,6 +157,7 @@ impl Report {
                 verdict: gate.judge(eval),
             },
             checks: eval.checks.clone(),
+            framework: None,
             results: eval.results.clone(),
         }
     }

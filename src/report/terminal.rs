@@ -188,6 +188,26 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.push('\n');
     }
 
+    if let Some(fw) = &report.framework {
+        out.push_str(&format!("\n{} ({} controls)\n", fw.name, fw.controls.len()));
+        let mut t = table(colour);
+        t.set_header(vec!["Control", "Status", "Checks", "Title"]);
+        for c in fw.controls.iter().filter(|c| !c.checks.is_empty()) {
+            t.add_row(vec![
+                cell(&c.id, None, colour),
+                cell(c.status.as_str(), None, colour),
+                cell(c.checks.join(", "), None, colour),
+                cell(&c.title, None, colour),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        let summary: Vec<String> = fw.summary.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        out.push_str(&format!(
+            "\ncontrols: {} (controls without a check are listed in the JSON report)\n",
+            summary.join(", ")
+        ));
+    }
+
     let g = &report.gate;
     if g.gate.is_set() {
         if g.verdict.passed {
