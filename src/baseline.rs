@@ -278,9 +278,13 @@ fn apply_profile(
             },
             "rules" if !is_default => match item.as_array_of_tables() {
                 Some(aot) => {
+                    let mut seen: Vec<String> = Vec::new();
                     for table in aot.iter() {
-                        if let Some(rule) = crate::rules::parse_rule(&mut c, table, &out.rules) {
+                        if let Some(rule) = crate::rules::parse_rule(&mut c, table, &seen) {
                             out.rules.push(Arc::new(rule));
+                        }
+                        if let Some(id) = table.get("id").and_then(|i| i.as_str()) {
+                            seen.push(id.to_string());
                         }
                     }
                 }

@@ -111,11 +111,7 @@ fn compile(c: &mut Collector, t: &Table, key: &str, src: &str) -> Option<cel::Pr
 }
 
 /// Reads one `[[rules]]` table; `None` (with diagnostics) when it is invalid.
-pub fn parse_rule(
-    c: &mut Collector,
-    t: &Table,
-    earlier: &[Arc<PropertyRule>],
-) -> Option<PropertyRule> {
+pub fn parse_rule(c: &mut Collector, t: &Table, earlier_ids: &[String]) -> Option<PropertyRule> {
     const KEYS: &[&str] = &[
         "id",
         "title",
@@ -172,7 +168,7 @@ pub fn parse_rule(
         if !is_rule_id(id) {
             c.at(span, format!("rule id `{id}` must be upper-case words joined by '-', such as ORG-LAW-001, and must not start with AZ- (reserved for built-in checks)"));
             ok = false;
-        } else if earlier.iter().any(|r| r.id == id) {
+        } else if earlier_ids.iter().any(|e| e == id) {
             c.at(span, format!("rule id `{id}` is used twice"));
             ok = false;
         }
@@ -319,7 +315,49 @@ fn run(p: &cel::Program, resource: &Value) -> Result<bool, String> {
     }
 }
 
+/// A condition shortened for a one-line reason.
+fn short(cond: &str) -> String {
+    let one_line = cond.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 100 {
+        format!("{}…", one_line.chars().take(99).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
 impl PropertyRule {
+    /// What was found: the resource's tags when the rule reads tags.
+    fn found(&self, view: &Value) -> String {
+        let reads_tags = self.condition.contains("resource.tags")
+            || self
+                .when
+                .as_deref()
+                .is_some_and(|w| w.contains("resource.tags"));
+        if !reads_tags {
+            return String::new();
+        }
+        let tags: Vec<String> = view["tags"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if tags.is_empty() {
+            "; it has no tags".into()
+        } else {
+            format!("; tags: {}", tags.join(", "))
+        }
+    }
+
     /// One result per resource of the rule's type in each assessed subscription.
     pub fn evaluate(&self, inv: &Inventory) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -390,26 +428,20 @@ impl PropertyRule {
                         }
                     }
                 }
-                match run(&self.program, &view) {
-                    Ok(true) => push(
-                        Status::Pass,
-                        &r.id,
-                        sub,
-                        format!("'{name}' satisfies `{}`", self.condition),
-                    ),
-                    Ok(false) => push(
+                let cond = short(&self.condition);
+                let found = self.found(&view);
+                let (status, reason) = match run(&self.program, &view) {
+                    Ok(true) => (Status::Pass, format!("'{name}' satisfies `{cond}`{found}")),
+                    Ok(false) => (
                         Status::Fail,
-                        &r.id,
-                        sub,
-                        format!("'{name}' does not satisfy `{}`", self.condition),
+                        format!("'{name}' does not satisfy `{cond}`{found}"),
                     ),
-                    Err(e) => push(
+                    Err(e) => (
                         Status::Fail,
-                        &r.id,
-                        sub,
-                        format!("'{name}' does not satisfy `{}` ({e})", self.condition),
+                        format!("'{name}' does not satisfy `{cond}` ({e}){found}"),
                     ),
-                }
+                };
+                push(status, &r.id, sub, reason);
             }
         }
         out
