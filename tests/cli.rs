@@ -208,3 +208,47 @@ fn checks_list_and_explain() {
     let o = azward(&["explain", "AZ-NOPE-1"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn framework_view_groups_results_by_control() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--framework",
+        "cis-azure-3.0",
+        "--format",
+        "table,json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("CIS Microsoft Azure Foundations Benchmark v3.0.0 (159 controls)"),
+        "{}",
+        stdout(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let controls = v["framework"]["controls"].as_array().unwrap();
+    assert_eq!(controls.len(), 159);
+    let find = |id: &str| controls.iter().find(|c| c["id"] == id).unwrap().clone();
+    // AZ-MON-001 passes in one subscription and fails in the other: the control fails.
+    assert_eq!(find("6.1.1")["status"], "fail");
+    assert_eq!(find("6.1.1")["checks"], serde_json::json!(["AZ-MON-001"]));
+    // A control no check covers is listed as such.
+    let uncovered: Vec<&serde_json::Value> = controls
+        .iter()
+        .filter(|c| c["checks"].as_array().unwrap().is_empty())
+        .collect();
+    assert!(uncovered
+        .iter()
+        .all(|c| c["status"] == "manual" || c["status"] == "not_covered"));
+    assert!(
+        uncovered.iter().any(|c| c["status"] == "manual")
+            && uncovered.iter().any(|c| c["status"] == "not_covered")
+    );
+    let o = azward(&["scan", "--demo", "--framework", "nist-800-53"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown framework"), "{}", stderr(&o));
+}

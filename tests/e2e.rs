@@ -303,3 +303,51 @@ async fn named_subscriptions_are_read_one_by_one_and_unknown_ones_are_errors() {
         "only the named subscriptions are scanned"
     );
 }
+
+#[tokio::test]
+async fn a_management_group_scans_its_descendant_subscriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mg.jsonl");
+    let mut text = String::from_utf8(scan::DEMO_RECORDING.to_vec()).unwrap();
+    let descendants = serde_json::json!({
+        "method": "GET",
+        "url": "/providers/Microsoft.Management/managementGroups/mg-nw/descendants?api-version=2023-04-01",
+        "status": 200,
+        "body": {"value": [
+            {"id": "/providers/Microsoft.Management/managementGroups/mg-nw-prod", "type": "Microsoft.Management/managementGroups", "name": "mg-nw-prod", "properties": {"displayName": "Prod"}},
+            {"id": format!("/subscriptions/{PROD}"), "type": "Microsoft.Management/managementGroups/subscriptions", "name": PROD, "properties": {"displayName": "nw-prod"}},
+            {"id": "/subscriptions/99999999-9999-9999-9999-999999999999", "type": "Microsoft.Management/managementGroups/subscriptions", "name": "99999999-9999-9999-9999-999999999999", "properties": {"displayName": "hidden"}}
+        ]}
+    });
+    text.push_str(&format!("{descendants}\n"));
+    std::fs::write(&path, text).unwrap();
+    let mut o = opts(Input::Replay(path));
+    o.target = Target::ManagementGroup("mg-nw".into());
+    let (outcome, eval) = scan(o).await;
+    let subs: Vec<(&str, String)> = outcome
+        .inventory
+        .subscriptions
+        .iter()
+        .map(|s| (s.id.as_str(), format!("{:?}", s.status)))
+        .collect();
+    assert_eq!(subs.len(), 2, "{subs:?}");
+    assert!(subs.iter().any(|(id, st)| *id == PROD && st == "Scanned"));
+    assert!(subs
+        .iter()
+        .any(|(id, st)| id.starts_with("9999") && st.contains("SubscriptionNotVisible")));
+    assert!(
+        results_of(&eval, DEV).is_empty(),
+        "the other subscription is outside the group"
+    );
+    assert!(results_of(&eval, PROD)
+        .iter()
+        .any(|r| r.status == Status::Pass));
+    assert!(results_of(&eval, "99999999-9999-9999-9999-999999999999")
+        .iter()
+        .all(|r| r.status == Status::Error));
+
+    // A group that cannot be read stops the scan: nothing to assess.
+    let mut o = opts(Input::Demo);
+    o.target = Target::ManagementGroup("mg-unknown".into());
+    assert!(scan::run(&o).await.is_err());
+}
