@@ -323,6 +323,9 @@ pub struct Gate {
     pub min_score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_coverage: Option<f64>,
+    /// `--fail-on-new`: judged against a previous report (see `diff`), not by [`Gate::judge`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_on_new: Option<Severity>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -334,7 +337,10 @@ pub struct GateVerdict {
 
 impl Gate {
     pub fn is_set(&self) -> bool {
-        self.fail_on.is_some() || self.min_score.is_some() || self.min_coverage.is_some()
+        self.fail_on.is_some()
+            || self.min_score.is_some()
+            || self.min_coverage.is_some()
+            || self.fail_on_new.is_some()
     }
 
     pub fn judge(&self, eval: &Evaluation) -> GateVerdict {

@@ -8,6 +8,7 @@ pub mod azure;
 pub mod baseline;
 pub mod checks;
 pub mod diagnostics;
+pub mod diff;
 pub mod docs;
 pub mod emulator;
 pub mod engine;

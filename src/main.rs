@@ -28,6 +28,18 @@ struct Cli {
 enum Command {
     /// Scan an estate (live, replayed from a recording, or the embedded demo) and report.
     Scan(Box<ScanArgs>),
+    /// Compare two JSON reports: new, fixed and unchanged failing results, and the score change.
+    Diff {
+        /// The earlier report (`scan --format json`).
+        old: PathBuf,
+        /// The later report.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+        /// Write there (atomically) instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// List every check.
     Checks {
         #[arg(long, value_enum, default_value = "table")]
@@ -44,6 +56,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Md,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,6 +138,13 @@ struct ScanArgs {
     /// Also report results by the controls of a framework: cis-azure-3.0 or mcsb-v1.
     #[arg(long, value_name = "ID")]
     framework: Option<String>,
+    /// A previous JSON report to compare with (new findings, fixed, score change).
+    #[arg(long, value_name = "OLD.json")]
+    compare: Option<PathBuf>,
+    /// With --compare: fail the gate only for findings new since OLD at this severity or higher
+    /// (errors count unless --allow-errors).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, requires = "compare")]
+    fail_on_new: Option<Severity>,
     /// Print nothing on stderr but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -142,6 +168,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+        } => run_diff(&old, &new, format, output.as_deref()).map(|_| ExitCode::SUCCESS),
         Command::Checks { format, baseline } => {
             list_checks(format, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
@@ -209,6 +241,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         allow_errors: args.allow_errors,
         min_score: args.min_score,
         min_coverage: args.min_coverage,
+        fail_on_new: args.fail_on_new,
     };
     let baseline = load_baseline(args.baseline.as_deref())?;
     let framework = match &args.framework {
@@ -256,6 +289,27 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     report.framework = framework
         .as_ref()
         .map(|fw| azward::frameworks::assess(fw, &eval));
+    if let Some(old_path) = &args.compare {
+        let old = azward::diff::load(old_path)?;
+        let new = azward::diff::ReportDoc::from_report(&report);
+        let d = azward::diff::diff(&old, &new);
+        if let Some(threshold) = args.fail_on_new {
+            let fresh = d.new_at_or_above(threshold, args.allow_errors);
+            if !fresh.is_empty() {
+                report.gate.verdict.passed = false;
+                report.gate.verdict.reasons.push(format!(
+                    "{} new finding(s) at severity {threshold} or higher since {}",
+                    fresh.len(),
+                    old_path.display()
+                ));
+            }
+        }
+        report.comparison = Some(azward::diff::Comparison::new(
+            old_path,
+            &d,
+            args.fail_on_new,
+        ));
+    }
 
     let json_to_stdout = json_wanted && args.output.is_none();
     if let Some(path) = &args.output {
@@ -288,6 +342,26 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn run_diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: DiffFormat,
+    output: Option<&std::path::Path>,
+) -> Result<()> {
+    let d = azward::diff::diff(&azward::diff::load(old)?, &azward::diff::load(new)?);
+    let text = match format {
+        DiffFormat::Text => d.to_text(),
+        DiffFormat::Json => d.to_json(),
+        DiffFormat::Md => d.to_markdown(),
+    };
+    match output {
+        Some(p) => azward::fsutil::write_atomic(p, text.as_bytes())
+            .with_context(|| format!("could not write {}", p.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
 }
 
 fn load_baseline(path: Option<&std::path::Path>) -> Result<Baseline> {

@@ -252,3 +252,115 @@ fn framework_view_groups_results_by_control() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown framework"), "{}", stderr(&o));
 }
+
+#[test]
+fn diff_and_the_new_findings_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "--output",
+        old.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+
+    // Same estate: nothing new, so the new-findings gate holds although --fail-on high would fail.
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--compare",
+        old.to_str().unwrap(),
+        "--fail-on-new",
+        "high",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    // Drop one high failing result (and one low one) from the old report: both are "new" now.
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&old).unwrap()).unwrap();
+    let results = v["results"].as_array_mut().unwrap();
+    let high = results
+        .iter()
+        .position(|r| r["status"] == "fail" && r["severity"] == "high")
+        .unwrap();
+    let high_id = results[high]["resource_id"].as_str().unwrap().to_string();
+    results.remove(high);
+    let low = results
+        .iter()
+        .position(|r| r["status"] == "fail" && r["severity"] == "low")
+        .unwrap();
+    results.remove(low);
+    let older = dir.path().join("older.json");
+    std::fs::write(&older, serde_json::to_vec(&v).unwrap()).unwrap();
+
+    let out = dir.path().join("new.json");
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--compare",
+        older.to_str().unwrap(),
+        "--fail-on-new",
+        "high",
+        "--format",
+        "table,json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1 new finding(s) at severity high or higher"),
+        "{}",
+        stdout(&o)
+    );
+    let rep: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(rep["comparison"]["new"].as_array().unwrap().len(), 2);
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--compare",
+        older.to_str().unwrap(),
+        "--fail-on-new",
+        "critical",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+
+    let o = azward(&["diff", older.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(text.contains("2 new, 0 fixed, 0 removed"), "{text}");
+    assert!(text.contains(&high_id), "{text}");
+    let o = azward(&[
+        "diff",
+        out.to_str().unwrap(),
+        older.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        d["removed"].as_array().unwrap().len(),
+        2,
+        "reversed: the two are gone"
+    );
+    let o = azward(&[
+        "diff",
+        older.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--format",
+        "md",
+    ]);
+    assert!(stdout(&o).contains("### New"));
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"hello\": 1}").unwrap();
+    let o = azward(&["diff", bad.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.json: not an azward JSON report"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -99,6 +99,9 @@ pub struct Report {
     pub scores: Scores,
     pub gate: GateInfo,
     pub checks: Vec<CheckSummary>,
+    /// The comparison with a previous report, with `--compare`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<crate::diff::Comparison>,
     /// Results grouped by a framework's controls, with `--framework`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub framework: Option<crate::frameworks::FrameworkReport>,
@@ -158,6 +161,7 @@ impl Report {
             },
             checks: eval.checks.clone(),
             framework: None,
+            comparison: None,
             results: eval.results.clone(),
         }
     }

@@ -1,0 +1,450 @@
+//! Comparing two JSON reports: which failing results are new, fixed or
+//! unchanged, and how score and coverage moved. Results are matched by their
+//! identity (check id, resource id compared case-insensitively, item).
+
+use crate::checks::{Severity, Status};
+use crate::inventory::norm_id;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The part of a JSON report a comparison reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportDoc {
+    pub schema_version: String,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    pub scores: ScoresDoc,
+    pub results: Vec<ResultDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScoresDoc {
+    pub overall: ScoreDoc,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScoreDoc {
+    pub score: Option<f64>,
+    pub coverage: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultDoc {
+    pub check_id: String,
+    #[serde(default)]
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub resource_id: String,
+    #[serde(default)]
+    pub item: Option<String>,
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl ResultDoc {
+    pub fn key(&self) -> (String, String, String) {
+        (
+            self.check_id.to_ascii_uppercase(),
+            norm_id(&self.resource_id),
+            self.item.clone().unwrap_or_default().to_lowercase(),
+        )
+    }
+    /// `fail` or `error`: something to act on.
+    pub fn is_failing(&self) -> bool {
+        matches!(self.status, Status::Fail | Status::Error)
+    }
+}
+
+impl ReportDoc {
+    /// The comparable part of a report built in this run.
+    pub fn from_report(r: &crate::report::Report) -> ReportDoc {
+        ReportDoc {
+            schema_version: crate::report::SCHEMA_VERSION.into(),
+            tenant_id: r.tenant_id.clone(),
+            scores: ScoresDoc {
+                overall: ScoreDoc {
+                    score: r.scores.overall.score,
+                    coverage: r.scores.overall.coverage,
+                },
+            },
+            results: r
+                .results
+                .iter()
+                .map(|x| ResultDoc {
+                    check_id: x.check_id.to_string(),
+                    title: x.title.to_string(),
+                    severity: x.severity,
+                    status: x.status,
+                    resource_id: x.resource_id.clone(),
+                    item: x.item.clone(),
+                    subscription_id: x.subscription_id.clone(),
+                    reason: x.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a report says of the previous one (`scan --compare`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub previous: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_on_new: Option<Severity>,
+    pub score_change: Option<f64>,
+    pub fixed: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    /// The failing results that are new since the previous report.
+    pub new: Vec<ResultDoc>,
+}
+
+impl Comparison {
+    pub fn new(previous: &Path, d: &Diff, fail_on_new: Option<Severity>) -> Comparison {
+        Comparison {
+            previous: previous.display().to_string(),
+            fail_on_new,
+            score_change: d.score_change,
+            fixed: d.fixed.len(),
+            removed: d.removed.len(),
+            unchanged: d.unchanged.len(),
+            new: d.new.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not an azward JSON report: {message}")]
+    Format { path: PathBuf, message: String },
+}
+
+/// Reads a JSON report written by `azward scan --format json`.
+pub fn load(path: &Path) -> Result<ReportDoc, DiffError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DiffError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let doc: ReportDoc = serde_json::from_str(&text).map_err(|e| DiffError::Format {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    if !doc.schema_version.starts_with("1.") {
+        return Err(DiffError::Format {
+            path: path.into(),
+            message: format!(
+                "schema_version {} is not supported (this azward reads 1.x)",
+                doc.schema_version
+            ),
+        });
+    }
+    Ok(doc)
+}
+
+/// A failing result in both reports, with what changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unchanged {
+    #[serde(flatten)]
+    pub result: ResultDoc,
+    /// The old severity, when the profile changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_severity: Option<Severity>,
+    /// The old status, when it moved between fail and error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<Status>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diff {
+    pub old_score: Option<f64>,
+    pub new_score: Option<f64>,
+    /// New minus old; `null` when either is n/a.
+    pub score_change: Option<f64>,
+    pub old_coverage: Option<f64>,
+    pub new_coverage: Option<f64>,
+    /// Failing (fail or error) now, and not failing (or absent) before.
+    pub new: Vec<ResultDoc>,
+    /// Failing before, and now pass, not applicable or waived.
+    pub fixed: Vec<ResultDoc>,
+    /// Failing before and no longer reported at all (resource gone or check disabled).
+    pub removed: Vec<ResultDoc>,
+    /// Failing in both.
+    pub unchanged: Vec<Unchanged>,
+}
+
+/// Compares two reports.
+pub fn diff(old: &ReportDoc, new: &ReportDoc) -> Diff {
+    let old_by: BTreeMap<_, &ResultDoc> = old.results.iter().map(|r| (r.key(), r)).collect();
+    let new_by: BTreeMap<_, &ResultDoc> = new.results.iter().map(|r| (r.key(), r)).collect();
+    let mut d = Diff {
+        old_score: old.scores.overall.score,
+        new_score: new.scores.overall.score,
+        score_change: match (old.scores.overall.score, new.scores.overall.score) {
+            (Some(a), Some(b)) => Some(crate::engine::round2(b - a)),
+            _ => None,
+        },
+        old_coverage: old.scores.overall.coverage,
+        new_coverage: new.scores.overall.coverage,
+        new: Vec::new(),
+        fixed: Vec::new(),
+        removed: Vec::new(),
+        unchanged: Vec::new(),
+    };
+    for (k, n) in &new_by {
+        if !n.is_failing() {
+            continue;
+        }
+        match old_by.get(k) {
+            Some(o) if o.is_failing() => d.unchanged.push(Unchanged {
+                result: (*n).clone(),
+                previous_severity: (o.severity != n.severity).then_some(o.severity),
+                previous_status: (o.status != n.status).then_some(o.status),
+            }),
+            _ => d.new.push((*n).clone()),
+        }
+    }
+    for (k, o) in &old_by {
+        if !o.is_failing() {
+            continue;
+        }
+        match new_by.get(k) {
+            Some(n) if n.is_failing() => {}
+            Some(n) => {
+                let mut now = (*n).clone();
+                now.reason = format!("{} (was {}: {})", n.reason, o.status, o.reason);
+                d.fixed.push(now);
+            }
+            None => d.removed.push((*o).clone()),
+        }
+    }
+    d
+}
+
+impl Diff {
+    /// New failing results at or above `threshold` (errors too, unless `allow_errors`).
+    pub fn new_at_or_above(&self, threshold: Severity, allow_errors: bool) -> Vec<&ResultDoc> {
+        self.new
+            .iter()
+            .filter(|r| {
+                r.severity >= threshold
+                    && (r.status == Status::Fail || (!allow_errors && r.status == Status::Error))
+            })
+            .collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("the diff serializes");
+        s.push('\n');
+        s
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "n/a".into());
+        let change = self
+            .score_change
+            .map(|c| format!(" ({c:+.2})"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "score: {} -> {}{change}\n",
+            f(self.old_score),
+            f(self.new_score)
+        ));
+        s.push_str(&format!(
+            "coverage: {} -> {}\n",
+            f(self.old_coverage),
+            f(self.new_coverage)
+        ));
+        s.push_str(&format!(
+            "{} new, {} fixed, {} removed, {} unchanged failing results\n",
+            self.new.len(),
+            self.fixed.len(),
+            self.removed.len(),
+            self.unchanged.len()
+        ));
+        let line = |r: &ResultDoc| {
+            let item = r
+                .item
+                .as_deref()
+                .map(|i| format!(" [{i}]"))
+                .unwrap_or_default();
+            format!(
+                "  {} {} {} {}{item}: {}\n",
+                r.check_id, r.severity, r.status, r.resource_id, r.reason
+            )
+        };
+        for (title, list) in [
+            ("new", &self.new),
+            ("fixed", &self.fixed),
+            ("removed", &self.removed),
+        ] {
+            if !list.is_empty() {
+                s.push_str(&format!("\n{title}:\n"));
+                list.iter().for_each(|r| s.push_str(&line(r)));
+            }
+        }
+        let changed: Vec<&Unchanged> = self
+            .unchanged
+            .iter()
+            .filter(|u| u.previous_severity.is_some() || u.previous_status.is_some())
+            .collect();
+        if !changed.is_empty() {
+            s.push_str("\nunchanged, with a changed severity or status:\n");
+            for u in changed {
+                let was = match (u.previous_severity, u.previous_status) {
+                    (Some(sev), Some(st)) => format!("was {sev} {st}"),
+                    (Some(sev), None) => format!("was {sev}"),
+                    (None, Some(st)) => format!("was {st}"),
+                    (None, None) => String::new(),
+                };
+                s.push_str(&format!(
+                    "  {} {} {} {} ({was})\n",
+                    u.result.check_id, u.result.severity, u.result.status, u.result.resource_id
+                ));
+            }
+        }
+        s
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "n/a".into());
+        let mut s = String::from("## azward: changes since the previous scan\n\n");
+        let change = self
+            .score_change
+            .map(|c| format!(" ({c:+.2})"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "Score **{}** → **{}**{change} · coverage {} → {}\n\n",
+            f(self.old_score),
+            f(self.new_score),
+            f(self.old_coverage),
+            f(self.new_coverage)
+        ));
+        s.push_str(&format!(
+            "| new | fixed | removed | unchanged |\n|---|---|---|---|\n| {} | {} | {} | {} |\n",
+            self.new.len(),
+            self.fixed.len(),
+            self.removed.len(),
+            self.unchanged.len()
+        ));
+        for (title, list) in [("New", &self.new), ("Fixed", &self.fixed)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n### {title}\n\n| Check | Severity | Status | Resource | Reason |\n|---|---|---|---|---|\n"));
+            for r in list.iter().take(50) {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    md(&r.check_id),
+                    r.severity,
+                    r.status,
+                    md(&r.resource_id),
+                    md(&r.reason)
+                ));
+            }
+            if list.len() > 50 {
+                s.push_str(&format!("\n…and {} more\n", list.len() - 50));
+            }
+        }
+        s
+    }
+}
+
+/// Escapes text from Azure for a Markdown table cell.
+pub fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(score: f64, results: serde_json::Value) -> ReportDoc {
+        serde_json::from_value(json!({"schema_version": "1.0", "scores": {"overall": {"score": score, "coverage": 100.0}}, "results": results})).unwrap()
+    }
+
+    fn r(check: &str, id: &str, sev: &str, status: &str) -> serde_json::Value {
+        json!({"check_id": check, "resource_id": id, "severity": sev, "status": status, "reason": format!("{status} reason")})
+    }
+
+    #[test]
+    fn new_fixed_removed_unchanged_and_changed_severity() {
+        let old = doc(
+            50.0,
+            json!([
+                r("AZ-KV-003", "/s/1/vaults/a", "high", "fail"),
+                r("AZ-KV-003", "/s/1/vaults/b", "high", "fail"),
+                r("AZ-KV-003", "/s/1/vaults/c", "high", "fail"),
+                r("AZ-KV-006", "/s/1/vaults/a", "high", "fail"),
+                r("AZ-ST-002", "/s/1/st/x", "high", "pass"),
+            ]),
+        );
+        let new = doc(
+            62.5,
+            json!([
+                r("AZ-KV-003", "/S/1/VAULTS/A", "high", "fail"),
+                r("AZ-KV-003", "/s/1/vaults/b", "high", "pass"),
+                r("AZ-KV-006", "/s/1/vaults/a", "critical", "fail"),
+                r("AZ-ST-002", "/s/1/st/x", "high", "fail"),
+                r("AZ-ST-002", "/s/1/st/y", "low", "error"),
+            ]),
+        );
+        let d = diff(&old, &new);
+        assert_eq!(d.score_change, Some(12.5));
+        let ids = |v: &[ResultDoc]| {
+            v.iter()
+                .map(|r| format!("{} {}", r.check_id, r.resource_id))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&d.new), ["AZ-ST-002 /s/1/st/x", "AZ-ST-002 /s/1/st/y"]);
+        assert_eq!(ids(&d.fixed), ["AZ-KV-003 /s/1/vaults/b"]);
+        assert_eq!(ids(&d.removed), ["AZ-KV-003 /s/1/vaults/c"]);
+        assert_eq!(d.unchanged.len(), 2, "case-insensitive identity");
+        let sev = d
+            .unchanged
+            .iter()
+            .find(|u| u.result.check_id == "AZ-KV-006")
+            .unwrap();
+        assert_eq!(sev.previous_severity, Some(Severity::High));
+        assert_eq!(d.new_at_or_above(Severity::High, false).len(), 1);
+        assert_eq!(d.new_at_or_above(Severity::Low, false).len(), 2);
+        assert_eq!(
+            d.new_at_or_above(Severity::Low, true).len(),
+            1,
+            "errors are allowed"
+        );
+        assert!(d
+            .to_text()
+            .contains("2 new, 1 fixed, 1 removed, 2 unchanged"));
+        assert!(d.to_markdown().contains("| 2 | 1 | 1 | 2 |"));
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(md("a|b <img src=x> *c*"), "a\\|b &lt;img src=x&gt; \\*c\\*");
+    }
+}
