@@ -18,3 +18,4 @@ pub mod inventory;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod waivers;

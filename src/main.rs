@@ -138,6 +138,12 @@ struct ScanArgs {
     /// Also report results by the controls of a framework: cis-azure-3.0 or mcsb-v1.
     #[arg(long, value_name = "ID")]
     framework: Option<String>,
+    /// Exceptions: waived results are reported as `waived` (docs/waivers.md).
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Judge waiver expiry as of this date (YYYY-MM-DD; default today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<time::Date>,
     /// A previous JSON report to compare with (new findings, fixed, score change).
     #[arg(long, value_name = "OLD.json")]
     compare: Option<PathBuf>,
@@ -153,6 +159,11 @@ struct ScanArgs {
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s)
         .ok_or_else(|| format!("unknown severity {s:?} (critical, high, medium, low)"))
+}
+
+fn parse_date(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
 fn parse_percent(s: &str) -> Result<f64, String> {
@@ -244,6 +255,17 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         fail_on_new: args.fail_on_new,
     };
     let baseline = load_baseline(args.baseline.as_deref())?;
+    let waivers = match &args.waivers {
+        Some(p) => {
+            let mut known: Vec<String> = REGISTRY.iter().map(|c| c.id.to_string()).collect();
+            known.extend(baseline.rules.iter().map(|r| r.id.to_string()));
+            Some(azward::waivers::load(p, &known)?)
+        }
+        None => None,
+    };
+    let today = args
+        .as_of
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let framework = match &args.framework {
         Some(id) => Some(azward::frameworks::load(id)?),
         None => None,
@@ -267,7 +289,16 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     if let (Some(m), false) = (outcome.auth_used, args.quiet) {
         eprintln!("authenticated with {}", m.label());
     }
-    let eval = engine::evaluate(&outcome.inventory, &baseline);
+    let mut eval = engine::evaluate(&outcome.inventory, &baseline);
+    let waiver_report = waivers.as_ref().map(|w| {
+        let r = azward::waivers::apply(w, &mut eval.results, today);
+        eval = engine::summarize(
+            &outcome.inventory,
+            &baseline,
+            std::mem::take(&mut eval.results),
+        );
+        r
+    });
     let timing = Timing {
         started_at: report::rfc3339(outcome.started),
         finished_at: report::rfc3339(outcome.finished),
@@ -286,6 +317,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         timing,
         &gate,
     );
+    report.waivers = waiver_report;
     report.framework = framework
         .as_ref()
         .map(|fw| azward::frameworks::assess(fw, &eval));

@@ -364,3 +364,81 @@ fn diff_and_the_new_findings_gate() {
         stderr(&o)
     );
 }
+
+#[test]
+fn waivers_mark_results_waived_and_report_expired_and_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let waivers = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/waivers.toml");
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--waivers",
+        waivers.to_str().unwrap(),
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "table,json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 applied to 5 result(s), 1 expired, 1 unused"),
+        "{}",
+        stdout(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let waived: Vec<&serde_json::Value> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "waived")
+        .collect();
+    assert_eq!(waived.len(), 5);
+    assert!(waived
+        .iter()
+        .all(|r| r["waiver"]["owner"].is_string() && r["waiver"]["original_status"] == "fail"));
+    assert_eq!(v["scores"]["overall"]["counts"]["waived"], 5);
+    assert_eq!(v["waivers"]["expired"][0]["would_cover"], 2);
+
+    // After its expiry date a waiver no longer applies.
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--waivers",
+        waivers.to_str().unwrap(),
+        "--as-of",
+        "2027-12-31",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] != "waived"));
+    assert_eq!(
+        v["waivers"]["expired"].as_array().unwrap().len(),
+        4,
+        "all four have expired by then"
+    );
+
+    let bad = dir.path().join("w.toml");
+    std::fs::write(
+        &bad,
+        "[[waiver]]\ncheck = \"AZ-NOPE-1\"\nresource = \"/x\"\nowner = \"\"\nexpires = \"soon\"\n",
+    )
+    .unwrap();
+    let o = azward(&["scan", "--demo", "--waivers", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.lines().count() >= 3
+            && e.lines()
+                .all(|l| l.starts_with("error: ") && l.contains("w.toml:")),
+        "{e}"
+    );
+}

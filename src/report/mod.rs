@@ -99,6 +99,9 @@ pub struct Report {
     pub scores: Scores,
     pub gate: GateInfo,
     pub checks: Vec<CheckSummary>,
+    /// What the waiver file did, with `--waivers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<crate::waivers::WaiverReport>,
     /// The comparison with a previous report, with `--compare`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<crate::diff::Comparison>,
@@ -162,6 +165,7 @@ impl Report {
             checks: eval.checks.clone(),
             framework: None,
             comparison: None,
+            waivers: None,
             results: eval.results.clone(),
         }
     }

@@ -188,6 +188,29 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.push('\n');
     }
 
+    if let Some(w) = &report.waivers {
+        let applied: usize = w.applied.iter().map(|a| a.results).sum();
+        out.push_str(&format!(
+            "\nwaivers ({}): {} applied to {applied} result(s), {} expired, {} unused\n",
+            w.file,
+            w.applied.len(),
+            w.expired.len(),
+            w.unused.len()
+        ));
+        for e in &w.expired {
+            out.push_str(&format!(
+                "  expired: line {} {} {} (owner {}, expired {}) no longer applies to {} result(s)\n",
+                e.line, e.check, e.resource, e.owner, e.expires, e.would_cover
+            ));
+        }
+        for u in &w.unused {
+            out.push_str(&format!(
+                "  unused: line {} {} {} (owner {}) matches no failing result\n",
+                u.line, u.check, u.resource, u.owner
+            ));
+        }
+    }
+
     if let Some(fw) = &report.framework {
         out.push_str(&format!("\n{} ({} controls)\n", fw.name, fw.controls.len()));
         let mut t = table(colour);
