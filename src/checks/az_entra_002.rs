@@ -1,6 +1,5 @@
 //! AZ-ENTRA-002: Entra ID non-interactive, service principal and managed identity sign-ins are exported.
 
-use super::support::require_categories;
 use super::*;
 
 const CATEGORIES: [&str; 3] = [
@@ -50,18 +49,7 @@ resource entraSignIns 'microsoft.aadiam/diagnosticSettings@2017-04-01' = {
 };
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Out::new(&CHECK);
-    let tenant = ctx.inv.tenant_resource_id();
-    match &ctx.inv.entra_diagnostic_settings {
-        Ok(settings) => {
-            let v = require_categories(settings, &CATEGORIES, &[], false);
-            out.verdict(v, &tenant, None);
-        }
-        Err(e) => {
-            out.read_error(&tenant, None, "the Entra ID diagnostic settings", e);
-        }
-    }
-    out.done()
+    support::tenant_categories(ctx, &CHECK, &CATEGORIES)
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! AZ-KV-001: Key Vault audit logging (AuditEvent) is enabled.
 
-use super::support::require_categories;
 use super::*;
-use crate::inventory::last_segment;
 
 pub static CHECK: Check = Check {
     id: "AZ-KV-001",
@@ -46,49 +44,7 @@ resource kvAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 };
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
-        // Decided from the vault's diagnostic settings alone: a vault whose own
-        // body could not be parsed is still assessed when its id is readable.
-        let mut targets: Vec<(&str, &str)> = vaults
-            .items
-            .iter()
-            .map(|v| (v.id.as_str(), v.display_name()))
-            .collect();
-        targets.extend(
-            vaults
-                .malformed
-                .iter()
-                .filter_map(|m| m.id.as_deref())
-                .map(|id| (id, last_segment(id))),
-        );
-        for (id, name) in targets {
-            match ctx.inv.diagnostics_of(id) {
-                Err(e) => {
-                    out.read_error(
-                        id,
-                        Some(&sub.id),
-                        &format!("the diagnostic settings of vault '{name}'"),
-                        &e,
-                    );
-                }
-                Ok(settings) => {
-                    let v = require_categories(settings, &["AuditEvent"], &["AuditEvent"], false);
-                    let (status, reason) = v.into_parts();
-                    out.push(
-                        status,
-                        id,
-                        Some(&sub.id),
-                        format!("vault '{name}': {reason}"),
-                    );
-                }
-            }
-        }
-    }
-    out.done()
+    support::vault_audit_event(ctx, &CHECK, false)
 }
 
 #[cfg(test)]

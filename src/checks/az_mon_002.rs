@@ -1,6 +1,5 @@
 //! AZ-MON-002: the Activity Log export covers the security-relevant categories.
 
-use super::support::require_categories;
 use super::*;
 
 /// The Activity Log categories the baseline requires.
@@ -47,19 +46,7 @@ resource activityLogExport 'Microsoft.Insights/diagnosticSettings@2021-05-01-pre
 };
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(settings) = out.list(
-            sub,
-            "subscription diagnostic settings",
-            &sub.diagnostic_settings,
-        ) else {
-            continue;
-        };
-        let v = require_categories(settings, &CATEGORIES, &[], false);
-        out.verdict(v, &sub.resource_id(), Some(&sub.id));
-    }
-    out.done()
+    support::subscription_categories(ctx, &CHECK, &CATEGORIES, false)
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! AZ-MON-003: the Activity Log reaches Log Analytics.
 
 use super::az_mon_002::CATEGORIES;
-use super::support::require_categories;
 use super::*;
 
 pub static CHECK: Check = Check {
@@ -45,19 +44,7 @@ resource activityLogToLaw 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
 };
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(settings) = out.list(
-            sub,
-            "subscription diagnostic settings",
-            &sub.diagnostic_settings,
-        ) else {
-            continue;
-        };
-        let v = require_categories(settings, &CATEGORIES, &[], true);
-        out.verdict(v, &sub.resource_id(), Some(&sub.id));
-    }
-    out.done()
+    support::subscription_categories(ctx, &CHECK, &CATEGORIES, true)
 }
 
 #[cfg(test)]

@@ -951,6 +951,107 @@ pub fn log_targets<'a>(
     out
 }
 
+/// A subscription-scope check that the subscription's diagnostic settings
+/// together enable `categories` (AZ-MON-002, and with `workspace_only`, AZ-MON-003).
+pub fn subscription_categories(
+    ctx: &Ctx,
+    check: &crate::checks::Check,
+    categories: &[&str],
+    workspace_only: bool,
+) -> Vec<crate::checks::Finding> {
+    let mut out = Out::new(check);
+    for sub in ctx.inv.scanned() {
+        let Some(settings) = out.list(
+            sub,
+            "subscription diagnostic settings",
+            &sub.diagnostic_settings,
+        ) else {
+            continue;
+        };
+        let v = require_categories(settings, categories, &[], workspace_only);
+        out.verdict(v, &sub.resource_id(), Some(&sub.id));
+    }
+    out.done()
+}
+
+/// A tenant-scope check that the Entra ID diagnostic settings together enable
+/// `categories` (AZ-ENTRA-001/002): always one result, on the tenant.
+pub fn tenant_categories(
+    ctx: &Ctx,
+    check: &crate::checks::Check,
+    categories: &[&str],
+) -> Vec<crate::checks::Finding> {
+    let mut out = Out::new(check);
+    let tenant = ctx.inv.tenant_resource_id();
+    match &ctx.inv.entra_diagnostic_settings {
+        Ok(settings) => {
+            let v = require_categories(settings, categories, &[], false);
+            out.verdict(v, &tenant, None);
+        }
+        Err(e) => {
+            out.read_error(&tenant, None, "the Entra ID diagnostic settings", e);
+        }
+    }
+    out.done()
+}
+
+/// Key Vault `AuditEvent` enabled (AZ-KV-001) or reaching Log Analytics
+/// (AZ-KV-002, `workspace_only`). Decided from the vault's diagnostic settings
+/// alone: a vault whose own body could not be parsed is still assessed when
+/// its id is readable.
+pub fn vault_audit_event(
+    ctx: &Ctx,
+    check: &crate::checks::Check,
+    workspace_only: bool,
+) -> Vec<crate::checks::Finding> {
+    let mut out = Out::new(check);
+    for sub in ctx.inv.scanned() {
+        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
+            continue;
+        };
+        let mut targets: Vec<(&str, &str)> = vaults
+            .items
+            .iter()
+            .map(|v| (v.id.as_str(), v.display_name()))
+            .collect();
+        targets.extend(
+            vaults
+                .malformed
+                .iter()
+                .filter_map(|m| m.id.as_deref())
+                .map(|id| (id, last_segment(id))),
+        );
+        for (id, name) in targets {
+            match ctx.inv.diagnostics_of(id) {
+                Err(e) => {
+                    out.read_error(
+                        id,
+                        Some(&sub.id),
+                        &format!("the diagnostic settings of vault '{name}'"),
+                        &e,
+                    );
+                }
+                Ok(settings) => {
+                    let (status, reason) = require_categories(
+                        settings,
+                        &["AuditEvent"],
+                        &["AuditEvent"],
+                        workspace_only,
+                    )
+                    .into_parts();
+                    out.push(
+                        status,
+                        id,
+                        Some(&sub.id),
+                        format!("vault '{name}': {reason}"),
+                    );
+                }
+            }
+        }
+    }
+    out.done()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
