@@ -77,6 +77,39 @@ enum OutFormat {
     Table,
     /// The versioned JSON report (docs/report-schema.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case per check and resource.
+    Junit,
+    /// CSV: one row per result.
+    Csv,
+    /// A short Markdown summary (pull-request comment, job summary).
+    Md,
+}
+
+impl OutFormat {
+    /// The file name written in `--output-dir`.
+    fn file_name(self) -> &'static str {
+        match self {
+            OutFormat::Table => "azward.txt",
+            OutFormat::Json => "azward.json",
+            OutFormat::Sarif => "azward.sarif",
+            OutFormat::Junit => "azward.junit.xml",
+            OutFormat::Csv => "azward.csv",
+            OutFormat::Md => "azward.md",
+        }
+    }
+
+    fn render(self, report: &Report, new_rows: Option<&[&azward::engine::ResultRow]>) -> String {
+        match self {
+            OutFormat::Table => terminal::render(report, false),
+            OutFormat::Json => report.to_json(),
+            OutFormat::Sarif => report::sarif::render(report),
+            OutFormat::Junit => report::junit::render(report),
+            OutFormat::Csv => report::csv::render(report),
+            OutFormat::Md => report::markdown::render(report, new_rows),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -114,12 +147,15 @@ struct ScanArgs {
     /// Retries of a throttled (429), failed (5xx) or timed-out request.
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=20))]
     max_retries: u32,
-    /// Output formats, comma-separated: table (the terminal summary), json.
+    /// Output formats, comma-separated: table (the terminal summary), json, sarif, junit, csv, md.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "table")]
     format: Vec<OutFormat>,
-    /// Where to write the JSON report (written atomically). Without it, JSON goes to stdout.
-    #[arg(long, short, value_name = "FILE")]
+    /// Write the one file format given to FILE (atomically). Without it or --output-dir, it goes to stdout.
+    #[arg(long, short, value_name = "FILE", conflicts_with = "output_dir")]
     output: Option<PathBuf>,
+    /// Write every file format given to DIR as azward.json, azward.sarif, azward.junit.xml, azward.csv, azward.md.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
     /// Fail the gate (exit 1) when a fail or error result has this severity or higher.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     fail_on: Option<Severity>,
@@ -230,9 +266,23 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             bail!("--arm-endpoint {e:?}: expected an http(s) URL");
         }
     }
-    let json_wanted = args.format.contains(&OutFormat::Json);
-    if args.output.is_some() && !json_wanted {
-        bail!("--output is for the JSON report: add --format json");
+    let file_formats: Vec<OutFormat> = args
+        .format
+        .iter()
+        .copied()
+        .filter(|f| *f != OutFormat::Table)
+        .collect();
+    if args.output.is_some() && file_formats.len() != 1 {
+        bail!(
+            "--output takes one file format (such as --format json); use --output-dir for several"
+        );
+    }
+    if args.output.is_none() && args.output_dir.is_none() && file_formats.len() > 1 {
+        bail!("several file formats go to --output-dir DIR");
+    }
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create --output-dir {}", dir.display()))?;
     }
     let opts = ScanOptions {
         input,
@@ -343,27 +393,46 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         ));
     }
 
-    let json_to_stdout = json_wanted && args.output.is_none();
-    if let Some(path) = &args.output {
-        azward::fsutil::write_atomic(path, report.to_json().as_bytes())
+    let new_rows: Option<Vec<&azward::engine::ResultRow>> = report.comparison.as_ref().map(|c| {
+        let keys: std::collections::BTreeSet<_> = c.new.iter().map(|r| r.key()).collect();
+        report
+            .results
+            .iter()
+            .filter(|r| {
+                keys.contains(&(
+                    r.check_id.to_ascii_uppercase(),
+                    azward::inventory::norm_id(&r.resource_id),
+                    r.item.clone().unwrap_or_default().to_lowercase(),
+                ))
+            })
+            .collect()
+    });
+    let to_stdout = args.output.is_none() && args.output_dir.is_none() && !file_formats.is_empty();
+    for f in &file_formats {
+        let text = f.render(&report, new_rows.as_deref());
+        let path = match (&args.output, &args.output_dir) {
+            (Some(p), _) => p.clone(),
+            (None, Some(dir)) => dir.join(f.file_name()),
+            (None, None) => {
+                print!("{text}");
+                continue;
+            }
+        };
+        azward::fsutil::write_atomic(&path, text.as_bytes())
             .with_context(|| format!("could not write {}", path.display()))?;
         if !args.quiet {
             eprintln!("wrote {}", path.display());
         }
     }
-    if json_to_stdout {
-        print!("{}", report.to_json());
-    }
     if args.format.contains(&OutFormat::Table) {
-        let text = terminal::render(
-            &report,
-            terminal::colour_wanted(if json_to_stdout {
-                std::io::stderr().is_terminal()
-            } else {
-                std::io::stdout().is_terminal()
-            }),
-        );
-        if json_to_stdout {
+        let on_stderr = to_stdout;
+        let colour = terminal::colour_wanted(if on_stderr {
+            std::io::stderr().is_terminal()
+        } else {
+            std::io::stdout().is_terminal()
+        });
+        let text = terminal::render(&report, colour);
+        if on_stderr {
             eprint!("{text}");
         } else {
             print!("{text}");

@@ -442,3 +442,43 @@ fn waivers_mark_results_waived_and_report_expired_and_unused() {
         "{e}"
     );
 }
+
+#[test]
+fn every_file_format_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--format",
+        "table,json,sarif,junit,csv,md",
+        "--output-dir",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Score"),
+        "the table still goes to stdout"
+    );
+    for (name, needle) in [
+        ("azward.json", "\"schema_version\""),
+        ("azward.sarif", "\"version\": \"2.1.0\""),
+        ("azward.junit.xml", "<testsuites"),
+        ("azward.csv", "check_id,title,family,severity,status"),
+        ("azward.md", "## azward"),
+    ] {
+        let text =
+            std::fs::read_to_string(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.contains(needle), "{name} lacks {needle}");
+    }
+    let o = azward(&["scan", "--demo", "--format", "json,csv"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "several file formats need --output-dir"
+    );
+    let o = azward(&["scan", "--demo", "--format", "sarif", "-q"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+}

@@ -1,6 +1,10 @@
 //! Outputs: the versioned JSON report and the terminal summary.
 //! The JSON schema is documented in `docs/report-schema.md`.
 
+pub mod csv;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod terminal;
 
 use crate::azure::http::StatsSnapshot;
