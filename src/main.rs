@@ -85,6 +85,8 @@ enum OutFormat {
     Csv,
     /// A short Markdown summary (pull-request comment, job summary).
     Md,
+    /// One self-contained HTML report for auditors.
+    Html,
 }
 
 impl OutFormat {
@@ -97,6 +99,7 @@ impl OutFormat {
             OutFormat::Junit => "azward.junit.xml",
             OutFormat::Csv => "azward.csv",
             OutFormat::Md => "azward.md",
+            OutFormat::Html => "azward.html",
         }
     }
 
@@ -108,6 +111,7 @@ impl OutFormat {
             OutFormat::Junit => report::junit::render(report),
             OutFormat::Csv => report::csv::render(report),
             OutFormat::Md => report::markdown::render(report, new_rows),
+            OutFormat::Html => report::html::render(report),
         }
     }
 }
@@ -147,13 +151,13 @@ struct ScanArgs {
     /// Retries of a throttled (429), failed (5xx) or timed-out request.
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=20))]
     max_retries: u32,
-    /// Output formats, comma-separated: table (the terminal summary), json, sarif, junit, csv, md.
+    /// Output formats, comma-separated: table (the terminal summary), json, sarif, junit, csv, md, html.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "table")]
     format: Vec<OutFormat>,
     /// Write the one file format given to FILE (atomically). Without it or --output-dir, it goes to stdout.
     #[arg(long, short, value_name = "FILE", conflicts_with = "output_dir")]
     output: Option<PathBuf>,
-    /// Write every file format given to DIR as azward.json, azward.sarif, azward.junit.xml, azward.csv, azward.md.
+    /// Write every file format given to DIR as azward.json, .sarif, .junit.xml, .csv, .md, .html.
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
     /// Fail the gate (exit 1) when a fail or error result has this severity or higher.
@@ -195,6 +199,16 @@ struct ScanArgs {
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s)
         .ok_or_else(|| format!("unknown severity {s:?} (critical, high, medium, low)"))
+}
+
+/// Writes to stdout; a closed pipe (`azward … | head`) ends the output quietly.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("could not write to stdout"),
+    }
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {
@@ -414,7 +428,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             (Some(p), _) => p.clone(),
             (None, Some(dir)) => dir.join(f.file_name()),
             (None, None) => {
-                print!("{text}");
+                emit(&text)?;
                 continue;
             }
         };
@@ -435,7 +449,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         if on_stderr {
             eprint!("{text}");
         } else {
-            print!("{text}");
+            emit(&text)?;
         }
     }
     Ok(if report.gate.verdict.passed {
@@ -460,7 +474,7 @@ fn run_diff(
     match output {
         Some(p) => azward::fsutil::write_atomic(p, text.as_bytes())
             .with_context(|| format!("could not write {}", p.display()))?,
-        None => print!("{text}"),
+        None => emit(&text)?,
     }
     Ok(())
 }
@@ -506,7 +520,7 @@ fn list_checks(format: ListFormat, profile: Option<&std::path::Path>) -> Result<
                     serde_json::json!({"id": id, "severity": sev, "family": fam, "scope": scope, "title": title, "enabled": enabled})
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            emit(&format!("{}\n", serde_json::to_string_pretty(&list)?))?;
         }
         ListFormat::Table => {
             let mut t = comfy_table::Table::new();
@@ -527,8 +541,7 @@ fn list_checks(format: ListFormat, profile: Option<&std::path::Path>) -> Result<
                     title,
                 ]);
             }
-            println!("{t}");
-            println!("{} checks", rows.len());
+            emit(&format!("{t}\n{} checks\n", rows.len()))?;
         }
     }
     Ok(())
@@ -542,11 +555,11 @@ fn explain(id: &str, profile: Option<&std::path::Path>) -> Result<()> {
             .iter()
             .find(|r| r.id.eq_ignore_ascii_case(id))
         {
-            print!("{}", azward::docs::explain_rule(r));
+            emit(&azward::docs::explain_rule(r))?;
             return Ok(());
         }
         bail!("unknown check id {id:?}: `azward checks` lists them");
     };
-    print!("{}", azward::docs::explain(c, &baseline));
+    emit(&azward::docs::explain(c, &baseline))?;
     Ok(())
 }

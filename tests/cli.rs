@@ -451,7 +451,7 @@ fn every_file_format_in_one_run() {
         "scan",
         "--demo",
         "--format",
-        "table,json,sarif,junit,csv,md",
+        "table,json,sarif,junit,csv,md,html",
         "--output-dir",
         out.to_str().unwrap(),
         "-q",
@@ -467,6 +467,8 @@ fn every_file_format_in_one_run() {
         ("azward.junit.xml", "<testsuites"),
         ("azward.csv", "check_id,title,family,severity,status"),
         ("azward.md", "## azward"),
+        ("azward.html", "<!DOCTYPE html>"),
+        ("azward.html", "<!DOCTYPE html>"),
     ] {
         let text =
             std::fs::read_to_string(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -2,6 +2,7 @@
 //! The JSON schema is documented in `docs/report-schema.md`.
 
 pub mod csv;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
