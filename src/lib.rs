@@ -6,6 +6,7 @@
 
 pub mod azure;
 pub mod baseline;
+pub mod bench;
 pub mod checks;
 pub mod diagnostics;
 pub mod diff;
@@ -14,7 +15,9 @@ pub mod emulator;
 pub mod engine;
 pub mod frameworks;
 pub mod fsutil;
+pub mod generate;
 pub mod inventory;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod scan;

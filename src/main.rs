@@ -48,6 +48,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },
+    /// Serve a recording on loopback as Resource Manager would: read quotas, latency, faults.
+    Emulate(Box<azward::emulator::EmulateArgs>),
+    /// Write a synthetic estate recording (subscriptions × resources, deterministic from a seed).
+    Generate(Box<azward::generate::GenerateArgs>),
+    /// Scan a generated estate through the emulator; print wall time against the throttle bound.
+    Bench(Box<azward::bench::BenchArgs>),
     /// Print the full documentation of one check.
     Explain {
         /// A check id, e.g. AZ-KV-003.
@@ -143,7 +149,7 @@ struct ScanArgs {
     #[arg(long = "tenant", value_name = "ID")]
     tenant: Option<String>,
     /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=512))]
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=512))]
     concurrency: u16,
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -241,6 +247,15 @@ fn main() -> ExitCode {
         Command::Explain { id, baseline } => {
             explain(&id, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
+        Command::Emulate(args) => azward::emulator::run_cli(&args)
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(Into::into),
+        Command::Generate(args) => azward::generate::run_cli(&args)
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(Into::into),
+        Command::Bench(args) => azward::bench::run_cli(&args)
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(Into::into),
     };
     match result {
         Ok(code) => code,
@@ -298,6 +313,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("could not create --output-dir {}", dir.display()))?;
     }
+    // Progress on stderr for a live scan on a terminal (a replay takes no time).
+    let progress =
+        azward::progress::Progress::stderr(args.quiet || !matches!(input, Input::Live { .. }));
     let opts = ScanOptions {
         input,
         arm_endpoint: args.arm_endpoint.clone(),
@@ -308,6 +326,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             concurrency: usize::from(args.concurrency),
             max_retries: args.max_retries,
             timeout: Duration::from_secs(args.timeout),
+            progress: Some(progress.clone()),
             ..Default::default()
         },
     };
@@ -345,6 +364,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             _ = tokio::signal::ctrl_c() => None,
         }
     });
+    progress.finish();
     let Some(outcome) = outcome else {
         eprintln!("interrupted: no report written");
         return Ok(ExitCode::from(130));

@@ -154,6 +154,7 @@ async fn a_request_that_times_out_is_retried_then_an_error() {
                 path_contains: "/slow".into(),
                 delay: Duration::from_secs(3),
             }],
+            ..Default::default()
         },
     )
     .await;

@@ -3,11 +3,13 @@
 //! checks can tell "empty" from "unreadable".
 
 use crate::azure::api::{self, id_path, sub_url, Call};
-use crate::azure::http::ArmClient;
+use crate::azure::http::{ArmClient, Body, Items};
 use crate::inventory::*;
 use futures::future::join_all;
 use serde::de::DeserializeOwned;
-use std::collections::{BTreeMap, BTreeSet};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Mutex;
 
 /// Which subscriptions a scan covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,13 +31,63 @@ pub enum CollectError {
     ManagementGroup { group: String, error: ReadError },
 }
 
+/// A list read, parsed item by item into its model (one malformed item never
+/// loses its siblings); in a replay, straight from the recorded JSON.
 async fn list<T: DeserializeOwned>(client: &ArmClient, url: String) -> Read<Listing<T>> {
-    client.list(&url).await.map(Listing::parse)
+    let mut listing = Listing::default();
+    let mut position = 0;
+    client
+        .list_with(&url, |page| match page {
+            Items::Owned(values) => {
+                for v in values {
+                    let id = item_id(&v);
+                    push(&mut listing, position, id, serde_json::from_value(v));
+                    position += 1;
+                }
+            }
+            Items::Recorded(values) => {
+                for v in values {
+                    push(&mut listing, position, item_id(v), T::deserialize(v));
+                    position += 1;
+                }
+            }
+        })
+        .await?;
+    Ok(listing)
+}
+
+/// An item's `id`, when it has a readable one (to name a malformed item).
+fn item_id(v: &Value) -> Option<String> {
+    v.get("id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string)
+}
+
+fn push<T>(
+    listing: &mut Listing<T>,
+    position: usize,
+    id: Option<String>,
+    parsed: Result<T, serde_json::Error>,
+) {
+    match parsed {
+        Ok(item) => listing.items.push(item),
+        Err(e) => listing.malformed.push(Malformed {
+            position,
+            id,
+            error: e.to_string(),
+        }),
+    }
 }
 
 async fn get<T: DeserializeOwned>(client: &ArmClient, url: String) -> Read<T> {
-    let v = client.get(&url).await?;
-    serde_json::from_value(v).map_err(|e| ReadError {
+    let parsed = client
+        .get_with(&url, |body| match body {
+            Body::Owned(v) => serde_json::from_value(v),
+            Body::Recorded(v) => T::deserialize(v),
+        })
+        .await?;
+    parsed.map_err(|e| ReadError {
         request: format!("GET {url}"),
         status: Some(200),
         code: "MalformedBody".into(),
@@ -44,12 +96,25 @@ async fn get<T: DeserializeOwned>(client: &ArmClient, url: String) -> Read<T> {
 }
 
 /// Reads the estate.
+///
+/// Each subscription goes through its own pipeline (its lists, then the reads
+/// made for each resource they name, Sentinel's behind each workspace's
+/// onboarding state), all subscriptions at once: none waits for another, and
+/// the client's per-subscription pacing keeps each within its read quota.
+/// Only the log archive containers (calls 9, 9a) wait for every subscription,
+/// since a setting anywhere can make an account an archive.
 pub async fn collect(
     client: &ArmClient,
     target: &Target,
     tenant_id: Option<String>,
 ) -> Result<Inventory, CollectError> {
     let mut inv = Inventory::new(tenant_id);
+    let progress = client.progress();
+    progress.expect_requests(match target {
+        Target::All => 2,
+        Target::Subscriptions(ids) => ids.len() as u64 + 1,
+        Target::ManagementGroup(_) => 3,
+    });
     let (subs, entra) = tokio::join!(
         discover(client, target),
         list::<DiagnosticSetting>(
@@ -59,14 +124,65 @@ pub async fn collect(
     );
     inv.entra_diagnostic_settings = entra;
     let subs = subs?;
+    let scanned = subs
+        .iter()
+        .filter(|s| s.status == SubscriptionStatus::Scanned)
+        .count() as u64;
+    progress.add_subscriptions(scanned);
+    progress.expect_requests(SUBSCRIPTION_LISTS * scanned);
 
-    // Per-subscription lists, all subscriptions at once (the client bounds concurrency).
-    inv.subscriptions = join_all(subs.into_iter().map(|s| read_subscription(client, s))).await;
+    let shared = Shared::default();
+    inv.subscriptions = join_all(
+        subs.into_iter()
+            .map(|s| scan_subscription(client, s, &shared)),
+    )
+    .await;
     inv.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
-
-    read_per_resource(client, &mut inv).await;
-    read_dependent(client, &mut inv).await;
+    inv.reads = shared.reads.into_inner().unwrap_or_else(|p| p.into_inner());
+    read_archives(client, &mut inv).await;
     Ok(inv)
+}
+
+/// The per-subscription lists read for each subscription (calls 4–7, 10, 13–18, 20, 21, 26, 27).
+const SUBSCRIPTION_LISTS: u64 = 15;
+
+/// One subscription's pipeline: its lists, then its per-resource reads.
+async fn scan_subscription(client: &ArmClient, s: Subscription, shared: &Shared) -> Subscription {
+    if s.status != SubscriptionStatus::Scanned {
+        return s;
+    }
+    let s = read_subscription(client, s).await;
+    read_per_resource(client, &s, shared).await;
+    client.progress().subscription_done();
+    s
+}
+
+/// What the subscriptions' pipelines share: the per-resource outcomes, and
+/// the keys already claimed, so a resource named twice is read once.
+#[derive(Default)]
+struct Shared {
+    reads: Mutex<ResourceReads>,
+    claimed: Mutex<HashSet<(&'static str, String)>>,
+}
+
+impl Shared {
+    /// The keys of `kind` no pipeline has claimed yet, claimed now, as (`norm_id`, key).
+    fn claim(&self, kind: &'static str, keys: Vec<String>) -> Vec<(String, String)> {
+        let mut claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner());
+        unique(keys)
+            .into_iter()
+            .filter(|(norm, _)| claimed.insert((kind, norm.clone())))
+            .collect()
+    }
+}
+
+/// Keys deduplicated by [`norm_id`], the first spelling kept, as (`norm_id`, key).
+fn unique(keys: Vec<String>) -> Vec<(String, String)> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for k in keys {
+        out.entry(norm_id(&k)).or_insert(k);
+    }
+    out.into_iter().collect()
 }
 
 /// Finds the subscriptions in scope, with their status.
@@ -247,99 +363,108 @@ async fn read_subscription(client: &ArmClient, mut s: Subscription) -> Subscript
     }
     let id = s.id.clone();
     let u = |c: &Call, p: &str| sub_url(c, &id, p);
-    let (resources, diag, vaults, storage, workspaces, alerts, sqr, groups) = tokio::join!(
-        list(client, u(&api::RESOURCES, "/resources")),
-        list(
-            client,
-            u(
-                &api::SUB_DIAGNOSTICS,
-                "/providers/Microsoft.Insights/diagnosticSettings"
+    let (
+        (resources, diag, vaults, storage, workspaces, alerts, sqr, groups),
+        (pricings, contacts, watchers, locks, roles, vnets, nsgs),
+    ) = tokio::join!(
+        async {
+            tokio::join!(
+                list(client, u(&api::RESOURCES, "/resources")),
+                list(
+                    client,
+                    u(
+                        &api::SUB_DIAGNOSTICS,
+                        "/providers/Microsoft.Insights/diagnosticSettings"
+                    )
+                ),
+                list(
+                    client,
+                    u(&api::VAULTS, "/providers/Microsoft.KeyVault/vaults")
+                ),
+                list(
+                    client,
+                    u(
+                        &api::STORAGE_ACCOUNTS,
+                        "/providers/Microsoft.Storage/storageAccounts"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::WORKSPACES,
+                        "/providers/Microsoft.OperationalInsights/workspaces"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::ACTIVITY_LOG_ALERTS,
+                        "/providers/Microsoft.Insights/activityLogAlerts"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::SCHEDULED_QUERY_RULES,
+                        "/providers/Microsoft.Insights/scheduledQueryRules"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::ACTION_GROUPS,
+                        "/providers/Microsoft.Insights/actionGroups"
+                    )
+                ),
             )
-        ),
-        list(
-            client,
-            u(&api::VAULTS, "/providers/Microsoft.KeyVault/vaults")
-        ),
-        list(
-            client,
-            u(
-                &api::STORAGE_ACCOUNTS,
-                "/providers/Microsoft.Storage/storageAccounts"
+        },
+        async {
+            tokio::join!(
+                list(
+                    client,
+                    u(&api::PRICINGS, "/providers/Microsoft.Security/pricings")
+                ),
+                list(
+                    client,
+                    u(
+                        &api::SECURITY_CONTACTS,
+                        "/providers/Microsoft.Security/securityContacts"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::NETWORK_WATCHERS,
+                        "/providers/Microsoft.Network/networkWatchers"
+                    )
+                ),
+                list(
+                    client,
+                    u(&api::LOCKS, "/providers/Microsoft.Authorization/locks")
+                ),
+                list(
+                    client,
+                    u(
+                        &api::ROLE_ASSIGNMENTS,
+                        "/providers/Microsoft.Authorization/roleAssignments"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::VIRTUAL_NETWORKS,
+                        "/providers/Microsoft.Network/virtualNetworks"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::NSGS,
+                        "/providers/Microsoft.Network/networkSecurityGroups"
+                    )
+                ),
             )
-        ),
-        list(
-            client,
-            u(
-                &api::WORKSPACES,
-                "/providers/Microsoft.OperationalInsights/workspaces"
-            )
-        ),
-        list(
-            client,
-            u(
-                &api::ACTIVITY_LOG_ALERTS,
-                "/providers/Microsoft.Insights/activityLogAlerts"
-            )
-        ),
-        list(
-            client,
-            u(
-                &api::SCHEDULED_QUERY_RULES,
-                "/providers/Microsoft.Insights/scheduledQueryRules"
-            )
-        ),
-        list(
-            client,
-            u(
-                &api::ACTION_GROUPS,
-                "/providers/Microsoft.Insights/actionGroups"
-            )
-        ),
-    );
-    let (pricings, contacts, watchers, locks, roles, vnets, nsgs) = tokio::join!(
-        list(
-            client,
-            u(&api::PRICINGS, "/providers/Microsoft.Security/pricings")
-        ),
-        list(
-            client,
-            u(
-                &api::SECURITY_CONTACTS,
-                "/providers/Microsoft.Security/securityContacts"
-            )
-        ),
-        list(
-            client,
-            u(
-                &api::NETWORK_WATCHERS,
-                "/providers/Microsoft.Network/networkWatchers"
-            )
-        ),
-        list(
-            client,
-            u(&api::LOCKS, "/providers/Microsoft.Authorization/locks")
-        ),
-        list(
-            client,
-            u(
-                &api::ROLE_ASSIGNMENTS,
-                "/providers/Microsoft.Authorization/roleAssignments"
-            )
-        ),
-        list(
-            client,
-            u(
-                &api::VIRTUAL_NETWORKS,
-                "/providers/Microsoft.Network/virtualNetworks"
-            )
-        ),
-        list(
-            client,
-            u(
-                &api::NSGS,
-                "/providers/Microsoft.Network/networkSecurityGroups"
-            )
-        ),
+        },
     );
     s.resources = resources;
     s.diagnostic_settings = diag;
@@ -372,100 +497,147 @@ fn ids<'a, T>(read: &'a Read<Listing<T>>, id_of: impl Fn(&'a T) -> &'a str) -> V
     }
 }
 
-/// Runs one per-resource read for each key and stores the outcomes under `norm_id(key)`.
-async fn read_each<T, F, Fut>(keys: Vec<String>, read: F) -> BTreeMap<String, Read<T>>
+/// Runs one read for each (`norm_id`, key) pair, all at once (the client
+/// bounds concurrency and paces each subscription).
+async fn read_each<O, F, Fut>(pairs: Vec<(String, String)>, read: F) -> Vec<(String, O)>
 where
     F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Read<T>>,
+    Fut: std::future::Future<Output = O>,
 {
-    let mut unique: BTreeMap<String, String> = BTreeMap::new();
-    for k in keys {
-        unique.entry(norm_id(&k)).or_insert(k);
-    }
-    let outcomes = join_all(unique.into_iter().map(|(norm, key)| {
+    join_all(pairs.into_iter().map(|(norm, key)| {
         let fut = read(key);
         async move { (norm, fut.await) }
     }))
-    .await;
-    outcomes.into_iter().collect()
+    .await
 }
 
-/// Calls 8, 11, 12, 19, 22: reads made for each resource of the lists.
-async fn read_per_resource(client: &ArmClient, inv: &mut Inventory) {
+/// Calls 22–25 for one workspace: its onboarding state and, when onboarded,
+/// Sentinel's data connectors, analytics rules and settings.
+type SentinelReads = (
+    Read<Listing<DataConnector>>,
+    Read<Listing<AlertRule>>,
+    Read<Listing<SentinelSetting>>,
+);
+
+async fn read_sentinel(
+    client: &ArmClient,
+    id: String,
+) -> (Read<Listing<OnboardingState>>, Option<SentinelReads>) {
+    let base = id_path(&id);
+    let onboarding = list::<OnboardingState>(
+        client,
+        api::ONBOARDING_STATES.url(
+            &base,
+            "/providers/Microsoft.SecurityInsights/onboardingStates",
+        ),
+    )
+    .await;
+    if !matches!(&onboarding, Ok(l) if !l.items.is_empty()) {
+        return (onboarding, None);
+    }
+    client.progress().expect_requests(3);
+    let sentinel = tokio::join!(
+        list(
+            client,
+            api::DATA_CONNECTORS.url(
+                &base,
+                "/providers/Microsoft.SecurityInsights/dataConnectors"
+            )
+        ),
+        list(
+            client,
+            api::ALERT_RULES.url(&base, "/providers/Microsoft.SecurityInsights/alertRules")
+        ),
+        list(
+            client,
+            api::SENTINEL_SETTINGS.url(&base, "/providers/Microsoft.SecurityInsights/settings")
+        ),
+    );
+    (onboarding, Some(sentinel))
+}
+
+/// Calls 8, 11, 12, 19, 22–25: the reads made for each resource of one
+/// subscription's lists.
+async fn read_per_resource(client: &ArmClient, s: &Subscription, shared: &Shared) {
     let mut diag_targets = Vec::new();
     let mut blob_accounts = Vec::new();
-    let mut workspaces = Vec::new();
-    let mut watchers = Vec::new();
-    for s in inv.scanned() {
-        if let Ok(resources) = &s.resources {
-            for r in &resources.items {
-                if is_log_capable(r.resource_type()) && !is_storage_account_type(r.resource_type())
-                {
-                    diag_targets.push(r.id.clone());
-                }
+    if let Ok(resources) = &s.resources {
+        for r in &resources.items {
+            if is_log_capable(r.resource_type()) && !is_storage_account_type(r.resource_type()) {
+                diag_targets.push(r.id.clone());
             }
         }
-        // The typed lists too, in case the resources list missed or failed.
-        diag_targets.extend(ids(&s.vaults, |v: &Vault| &v.id));
-        diag_targets.extend(ids(&s.workspaces, |w: &Workspace| &w.id));
-        diag_targets.extend(ids(
-            &s.network_security_groups,
-            |n: &NetworkSecurityGroup| &n.id,
-        ));
-        if let Ok(accounts) = &s.storage_accounts {
-            for a in &accounts.items {
-                for svc in a.present_services() {
-                    diag_targets.push(svc.service_id(&a.id));
-                    if svc == StorageService::Blob {
-                        blob_accounts.push(a.id.clone());
-                    }
-                }
-            }
-        }
-        workspaces.extend(ids(&s.workspaces, |w: &Workspace| &w.id));
-        watchers.extend(ids(&s.network_watchers, |w: &NetworkWatcher| &w.id));
     }
-    let (diags, blobs, tables, onboarding, flow_logs) = tokio::join!(
-        read_each(diag_targets, |id| list(
+    // The typed lists too, in case the resources list missed or failed.
+    diag_targets.extend(ids(&s.vaults, |v: &Vault| &v.id));
+    diag_targets.extend(ids(&s.workspaces, |w: &Workspace| &w.id));
+    diag_targets.extend(ids(
+        &s.network_security_groups,
+        |n: &NetworkSecurityGroup| &n.id,
+    ));
+    if let Ok(accounts) = &s.storage_accounts {
+        for a in &accounts.items {
+            for svc in a.present_services() {
+                diag_targets.push(svc.service_id(&a.id));
+                if svc == StorageService::Blob {
+                    blob_accounts.push(a.id.clone());
+                }
+            }
+        }
+    }
+    let diag_targets = shared.claim("diagnostics", diag_targets);
+    let blob_accounts = shared.claim("blob", blob_accounts);
+    let workspaces = shared.claim("workspace", ids(&s.workspaces, |w: &Workspace| &w.id));
+    let watchers = shared.claim(
+        "watcher",
+        ids(&s.network_watchers, |w: &NetworkWatcher| &w.id),
+    );
+    client.progress().expect_requests(
+        (diag_targets.len() + blob_accounts.len() + 2 * workspaces.len() + watchers.len()) as u64,
+    );
+    let (diags, blobs, tables, sentinel, flow_logs) = tokio::join!(
+        read_each(diag_targets, |id| list::<DiagnosticSetting>(
             client,
             api::RESOURCE_DIAGNOSTICS.url(
                 &id_path(&id),
                 "/providers/Microsoft.Insights/diagnosticSettings"
             )
         )),
-        read_each(blob_accounts, |id| get(
+        read_each(blob_accounts, |id| get::<BlobService>(
             client,
             api::BLOB_SERVICE.url(&id_path(&id), "/blobServices/default")
         )),
-        read_each(workspaces.clone(), |id| list(
+        read_each(workspaces.clone(), |id| list::<Table>(
             client,
             api::TABLES.url(&id_path(&id), "/tables")
         )),
-        read_each(workspaces, |id| list(
-            client,
-            api::ONBOARDING_STATES.url(
-                &id_path(&id),
-                "/providers/Microsoft.SecurityInsights/onboardingStates"
-            )
-        )),
-        read_each(watchers, |id| list(
+        read_each(workspaces, |id| read_sentinel(client, id)),
+        read_each(watchers, |id| list::<FlowLog>(
             client,
             api::FLOW_LOGS.url(&id_path(&id), "/flowLogs")
         )),
     );
-    inv.reads.diagnostic_settings = diags;
-    inv.reads.blob_services = blobs;
-    inv.reads.tables = tables;
-    inv.reads.onboarding_states = onboarding;
-    inv.reads.flow_logs = flow_logs;
+    let mut reads = shared.reads.lock().unwrap_or_else(|p| p.into_inner());
+    reads.diagnostic_settings.extend(diags);
+    reads.blob_services.extend(blobs);
+    reads.tables.extend(tables);
+    reads.flow_logs.extend(flow_logs);
+    for (ws, (onboarding, sentinel)) in sentinel {
+        if let Some((connectors, rules, settings)) = sentinel {
+            reads.data_connectors.insert(ws.clone(), connectors);
+            reads.alert_rules.insert(ws.clone(), rules);
+            reads.sentinel_settings.insert(ws.clone(), settings);
+        }
+        reads.onboarding_states.insert(ws, onboarding);
+    }
 }
 
-/// Calls 9, 9a, 23–25: reads that depend on what the others found (log
-/// archive accounts, onboarded workspaces).
-async fn read_dependent(client: &ArmClient, inv: &mut Inventory) {
+/// Calls 9 and 9a, once every subscription is read: the containers of each
+/// log archive account, and the immutability policy of each log container
+/// whose list item says a policy exists but not its state.
+async fn read_archives(client: &ArmClient, inv: &mut Inventory) {
     let archives = inv.log_archive_accounts();
     let mut archive_accounts = Vec::new();
-    let mut onboarded = Vec::new();
     for s in inv.scanned() {
         if let Ok(accounts) = &s.storage_accounts {
             for a in &accounts.items {
@@ -476,44 +648,19 @@ async fn read_dependent(client: &ArmClient, inv: &mut Inventory) {
                 }
             }
         }
-        for ws in ids(&s.workspaces, |w: &Workspace| &w.id) {
-            if matches!(inv.reads.onboarding_states.get(&norm_id(&ws)), Some(Ok(l)) if !l.items.is_empty())
-            {
-                onboarded.push(ws);
-            }
-        }
     }
-    let (containers, connectors, rules, settings) = tokio::join!(
-        read_each(archive_accounts, |id| list::<BlobContainer>(
+    let archive_accounts = unique(archive_accounts);
+    client
+        .progress()
+        .expect_requests(archive_accounts.len() as u64);
+    let outcomes = read_each(archive_accounts, |id| async move {
+        let containers = list::<BlobContainer>(
             client,
-            api::CONTAINERS.url(&id_path(&id), "/blobServices/default/containers")
-        )),
-        read_each(onboarded.clone(), |id| list(
-            client,
-            api::DATA_CONNECTORS.url(
-                &id_path(&id),
-                "/providers/Microsoft.SecurityInsights/dataConnectors"
-            )
-        )),
-        read_each(onboarded.clone(), |id| list(
-            client,
-            api::ALERT_RULES.url(
-                &id_path(&id),
-                "/providers/Microsoft.SecurityInsights/alertRules"
-            )
-        )),
-        read_each(onboarded, |id| list(
-            client,
-            api::SENTINEL_SETTINGS.url(
-                &id_path(&id),
-                "/providers/Microsoft.SecurityInsights/settings"
-            )
-        )),
-    );
-    // 9a: log containers whose list item says a policy exists but not its state.
-    let mut policy_targets = Vec::new();
-    for listing in containers.values().flatten() {
-        for c in &listing.items {
+            api::CONTAINERS.url(&id_path(&id), "/blobServices/default/containers"),
+        )
+        .await;
+        let mut targets = Vec::new();
+        for c in containers.iter().flat_map(|l| &l.items) {
             let p = c.properties.clone().unwrap_or_default();
             let has_state = p
                 .immutability_policy
@@ -527,19 +674,23 @@ async fn read_dependent(client: &ArmClient, inv: &mut Inventory) {
                 && p.has_immutability_policy == Some(true)
                 && !has_state
             {
-                policy_targets.push(c.id.clone());
+                targets.push(c.id.clone());
             }
         }
-    }
-    inv.reads.immutability_policies = read_each(policy_targets, |id| {
-        get(
-            client,
-            api::IMMUTABILITY_POLICY.url(&id_path(&id), "/immutabilityPolicies/default"),
-        )
+        let targets = unique(targets);
+        client.progress().expect_requests(targets.len() as u64);
+        let policies = read_each(targets, |id| {
+            get::<ContainerImmutabilityPolicy>(
+                client,
+                api::IMMUTABILITY_POLICY.url(&id_path(&id), "/immutabilityPolicies/default"),
+            )
+        })
+        .await;
+        (containers, policies)
     })
     .await;
-    inv.reads.containers = containers;
-    inv.reads.data_connectors = connectors;
-    inv.reads.alert_rules = rules;
-    inv.reads.sentinel_settings = settings;
+    for (account, (containers, policies)) in outcomes {
+        inv.reads.containers.insert(account, containers);
+        inv.reads.immutability_policies.extend(policies);
+    }
 }

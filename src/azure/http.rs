@@ -2,16 +2,28 @@
 //! concurrency, retries with backoff and `Retry-After`, paging over
 //! `nextLink`, per-request timeout; live over `reqwest` or replayed from a
 //! recording on a virtual clock; optionally recording every exchange.
+//!
+//! Resource Manager throttles reads with a token bucket per subscription and
+//! one per tenant (250 tokens, refilled at 25 per second). A live client keeps
+//! its own copy of each bucket ([`RateLimit`]): every request draws a token
+//! from the bucket of its scope (the subscription in its path, else the
+//! tenant) and waits for one when the bucket is empty, so it slows down before
+//! a 429 instead of after. The `x-ms-ratelimit-remaining-*-reads` headers
+//! correct the copy when others share the quota, and a 429 stops the whole
+//! bucket for its `Retry-After`. A replay never waits.
 
-use crate::azure::recording::{norm_origin, split_origin, Exchange, MatchKey, Matcher};
+use crate::azure::recording::{
+    body_bytes, norm_origin, not_recorded, split_origin, Exchange, MatchKey, Matcher,
+};
 use crate::inventory::ReadError;
+use crate::progress::Progress;
 use azure_core::credentials::TokenCredential;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::Semaphore;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// POST endpoints a scan may call (reads that ARM exposes as POST). Version 1
 /// of the call set has none.
@@ -35,19 +47,327 @@ pub struct ClientOptions {
     pub max_backoff: Duration,
     /// The longest `Retry-After` honoured as given; longer values are capped.
     pub max_retry_after: Duration,
+    /// The read quota of each subscription and of the tenant, as the client
+    /// paces itself (live scans only); `None` sends as fast as concurrency allows.
+    pub rate_limit: Option<RateLimit>,
+    /// Where progress is reported; `None` counts nothing.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            concurrency: 16,
+            concurrency: 64,
             max_retries: 6,
             timeout: Duration::from_secs(30),
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
+            rate_limit: Some(RateLimit::ARM),
+            progress: None,
         }
     }
+}
+
+/// A read quota: a token bucket of `burst` tokens refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_second: f64,
+}
+
+impl RateLimit {
+    /// Resource Manager's read quota per subscription and per tenant:
+    /// 250 tokens, 25 per second.
+    pub const ARM: RateLimit = RateLimit {
+        burst: 250,
+        per_second: 25.0,
+    };
+
+    /// The stricter of two quotas.
+    pub fn min_with(self, other: RateLimit) -> RateLimit {
+        RateLimit {
+            burst: self.burst.min(other.burst),
+            per_second: self.per_second.min(other.per_second),
+        }
+    }
+}
+
+/// The quota a request counts against: the subscription in its path
+/// (lower case), or `None` for a tenant-level call (`/subscriptions`,
+/// `/providers/...`).
+pub fn rate_scope(path_and_query: &str) -> Option<String> {
+    let (_, rest) = split_origin(path_and_query);
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    match (segs.next(), segs.next()) {
+        (Some(first), Some(sub)) if first.eq_ignore_ascii_case("subscriptions") => {
+            Some(sub.to_ascii_lowercase())
+        }
+        _ => None,
+    }
+}
+
+/// The response header that tells how many reads remain in a scope's bucket.
+pub fn remaining_header(scope: &Option<String>) -> &'static str {
+    match scope {
+        Some(_) => "x-ms-ratelimit-remaining-subscription-reads",
+        None => "x-ms-ratelimit-remaining-tenant-reads",
+    }
+}
+
+struct Bucket {
+    /// The server's bucket as this client sees it: a token goes when a
+    /// request is sent, and it holds no more than its burst.
+    server: f64,
+    /// What the server's bucket will hold once every request that has a
+    /// token reserved is sent; negative while requests wait for their turn.
+    /// Schedules the waits.
+    tokens: f64,
+    updated: Instant,
+    /// Tokens reserved so far: the k-th may go once `tokens + reserved`
+    /// (every token the bucket has had) reaches k. Refill the server's
+    /// bucket could not take because it was full (requests holding tokens
+    /// were still queued) is not counted, so their successors wait longer.
+    reserved: u64,
+    /// Requests sent so far (to relate a response to the requests sent after it).
+    sent: u64,
+    /// After a 429: nothing is sent before this instant.
+    blocked_until: Option<Instant>,
+}
+
+/// The client's copy of the read quotas (one bucket per scope).
+struct Limiter {
+    limit: RateLimit,
+    buckets: Mutex<HashMap<Option<String>, Bucket>>,
+    paced: AtomicU64,
+    paced_ms: AtomicU64,
+}
+
+impl Limiter {
+    fn new(limit: RateLimit) -> Limiter {
+        Limiter {
+            limit: RateLimit {
+                burst: limit.burst.max(1),
+                per_second: if limit.per_second > 0.0 {
+                    limit.per_second
+                } else {
+                    f64::MIN_POSITIVE
+                },
+            },
+            buckets: Mutex::new(HashMap::new()),
+            paced: AtomicU64::new(0),
+            paced_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn with_bucket<R>(
+        &self,
+        scope: &Option<String>,
+        f: impl FnOnce(&mut Bucket, Instant) -> R,
+    ) -> R {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let burst = f64::from(self.limit.burst);
+        let b = buckets.entry(scope.clone()).or_insert(Bucket {
+            server: burst,
+            tokens: burst,
+            updated: now,
+            reserved: 0,
+            sent: 0,
+            blocked_until: None,
+        });
+        let added = now.saturating_duration_since(b.updated).as_secs_f64() * self.limit.per_second;
+        let over = (b.server + added - burst).max(0.0);
+        b.server += added - over;
+        b.tokens += added - over;
+        b.updated = now;
+        f(b, now)
+    }
+
+    fn wait_for(&self, debt: f64) -> Duration {
+        if debt <= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((debt / self.limit.per_second).min(3600.0))
+        }
+    }
+
+    /// Waits until a token is there for one more request of `scope`; true
+    /// when it had to wait.
+    async fn pace(&self, scope: &Option<String>) -> bool {
+        // The k-th token reserved is there once the bucket has had k tokens.
+        let due = |b: &Bucket, k: u64, now: Instant| {
+            let mut wait = self.wait_for(k as f64 - (b.tokens + b.reserved as f64));
+            if let Some(until) = b.blocked_until {
+                wait = wait.max(until.saturating_duration_since(now));
+            }
+            wait
+        };
+        let (mut wait, k) = self.with_bucket(scope, |b, now| {
+            b.tokens -= 1.0;
+            b.reserved += 1;
+            (due(b, b.reserved, now), b.reserved)
+        });
+        let mut waited = Duration::ZERO;
+        // Refill lost while this request waited, or a 429 meanwhile, pushes
+        // its turn back: look again on waking.
+        while wait >= Duration::from_millis(1) {
+            tokio::time::sleep(wait).await;
+            waited += wait;
+            wait = self.with_bucket(scope, |b, now| due(b, k, now));
+        }
+        if !waited.is_zero() {
+            self.paced.fetch_add(1, Ordering::Relaxed);
+            self.paced_ms
+                .fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
+        }
+        !waited.is_zero()
+    }
+
+    /// A request of `scope` goes out now; its number among the sent ones.
+    fn sending(&self, scope: &Option<String>) -> u64 {
+        self.with_bucket(scope, |b, _| {
+            b.server -= 1.0;
+            b.sent += 1;
+            b.sent
+        })
+    }
+
+    /// The server said `remaining` reads were left when it answered request
+    /// number `seq`: the requests sent since then come off that.
+    fn observe_remaining(&self, scope: &Option<String>, seq: u64, remaining: f64) {
+        self.with_bucket(scope, |b, _| {
+            let target = remaining - b.sent.saturating_sub(seq) as f64;
+            let excess = b.server - target;
+            if excess > 0.0 {
+                b.server -= excess;
+                b.tokens -= excess;
+            }
+        });
+    }
+
+    /// A 429: the bucket is empty and nothing goes out before `retry_after`.
+    fn throttled(&self, scope: &Option<String>, retry_after: Duration) {
+        self.with_bucket(scope, |b, now| {
+            let excess = b.server.max(0.0);
+            b.server -= excess;
+            b.tokens -= excess;
+            let until = now + retry_after;
+            b.blocked_until = Some(b.blocked_until.map_or(until, |u| u.max(until)));
+        });
+    }
+}
+
+/// The concurrency bound, shared fairly: when requests queue for a slot,
+/// slots go round-robin to the scopes (subscriptions) that have some
+/// waiting, so no subscription's quota sits idle (full, its refill wasted)
+/// behind another's queue.
+struct FairPermits {
+    state: Mutex<FairState>,
+}
+
+struct FairState {
+    available: usize,
+    queues: HashMap<Option<String>, std::collections::VecDeque<oneshot::Sender<()>>>,
+    /// Scopes with waiters, in turn order.
+    turn: std::collections::VecDeque<Option<String>>,
+}
+
+/// A slot, given back (to the next scope in turn) when dropped.
+struct FairPermit<'a> {
+    owner: &'a FairPermits,
+}
+
+impl Drop for FairPermit<'_> {
+    fn drop(&mut self) {
+        self.owner.release();
+    }
+}
+
+/// A waiter's side; a slot handed to a waiter that went away is passed on.
+struct FairWaiter<'a> {
+    owner: &'a FairPermits,
+    rx: Option<oneshot::Receiver<()>>,
+}
+
+impl Drop for FairWaiter<'_> {
+    fn drop(&mut self) {
+        if let Some(mut rx) = self.rx.take() {
+            rx.close();
+            if rx.try_recv().is_ok() {
+                self.owner.release();
+            }
+        }
+    }
+}
+
+impl FairPermits {
+    fn new(n: usize) -> FairPermits {
+        FairPermits {
+            state: Mutex::new(FairState {
+                available: n.max(1),
+                queues: HashMap::new(),
+                turn: std::collections::VecDeque::new(),
+            }),
+        }
+    }
+
+    async fn acquire(&self, scope: &Option<String>) -> FairPermit<'_> {
+        let rx = {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if st.available > 0 && st.turn.is_empty() {
+                st.available -= 1;
+                return FairPermit { owner: self };
+            }
+            let (tx, rx) = oneshot::channel();
+            let queue = st.queues.entry(scope.clone()).or_default();
+            queue.push_back(tx);
+            if queue.len() == 1 {
+                st.turn.push_back(scope.clone());
+            }
+            rx
+        };
+        let mut waiter = FairWaiter {
+            owner: self,
+            rx: Some(rx),
+        };
+        let rx = waiter.rx.as_mut().expect("set above");
+        // The sender is only dropped after sending (or when the whole client goes).
+        let _ = rx.await;
+        waiter.rx = None;
+        FairPermit { owner: self }
+    }
+
+    fn release(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(scope) = st.turn.pop_front() {
+            let Some(queue) = st.queues.get_mut(&scope) else {
+                continue;
+            };
+            let next = queue.pop_front();
+            if queue.is_empty() {
+                st.queues.remove(&scope);
+            } else {
+                st.turn.push_back(scope);
+            }
+            if let Some(tx) = next {
+                if tx.send(()).is_ok() {
+                    return;
+                }
+            }
+        }
+        st.available += 1;
+    }
+}
+
+/// What the client's own pacing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PacingSnapshot {
+    /// Requests held back to stay within the quota.
+    pub paced: u64,
+    /// Their waits added up, in ms.
+    pub paced_ms: u64,
 }
 
 /// How live requests authenticate.
@@ -106,14 +426,60 @@ impl Stats {
     }
 }
 
-struct RawResponse {
+struct RawResponse<'a> {
     status: u16,
     headers: BTreeMap<String, String>,
-    body: Vec<u8>,
+    body: RawBody<'a>,
 }
 
-enum Attempt {
-    Response(RawResponse),
+/// A response body: bytes off the wire, or JSON straight from a recording.
+enum RawBody<'a> {
+    Bytes(Vec<u8>),
+    Recorded(&'a Value),
+}
+
+impl RawBody<'_> {
+    /// The body as JSON, when it is JSON.
+    fn json(&self) -> Option<Value> {
+        match self {
+            RawBody::Bytes(b) => serde_json::from_slice(b).ok(),
+            RawBody::Recorded(v) => Some((*v).clone()),
+        }
+    }
+}
+
+/// A successful response's JSON: parsed off the wire, or borrowed from the
+/// recording a replay answers from (never copied: the collector parses its
+/// models straight from it).
+pub enum Body<'a> {
+    Owned(Value),
+    Recorded(&'a Value),
+}
+
+impl Body<'_> {
+    pub fn into_value(self) -> Value {
+        match self {
+            Body::Owned(v) => v,
+            Body::Recorded(v) => v.clone(),
+        }
+    }
+
+    pub fn as_value(&self) -> &Value {
+        match self {
+            Body::Owned(v) => v,
+            Body::Recorded(v) => v,
+        }
+    }
+}
+
+/// The items of one page of a list.
+pub enum Items<'a> {
+    Owned(Vec<Value>),
+    Recorded(&'a [Value]),
+}
+
+enum Attempt<'a> {
+    Response(RawResponse<'a>),
     /// No response: timeout or connection failure (retryable).
     Transport {
         code: &'static str,
@@ -131,8 +497,10 @@ pub struct ArmClient {
     backend: Backend,
     endpoint: String,
     opts: ClientOptions,
-    permits: Semaphore,
+    permits: FairPermits,
     recorder: Option<Mutex<Vec<Exchange>>>,
+    limiter: Option<Limiter>,
+    progress: Arc<Progress>,
     pub stats: Stats,
 }
 
@@ -158,14 +526,38 @@ impl ArmClient {
     }
 
     fn new(backend: Backend, endpoint: &str, opts: ClientOptions) -> ArmClient {
+        // A replay answers on a virtual clock: it never paces itself.
+        let limiter = match backend {
+            Backend::Live { .. } => opts.rate_limit.map(Limiter::new),
+            Backend::Replay { .. } => None,
+        };
+        let progress = opts.progress.clone().unwrap_or_else(Progress::disabled);
         ArmClient {
             backend,
             endpoint: norm_origin(endpoint),
-            permits: Semaphore::new(opts.concurrency.max(1)),
+            permits: FairPermits::new(opts.concurrency),
             opts,
             recorder: None,
+            limiter,
+            progress,
             stats: Stats::default(),
         }
+    }
+
+    /// The progress hook (disabled unless the options gave one).
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// What the client's own pacing did (zero for a replay).
+    pub fn pacing(&self) -> PacingSnapshot {
+        self.limiter
+            .as_ref()
+            .map(|l| PacingSnapshot {
+                paced: l.paced.load(Ordering::Relaxed),
+                paced_ms: l.paced_ms.load(Ordering::Relaxed),
+            })
+            .unwrap_or_default()
     }
 
     /// Keeps every exchange, for `--record`.
@@ -192,24 +584,57 @@ impl ArmClient {
 
     /// GETs one object.
     pub async fn get(&self, path: &str) -> Result<Value, ReadError> {
-        let r = self.request("GET", path, None).await;
-        if r.is_err() {
-            self.stats.failed_reads.fetch_add(1, Ordering::Relaxed);
+        self.get_with(path, |b| b.into_value()).await
+    }
+
+    /// GETs one object and hands its body to `f` (borrowed in a replay).
+    pub async fn get_with<R>(
+        &self,
+        path: &str,
+        f: impl FnOnce(Body<'_>) -> R,
+    ) -> Result<R, ReadError> {
+        match self.request_body("GET", path, None).await {
+            Ok(body) => Ok(f(body)),
+            Err(e) => {
+                self.stats.failed_reads.fetch_add(1, Ordering::Relaxed);
+                self.progress.error();
+                Err(e)
+            }
         }
-        r
     }
 
     /// GETs a list, following `nextLink` to the end; the items of every page.
     pub async fn list(&self, path: &str) -> Result<Vec<Value>, ReadError> {
-        let r = self.list_pages(path).await;
+        let mut items = Vec::new();
+        self.list_with(path, |page| match page {
+            Items::Owned(values) => items.extend(values),
+            Items::Recorded(values) => items.extend(values.iter().cloned()),
+        })
+        .await?;
+        Ok(items)
+    }
+
+    /// GETs a list, following `nextLink` to the end, and hands each page's
+    /// items to `sink` as they come (borrowed in a replay, moved otherwise):
+    /// a page's body lives only until its items are taken.
+    pub async fn list_with(
+        &self,
+        path: &str,
+        sink: impl FnMut(Items<'_>),
+    ) -> Result<(), ReadError> {
+        let r = self.list_pages(path, sink).await;
         if r.is_err() {
             self.stats.failed_reads.fetch_add(1, Ordering::Relaxed);
+            self.progress.error();
         }
         r
     }
 
-    async fn list_pages(&self, path: &str) -> Result<Vec<Value>, ReadError> {
-        let mut items = Vec::new();
+    async fn list_pages(
+        &self,
+        path: &str,
+        mut sink: impl FnMut(Items<'_>),
+    ) -> Result<(), ReadError> {
         let mut seen: HashSet<MatchKey> = HashSet::new();
         let mut next = path.to_string();
         loop {
@@ -223,23 +648,39 @@ impl ArmClient {
                     "nextLink points to a page already read in this listing".into(),
                 ));
             }
-            let page = self.request("GET", &next, None).await?;
-            match page.get("value") {
-                Some(Value::Array(values)) => items.extend(values.iter().cloned()),
-                _ => {
-                    return Err(read_error(
-                        "GET",
-                        &next,
-                        Some(200),
-                        "MalformedBody",
-                        "a list response without a \"value\" array".into(),
-                    ));
-                }
+            if seen.len() > 1 {
+                self.progress.expect_requests(1);
             }
-            match page.get("nextLink") {
-                None | Some(Value::Null) => return Ok(items),
-                Some(Value::String(s)) if s.trim().is_empty() => return Ok(items),
-                Some(Value::String(link)) => next = self.same_origin_path(&next, link)?,
+            let no_value = || {
+                read_error(
+                    "GET",
+                    &next,
+                    Some(200),
+                    "MalformedBody",
+                    "a list response without a \"value\" array".into(),
+                )
+            };
+            let link = match self.request_body("GET", &next, None).await? {
+                Body::Owned(Value::Object(mut page)) => match page.remove("value") {
+                    Some(Value::Array(values)) => {
+                        sink(Items::Owned(values));
+                        page.remove("nextLink")
+                    }
+                    _ => return Err(no_value()),
+                },
+                Body::Recorded(Value::Object(page)) => match page.get("value") {
+                    Some(Value::Array(values)) => {
+                        sink(Items::Recorded(values));
+                        page.get("nextLink").cloned()
+                    }
+                    _ => return Err(no_value()),
+                },
+                _ => return Err(no_value()),
+            };
+            match link {
+                None | Some(Value::Null) => return Ok(()),
+                Some(Value::String(s)) if s.trim().is_empty() => return Ok(()),
+                Some(Value::String(link)) => next = self.same_origin_path(&next, &link)?,
                 Some(other) => {
                     return Err(read_error(
                         "GET",
@@ -285,6 +726,18 @@ impl ArmClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, ReadError> {
+        self.request_body(method, path, body)
+            .await
+            .map(Body::into_value)
+    }
+
+    /// One request with retries; the JSON body of a 2xx answer (borrowed in a replay).
+    pub async fn request_body(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Body<'_>, ReadError> {
         if method != "GET"
             && !(method == "POST" && POST_ALLOW_LIST.iter().any(|p| path_matches(p, path)))
         {
@@ -296,46 +749,84 @@ impl ArmClient {
                 "azward is read-only: only GET and allow-listed POST reads are sent".into(),
             ));
         }
+        let scope = rate_scope(path);
         let mut attempt: u32 = 0;
-        loop {
-            let outcome = {
-                let _permit = self
-                    .permits
-                    .acquire()
-                    .await
-                    .expect("semaphore is never closed");
+        let result = loop {
+            // Pacing happens before a concurrency slot is taken, so a request
+            // waiting for its subscription's quota never holds up another
+            // subscription's; slots go round-robin to the subscriptions.
+            if let Some(limiter) = &self.limiter {
+                if limiter.pace(&scope).await {
+                    self.progress.paced_wait();
+                }
+            }
+            let (outcome, seq) = {
+                let _permit = self.permits.acquire(&scope).await;
+                let seq = self.limiter.as_ref().map_or(0, |l| l.sending(&scope));
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
-                self.send(method, path, body).await
+                (self.send(method, path, body).await, seq)
             };
             let retry_wait = match outcome {
                 Attempt::Response(r) => {
                     self.record(method, path, body, &r);
+                    if let Some(limiter) = &self.limiter {
+                        if let Some(remaining) = r
+                            .headers
+                            .get(remaining_header(&scope))
+                            .and_then(|v| v.trim().parse::<f64>().ok())
+                            .filter(|v| v.is_finite())
+                        {
+                            limiter.observe_remaining(&scope, seq, remaining);
+                        }
+                    }
                     if (200..300).contains(&r.status) {
-                        return parse_body(method, path, r);
+                        match parse_body(method, path, r) {
+                            Ok(v) => break Ok(v),
+                            // A 2xx body that is not JSON is a transfer that went
+                            // wrong (truncated, garbled): a GET is safe to repeat.
+                            Err(mut e) => {
+                                if attempt >= self.opts.max_retries {
+                                    if attempt > 0 {
+                                        e.message.push_str(&format!(
+                                            " (after {} attempts)",
+                                            attempt + 1
+                                        ));
+                                    }
+                                    break Err(e);
+                                }
+                                self.backoff(attempt)
+                            }
+                        }
+                    } else {
+                        let retryable = r.status == 429 || r.status >= 500;
+                        let wait = retry_after(&r.headers)
+                            .map(|d| d.min(self.opts.max_retry_after))
+                            .unwrap_or_else(|| self.backoff(attempt));
+                        if r.status == 429 {
+                            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                            self.progress.throttled();
+                            if let Some(limiter) = &self.limiter {
+                                limiter.throttled(&scope, wait);
+                            }
+                        } else if r.status >= 500 {
+                            self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if !retryable || attempt >= self.opts.max_retries {
+                            break Err(error_from_response(method, path, &r, attempt));
+                        }
+                        wait
                     }
-                    let retryable = r.status == 429 || r.status >= 500;
-                    if r.status == 429 {
-                        self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                    } else if r.status >= 500 {
-                        self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if !retryable || attempt >= self.opts.max_retries {
-                        return Err(error_from_response(method, path, &r, attempt));
-                    }
-                    retry_after(&r.headers)
-                        .map(|d| d.min(self.opts.max_retry_after))
-                        .unwrap_or_else(|| self.backoff(attempt))
                 }
                 Attempt::Transport { code, message } => {
                     self.stats.transport_errors.fetch_add(1, Ordering::Relaxed);
                     if attempt >= self.opts.max_retries {
                         let message = format!("{message} (after {} attempts)", attempt + 1);
-                        return Err(read_error(method, path, None, code, message));
+                        break Err(read_error(method, path, None, code, message));
                     }
                     self.backoff(attempt)
                 }
                 Attempt::Fatal { code, message } => {
-                    return Err(read_error(method, path, None, code, message))
+                    break Err(read_error(method, path, None, code, message))
                 }
             };
             attempt += 1;
@@ -346,7 +837,9 @@ impl ArmClient {
             if !self.is_replay() {
                 tokio::time::sleep(retry_wait).await;
             }
-        }
+        };
+        self.progress.request_done();
+        result
     }
 
     /// Exponential backoff with jitter: a random wait in [d/2, d], d = base × 2^attempt, capped.
@@ -360,19 +853,34 @@ impl ArmClient {
         half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
     }
 
-    async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Attempt {
+    async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Attempt<'_> {
         match &self.backend {
             Backend::Replay { matcher } => {
-                let served = matcher.serve(method, path, body);
-                let headers = served
+                // The recorded JSON is handed over as it is (no serialize and
+                // parse round trip); a string body is served raw, as the
+                // emulator would (that is how a malformed body is recorded).
+                let Some(ex) = matcher.find(method, path, body) else {
+                    let served = not_recorded(method, path);
+                    return Attempt::Response(RawResponse {
+                        status: served.status,
+                        headers: BTreeMap::new(),
+                        body: RawBody::Bytes(served.body),
+                    });
+                };
+                let headers = ex
                     .headers
-                    .into_iter()
-                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
                     .collect();
+                let body = match &ex.body {
+                    Some(v) if !matches!(v, Value::String(_) | Value::Null) => RawBody::Recorded(v),
+                    other => RawBody::Bytes(body_bytes(other)),
+                };
                 Attempt::Response(RawResponse {
-                    status: served.status,
+                    status: ex.status,
                     headers,
-                    body: served.body,
+                    body,
                 })
             }
             Backend::Live { http, auth } => {
@@ -417,7 +925,7 @@ impl ArmClient {
                     Ok(b) => Attempt::Response(RawResponse {
                         status,
                         headers,
-                        body: b.to_vec(),
+                        body: RawBody::Bytes(b.to_vec()),
                     }),
                     Err(e) => transport_error(&e),
                 }
@@ -427,14 +935,14 @@ impl ArmClient {
 
     fn record(&self, method: &str, path: &str, request_body: Option<&Value>, r: &RawResponse) {
         let Some(rec) = &self.recorder else { return };
-        let body =
-            if r.body.is_empty() {
-                None
-            } else {
-                Some(serde_json::from_slice(&r.body).unwrap_or_else(|_| {
-                    Value::String(String::from_utf8_lossy(&r.body).into_owned())
-                }))
-            };
+        let body = match &r.body {
+            RawBody::Recorded(v) => Some((*v).clone()),
+            RawBody::Bytes(b) if b.is_empty() => None,
+            RawBody::Bytes(b) => Some(
+                serde_json::from_slice(b)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned())),
+            ),
+        };
         let headers = (!r.headers.is_empty()).then(|| r.headers.clone());
         rec.lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -458,7 +966,7 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").chars().take(300).collect()
 }
 
-fn transport_error(e: &reqwest::Error) -> Attempt {
+fn transport_error(e: &reqwest::Error) -> Attempt<'static> {
     let code = if e.is_timeout() {
         "Timeout"
     } else {
@@ -511,8 +1019,12 @@ pub fn read_error(
     }
 }
 
-fn parse_body(method: &str, path: &str, r: RawResponse) -> Result<Value, ReadError> {
-    if r.body.is_empty() {
+fn parse_body<'a>(method: &str, path: &str, r: RawResponse<'a>) -> Result<Body<'a>, ReadError> {
+    let bytes = match r.body {
+        RawBody::Recorded(v) => return Ok(Body::Recorded(v)),
+        RawBody::Bytes(b) => b,
+    };
+    if bytes.is_empty() {
         return Err(read_error(
             method,
             path,
@@ -521,19 +1033,21 @@ fn parse_body(method: &str, path: &str, r: RawResponse) -> Result<Value, ReadErr
             "empty response body".into(),
         ));
     }
-    serde_json::from_slice(&r.body).map_err(|e| {
-        read_error(
-            method,
-            path,
-            Some(r.status),
-            "MalformedBody",
-            format!("response body is not JSON: {e}"),
-        )
-    })
+    serde_json::from_slice(&bytes)
+        .map(Body::Owned)
+        .map_err(|e| {
+            read_error(
+                method,
+                path,
+                Some(r.status),
+                "MalformedBody",
+                format!("response body is not JSON: {e}"),
+            )
+        })
 }
 
 fn error_from_response(method: &str, path: &str, r: &RawResponse, retries: u32) -> ReadError {
-    let parsed: Option<Value> = serde_json::from_slice(&r.body).ok();
+    let parsed: Option<Value> = r.body.json();
     let err = parsed.as_ref().and_then(|v| v.get("error"));
     let code = err
         .and_then(|e| e.get("code"))
@@ -675,5 +1189,126 @@ mod tests {
             2,
             "refused methods send nothing"
         );
+    }
+}
+
+#[cfg(test)]
+mod pacing_tests {
+    use super::*;
+
+    #[test]
+    fn requests_count_against_their_subscription_or_the_tenant() {
+        assert_eq!(
+            rate_scope("/subscriptions/ABC/providers/x?api-version=1").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            rate_scope("https://management.azure.com/subscriptions/d/resources").as_deref(),
+            Some("d")
+        );
+        assert_eq!(rate_scope("/subscriptions?api-version=1"), None);
+        assert_eq!(
+            rate_scope("/providers/microsoft.aadiam/diagnosticSettings"),
+            None
+        );
+        assert_eq!(
+            remaining_header(&Some("s".into())),
+            "x-ms-ratelimit-remaining-subscription-reads"
+        );
+        assert_eq!(
+            remaining_header(&None),
+            "x-ms-ratelimit-remaining-tenant-reads"
+        );
+    }
+
+    fn debt(l: &Limiter, scope: &Option<String>) -> f64 {
+        l.with_bucket(scope, |b, _| b.tokens)
+    }
+
+    #[tokio::test]
+    async fn the_client_bucket_paces_after_its_burst_and_learns_from_the_server() {
+        let l = Limiter::new(RateLimit {
+            burst: 3,
+            per_second: 10.0,
+        });
+        let s = Some("s".to_string());
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert!(!l.pace(&s).await, "the burst goes at once");
+            l.sending(&s);
+        }
+        assert!(l.pace(&s).await, "the fourth waits for a refill");
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_millis(95) && waited <= Duration::from_millis(300),
+            "{waited:?}"
+        );
+        l.sending(&s);
+        assert!(!l.pace(&None).await, "each scope has its own bucket");
+
+        // The server says nothing is left (others share the quota).
+        let t = Some("t".to_string());
+        assert!(!l.pace(&t).await);
+        let seq = l.sending(&t);
+        l.observe_remaining(&t, seq, 0.0);
+        assert!(debt(&l, &t) <= 0.01, "{}", debt(&l, &t));
+
+        // A 429 stops the bucket for its Retry-After.
+        let u = Some("u".to_string());
+        l.throttled(&u, Duration::from_millis(300));
+        let before = Instant::now();
+        assert!(l.pace(&u).await);
+        assert!(before.elapsed() >= Duration::from_millis(295));
+        assert_eq!(l.paced.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn refill_lost_to_a_full_bucket_is_owed_by_the_queue() {
+        let l = Limiter::new(RateLimit {
+            burst: 2,
+            per_second: 1000.0,
+        });
+        let s = Some("s".to_string());
+        // Four tokens reserved, nothing sent: the server's bucket stays full,
+        // so the refill of the next 20 ms is lost to it and the queue still
+        // owes two tokens.
+        l.with_bucket(&s, |b, _| {
+            b.tokens -= 4.0;
+            b.reserved += 4;
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        let (server, tokens) = l.with_bucket(&s, |b, _| (b.server, b.tokens));
+        assert_eq!(server, 2.0);
+        assert!(tokens <= -1.99, "the queue gets none of it: {tokens}");
+        // Once two are sent, the bucket refills for the other two.
+        l.sending(&s);
+        l.sending(&s);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(l.with_bucket(&s, |b, _| b.tokens) >= -0.001);
+    }
+
+    #[tokio::test]
+    async fn a_replay_never_paces() {
+        let c = ArmClient::replay(
+            Arc::new(Matcher::new(
+                Vec::new(),
+                crate::azure::recording::PUBLIC_ARM,
+            )),
+            ClientOptions {
+                rate_limit: Some(RateLimit {
+                    burst: 1,
+                    per_second: 0.001,
+                }),
+                ..Default::default()
+            },
+        );
+        let started = Instant::now();
+        for _ in 0..5 {
+            let _ = c.get("/subscriptions/s/x").await;
+        }
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(c.pacing(), PacingSnapshot::default());
+        assert_eq!(c.progress().snapshot().requests_done, 5);
+        assert_eq!(c.progress().snapshot().errors, 5);
     }
 }

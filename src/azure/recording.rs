@@ -98,7 +98,7 @@ impl Recording {
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Recording, RecordingError> {
         let sha256 = sha256_hex(bytes);
         let gz = bytes.starts_with(&[0x1f, 0x8b]) || path.extension().is_some_and(|e| e == "gz");
-        let text = if gz {
+        let text: std::borrow::Cow<str> = if gz {
             let mut s = String::new();
             flate2::read::MultiGzDecoder::new(bytes)
                 .read_to_string(&mut s)
@@ -106,12 +106,15 @@ impl Recording {
                     path: path.into(),
                     message: format!("not valid gzip-compressed UTF-8: {e}"),
                 })?;
-            s
+            s.into()
         } else {
-            String::from_utf8(bytes.to_vec()).map_err(|e| RecordingError::File {
-                path: path.into(),
-                message: format!("not valid UTF-8: {e}"),
-            })?
+            // Borrowed, not copied: a large recording is held once.
+            std::str::from_utf8(bytes)
+                .map_err(|e| RecordingError::File {
+                    path: path.into(),
+                    message: format!("not valid UTF-8: {e}"),
+                })?
+                .into()
         };
         let mut header: Option<Header> = None;
         let mut exchanges = Vec::new();

@@ -2,7 +2,8 @@
 
 use super::support::join;
 use super::*;
-use crate::inventory::{last_segment, lookup, same_id, FlowLog, Inventory, Subnet, VirtualNetwork};
+use crate::inventory::{last_segment, lookup, norm_id, FlowLog, Inventory, Subnet, VirtualNetwork};
+use std::collections::HashMap;
 
 pub static CHECK: Check = Check {
     id: "AZ-NET-001",
@@ -48,6 +49,8 @@ resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
 /// Every flow log read, across the scanned subscriptions, and what could not be read.
 struct FlowLogs<'a> {
     logs: Vec<&'a FlowLog>,
+    /// The flow logs by [`norm_id`] of their target, in the order read.
+    by_target: HashMap<String, Vec<&'a FlowLog>>,
     /// Reads that failed (a watcher list, a watcher's flow logs, a flow log
     /// that could not be parsed): an uncovered network is then `error`.
     gaps: Vec<String>,
@@ -56,6 +59,7 @@ struct FlowLogs<'a> {
 fn all_flow_logs(inv: &Inventory) -> FlowLogs<'_> {
     let mut found = FlowLogs {
         logs: Vec::new(),
+        by_target: HashMap::new(),
         gaps: Vec::new(),
     };
     for sub in inv.scanned() {
@@ -100,7 +104,22 @@ fn all_flow_logs(inv: &Inventory) -> FlowLogs<'_> {
             }
         }
     }
+    for fl in &found.logs {
+        if let Some(t) = fl.target() {
+            found.by_target.entry(norm_id(t)).or_default().push(fl);
+        }
+    }
     found
+}
+
+impl<'a> FlowLogs<'a> {
+    /// The flow logs that target `id`, in the order read.
+    fn on(&self, id: &str) -> &[&'a FlowLog] {
+        self.by_target
+            .get(&norm_id(id))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
 }
 
 fn subnet_name(s: &Subnet) -> String {
@@ -110,22 +129,13 @@ fn subnet_name(s: &Subnet) -> String {
         .unwrap_or_else(|| "(unnamed)".into())
 }
 
-fn targets(fl: &FlowLog, id: &str) -> bool {
-    fl.target().is_some_and(|t| same_id(t, id))
-}
-
 fn quoted(names: &[String]) -> String {
     join(&names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>())
 }
 
 fn assess(out: &mut Out, sub: &str, vnet: &VirtualNetwork, logs: &FlowLogs) {
     let name = vnet.display_name();
-    let on_vnet: Vec<&FlowLog> = logs
-        .logs
-        .iter()
-        .copied()
-        .filter(|fl| targets(fl, &vnet.id))
-        .collect();
+    let on_vnet: &[&FlowLog] = logs.on(&vnet.id);
     let subnets = vnet.subnets();
     if subnets.is_empty() {
         let note = match on_vnet.first() {
@@ -156,16 +166,12 @@ fn assess(out: &mut Out, sub: &str, vnet: &VirtualNetwork, logs: &FlowLogs) {
     let mut covered = Vec::new();
     let mut uncovered = Vec::new();
     for s in subnets {
-        let by_subnet = s.id.as_deref().and_then(|sid| {
-            logs.logs
-                .iter()
-                .find(|fl| fl.is_enabled() && targets(fl, sid))
-        });
-        let by_nsg = s.nsg_id().and_then(|nid| {
-            logs.logs
-                .iter()
-                .find(|fl| fl.is_enabled() && targets(fl, nid))
-        });
+        let by_subnet =
+            s.id.as_deref()
+                .and_then(|sid| logs.on(sid).iter().find(|fl| fl.is_enabled()));
+        let by_nsg = s
+            .nsg_id()
+            .and_then(|nid| logs.on(nid).iter().find(|fl| fl.is_enabled()));
         match (by_subnet, by_nsg) {
             (Some(fl), _) => covered.push(format!(
                 "'{}' (flow log '{}' on the subnet)",

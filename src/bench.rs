@@ -1,0 +1,689 @@
+//! `azward bench`: how close a live scan stays to the limit Azure itself sets.
+//!
+//! It generates an estate, serves it with the emulator (latency, ARM's read
+//! quotas), scans it live and prints the requests made, the 429s received,
+//! the wall time and the *throttle bound*: the least time any client could
+//! need for those reads under those quotas,
+//!
+//! ```text
+//! bound = max over quotas q of max(0, (reads_q − burst_q) / refill_q)
+//!         + critical path × least latency
+//! ```
+//!
+//! where `reads_q` are the requests that drew on quota `q` (a subscription's,
+//! or the tenant's), and the critical path is the number of round trips that
+//! must follow one another whatever the client (the subscriptions list, the
+//! pages of the longest list, the per-resource reads, the archive containers,
+//! their immutability policies). It compares the scan's results with a
+//! fault-free replay of the same recording (lost results), and measures the
+//! offline evaluation of a large recording: time, and peak memory (`VmHWM`).
+
+use crate::azure::collect::{collect, Target};
+use crate::azure::credentials::AuthMethod;
+use crate::azure::http::{ArmClient, ClientOptions, RateLimit};
+use crate::azure::recording::{Matcher, Recording, RecordingError};
+use crate::baseline::Baseline;
+use crate::emulator::{Emulator, EmulatorError, EmulatorOptions, Latency, Throttle};
+use crate::engine::{self, Evaluation, Gate};
+use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
+use crate::progress::Progress;
+use crate::report::{RecordingInfo, Report, Source, Timing};
+use crate::scan::{self, Input, ScanError, ScanOptions};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub subscriptions: usize,
+    pub resources: usize,
+    pub misconfigured: f64,
+    pub seed: u64,
+    pub latency: Latency,
+    /// Each subscription's read quota (the emulator enforces it; the client paces to it).
+    pub quota: RateLimit,
+    pub tenant_quota: RateLimit,
+    pub concurrency: usize,
+    /// The offline estate: subscriptions × resources each; no offline run when either is 0.
+    pub offline_subscriptions: usize,
+    pub offline_resources: usize,
+    /// Measure the offline run in a child process of this executable
+    /// (`azward bench --offline-child FILE`), so its peak memory is its own;
+    /// `None` measures it in this process.
+    pub offline_exe: Option<PathBuf>,
+    /// Where to write the estates (a temporary directory when `None`).
+    pub dir: Option<PathBuf>,
+    pub progress: bool,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            subscriptions: 20,
+            resources: 2000,
+            misconfigured: 0.3,
+            seed: 1,
+            latency: Latency {
+                fixed: Duration::from_millis(80),
+                jitter: Duration::ZERO,
+            },
+            quota: RateLimit::ARM,
+            tenant_quota: RateLimit::ARM,
+            concurrency: 64,
+            offline_subscriptions: 20,
+            offline_resources: 5000,
+            offline_exe: None,
+            dir: None,
+            progress: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
+    #[error(transparent)]
+    Emulator(#[from] EmulatorError),
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the offline run failed: {0}")]
+    Offline(String),
+}
+
+/// The figures of a live run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveFigures {
+    pub estate: GenerateSummary,
+    pub requests: u64,
+    pub throttled: u64,
+    pub paced: u64,
+    pub retries: u64,
+    pub failed_reads: u64,
+    pub wall: Duration,
+    /// The throttle term of the bound, and the quota it comes from (`None`: the tenant's).
+    pub bound_throttle: Duration,
+    pub busiest: Option<String>,
+    pub busiest_reads: u64,
+    pub critical_path: u32,
+    pub bound_latency: Duration,
+    pub bound: Duration,
+    pub results: usize,
+    pub replay_results: usize,
+    /// Results of the fault-free replay that the live scan does not have.
+    pub lost: usize,
+    pub coverage: Option<f64>,
+}
+
+impl LiveFigures {
+    pub fn ratio(&self) -> f64 {
+        self.wall.as_secs_f64() / self.bound.as_secs_f64().max(1e-9)
+    }
+}
+
+/// The figures of an offline run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OfflineFigures {
+    pub resources: usize,
+    pub bytes: u64,
+    pub load_ms: f64,
+    pub collect_ms: f64,
+    pub evaluate_ms: f64,
+    pub report_ms: f64,
+    pub results: usize,
+    pub failed_reads: u64,
+    /// Peak resident memory of the process that ran it (`VmHWM`), when known.
+    pub peak_kb: Option<u64>,
+}
+
+impl OfflineFigures {
+    pub fn total_ms(&self) -> f64 {
+        self.load_ms + self.collect_ms + self.evaluate_ms + self.report_ms
+    }
+}
+
+fn comparable(
+    eval: &Evaluation,
+) -> HashMap<(String, String, Option<String>, String, String), usize> {
+    let mut out = HashMap::new();
+    for r in &eval.results {
+        *out.entry((
+            r.check_id.to_string(),
+            r.resource_id.to_ascii_lowercase(),
+            r.item.clone(),
+            format!("{:?}", r.status),
+            r.reason.clone(),
+        ))
+        .or_insert(0) += 1;
+    }
+    out
+}
+
+fn limit_of(scope: &Option<String>, opts: &BenchOptions) -> RateLimit {
+    if scope.is_some() {
+        opts.quota
+    } else {
+        opts.tenant_quota
+    }
+}
+
+/// Generates the estate, serves it, scans it live and replays it.
+pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchError> {
+    let path = dir.join("bench-estate.jsonl");
+    let estate = generate::generate(
+        &GenerateOptions {
+            subscriptions: opts.subscriptions,
+            resources: opts.resources,
+            misconfigured: opts.misconfigured,
+            seed: opts.seed,
+            ..Default::default()
+        },
+        &path,
+    )?;
+    let rec = Recording::load(&path)?;
+    let emu = Emulator::start(
+        &rec,
+        "127.0.0.1:0".parse().expect("a socket address"),
+        EmulatorOptions {
+            throttle: Some(Throttle {
+                subscription: opts.quota,
+                tenant: opts.tenant_quota,
+            }),
+            latency: opts.latency,
+            seed: opts.seed,
+            ..Default::default()
+        },
+    )
+    .await?;
+    drop(rec);
+    let progress = if opts.progress {
+        Progress::stderr(false)
+    } else {
+        Progress::disabled()
+    };
+    let live_opts = ScanOptions {
+        input: Input::Live {
+            auth: AuthMethod::None,
+        },
+        arm_endpoint: Some(emu.origin()),
+        record: None,
+        tenant_id: Some(estate.tenant_id.clone()),
+        target: Target::All,
+        client: ClientOptions {
+            concurrency: opts.concurrency,
+            rate_limit: Some(opts.quota.min_with(opts.tenant_quota)),
+            progress: Some(progress.clone()),
+            ..Default::default()
+        },
+    };
+    let started = Instant::now();
+    let outcome = scan::run(&live_opts).await?;
+    let wall = started.elapsed();
+    progress.finish();
+    emu.stop();
+    let emu_stats = emu.stats();
+    drop(emu);
+    let baseline = Baseline::default();
+    let live_eval = engine::evaluate(&outcome.inventory, &baseline);
+    let live_stats = outcome.stats;
+    drop(outcome);
+
+    let replay = scan::run(&ScanOptions {
+        input: Input::Replay(path.clone()),
+        arm_endpoint: None,
+        record: None,
+        tenant_id: None,
+        target: Target::All,
+        client: ClientOptions::default(),
+    })
+    .await?;
+    let replay_eval = engine::evaluate(&replay.inventory, &baseline);
+    drop(replay);
+    let mut live_rows = comparable(&live_eval);
+    let mut lost = 0;
+    for (row, n) in comparable(&replay_eval) {
+        let have = live_rows.entry(row).or_insert(0);
+        let kept = (*have).min(n);
+        *have -= kept;
+        lost += n - kept;
+    }
+
+    let (mut busiest, mut busiest_reads, mut bound_throttle) = (None, 0, Duration::ZERO);
+    for (scope, reads) in &emu_stats.reads_by_scope {
+        let limit = limit_of(scope, opts);
+        let excess = reads.saturating_sub(u64::from(limit.burst)) as f64;
+        let t = Duration::from_secs_f64(excess / limit.per_second.max(1e-9));
+        if t > bound_throttle || (bound_throttle.is_zero() && *reads > busiest_reads) {
+            bound_throttle = t;
+            busiest = scope.clone();
+            busiest_reads = *reads;
+        }
+    }
+    let bound_latency = opts.latency.min() * estate.critical_path;
+    Ok(LiveFigures {
+        requests: live_stats.requests,
+        throttled: live_stats.throttled,
+        paced: progress.snapshot().paced_waits,
+        retries: live_stats.retries,
+        failed_reads: live_stats.failed_reads,
+        wall,
+        bound_throttle,
+        busiest,
+        busiest_reads,
+        critical_path: estate.critical_path,
+        bound_latency,
+        bound: bound_throttle + bound_latency,
+        results: live_eval.results.len(),
+        replay_results: replay_eval.results.len(),
+        lost,
+        coverage: live_eval.scores.overall.coverage,
+        estate,
+    })
+}
+
+/// Replays `path` and evaluates it, timing each step (in this process).
+pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
+    let bytes = std::fs::metadata(path)?.len();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let t = Instant::now();
+    let rec = Recording::load(path)?;
+    let load_ms = ms(t.elapsed());
+    let tenant = rec.header.tenant_id.clone();
+    let info = RecordingInfo {
+        path: path.display().to_string(),
+        sha256: rec.sha256.clone(),
+        recorded_at: rec.header.recorded_at.clone(),
+    };
+    let endpoint = rec.endpoint().to_string();
+    let t = Instant::now();
+    let client = ArmClient::replay(
+        Arc::new(Matcher::new(rec.exchanges, &endpoint)),
+        ClientOptions::default(),
+    );
+    let inventory = runtime
+        .block_on(collect(&client, &Target::All, tenant))
+        .map_err(|e| BenchError::Scan(e.into()))?;
+    let collect_ms = ms(t.elapsed());
+    // As `scan --replay` does: the recording goes with the client, before evaluation.
+    let http = client.stats.snapshot();
+    let arm_endpoint = client.endpoint().to_string();
+    drop(client);
+    let resources = inventory
+        .subscriptions
+        .iter()
+        .filter_map(|s| s.resources.as_ref().ok())
+        .map(|l| l.items.len())
+        .sum();
+    let t = Instant::now();
+    let baseline = Baseline::default();
+    let eval = engine::evaluate(&inventory, &baseline);
+    let evaluate_ms = ms(t.elapsed());
+    let t = Instant::now();
+    let now = SystemTime::now();
+    let report = Report::build(
+        &inventory,
+        &baseline,
+        &eval,
+        Source {
+            mode: "replay",
+            arm_endpoint,
+            recording: Some(info),
+        },
+        Timing {
+            started_at: crate::report::rfc3339(now),
+            finished_at: crate::report::rfc3339(now),
+            duration_ms: 0,
+            http,
+        },
+        &Gate::default(),
+    );
+    let json = report.to_json();
+    let report_ms = ms(t.elapsed());
+    drop(json);
+    Ok(OfflineFigures {
+        resources,
+        bytes,
+        load_ms,
+        collect_ms,
+        evaluate_ms,
+        report_ms,
+        results: eval.results.len(),
+        failed_reads: http.failed_reads,
+        peak_kb: peak_kb(),
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Peak resident memory of this process (`VmHWM`, Linux), in kB.
+pub fn peak_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Runs the offline measurement in a child process (`exe bench --offline-child FILE`).
+fn offline_child(exe: &Path, path: &Path) -> Result<OfflineFigures, BenchError> {
+    let out = std::process::Command::new(exe)
+        .arg("bench")
+        .arg("--offline-child")
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    if !out.status.success() {
+        return Err(BenchError::Offline(format!(
+            "{} exited with {}: {}",
+            exe.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or("");
+    serde_json::from_str(line).map_err(|e| BenchError::Offline(format!("{e}: {line:?}")))
+}
+
+/// The full benchmark: live, then offline.
+pub async fn run(opts: &BenchOptions) -> Result<(LiveFigures, Option<OfflineFigures>), BenchError> {
+    let tmp;
+    let dir = match &opts.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let live = live(opts, &dir).await?;
+    let offline = if opts.offline_subscriptions > 0 && opts.offline_resources > 0 {
+        let path = dir.join("bench-offline.jsonl");
+        generate::generate(
+            &GenerateOptions {
+                subscriptions: opts.offline_subscriptions,
+                resources: opts.offline_resources,
+                misconfigured: opts.misconfigured,
+                seed: opts.seed,
+                ..Default::default()
+            },
+            &path,
+        )?;
+        let figures = match &opts.offline_exe {
+            Some(exe) => offline_child(exe, &path)?,
+            None => {
+                let p = path.clone();
+                tokio::task::spawn_blocking(move || offline_here(&p))
+                    .await
+                    .map_err(|e| BenchError::Offline(e.to_string()))??
+            }
+        };
+        let _ = std::fs::remove_file(&path);
+        Some(figures)
+    } else {
+        None
+    };
+    Ok((live, offline))
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The figures as printed by `azward bench`.
+pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineFigures>) -> String {
+    let mut o = String::new();
+    let e = &live.estate;
+    let line = |o: &mut String, k: &str, v: String| o.push_str(&format!("{k:<17} {v}\n"));
+    o.push_str("azward bench: a live scan of a generated estate through the loopback emulator\n");
+    line(
+        &mut o,
+        "estate",
+        format!(
+            "{} subscriptions × {} resources = {} resources ({}% misconfigured, seed {}), {} exchanges",
+            opts.subscriptions,
+            thousands(opts.resources as u64),
+            thousands(e.resources as u64),
+            (opts.misconfigured * 100.0).round(),
+            opts.seed,
+            thousands(e.exchanges)
+        ),
+    );
+    line(
+        &mut o,
+        "emulator",
+        format!(
+            "latency {}; read quota {} tokens + {}/s per subscription, {} + {}/s per tenant",
+            opts.latency,
+            opts.quota.burst,
+            opts.quota.per_second,
+            opts.tenant_quota.burst,
+            opts.tenant_quota.per_second
+        ),
+    );
+    line(
+        &mut o,
+        "client",
+        format!(
+            "concurrency {}, paced per subscription to the same quota",
+            opts.concurrency
+        ),
+    );
+    line(&mut o, "requests made", thousands(live.requests));
+    line(&mut o, "429s received", thousands(live.throttled));
+    line(
+        &mut o,
+        "paced waits",
+        format!(
+            "{} (requests the client held back to stay within the quota)",
+            thousands(live.paced)
+        ),
+    );
+    line(
+        &mut o,
+        "retries",
+        format!(
+            "{}; failed reads {}",
+            thousands(live.retries),
+            thousands(live.failed_reads)
+        ),
+    );
+    line(
+        &mut o,
+        "wall time",
+        format!("{:.2} s", live.wall.as_secs_f64()),
+    );
+    let busiest = match &live.busiest {
+        Some(s) => format!("subscription {s}"),
+        None => "the tenant".to_string(),
+    };
+    let limit = limit_of(&live.busiest, opts);
+    line(
+        &mut o,
+        "throttle bound",
+        format!(
+            "{:.2} s = max over quotas of max(0, (reads − burst) / refill) + critical path × least latency",
+            live.bound.as_secs_f64()
+        ),
+    );
+    line(
+        &mut o,
+        "",
+        format!(
+            "= max(0, ({} − {}) / {}/s) [{busiest}] + {} round trips × {} = {:.2} s + {:.2} s",
+            thousands(live.busiest_reads),
+            limit.burst,
+            limit.per_second,
+            live.critical_path,
+            show_ms(opts.latency.min()),
+            live.bound_throttle.as_secs_f64(),
+            live.bound_latency.as_secs_f64()
+        ),
+    );
+    line(
+        &mut o,
+        "wall / bound",
+        format!("{:.3} (target ≤ 1.25)", live.ratio()),
+    );
+    line(
+        &mut o,
+        "results",
+        format!(
+            "{} (a fault-free replay of the same recording: {}); lost results: {}",
+            thousands(live.results as u64),
+            thousands(live.replay_results as u64),
+            live.lost
+        ),
+    );
+    line(
+        &mut o,
+        "coverage",
+        live.coverage
+            .map(|c| format!("{c:.2}%"))
+            .unwrap_or_else(|| "n/a".into()),
+    );
+    if let Some(off) = offline {
+        line(
+            &mut o,
+            "offline",
+            format!(
+                "replay of {} resources ({} × {}; {:.0} MB): load {:.2} s + collect {:.2} s + evaluate {:.2} s + report {:.2} s = {:.2} s (target < 2 s)",
+                thousands(off.resources as u64),
+                opts.offline_subscriptions,
+                thousands(opts.offline_resources as u64),
+                off.bytes as f64 / 1e6,
+                off.load_ms / 1000.0,
+                off.collect_ms / 1000.0,
+                off.evaluate_ms / 1000.0,
+                off.report_ms / 1000.0,
+                off.total_ms() / 1000.0,
+            ),
+        );
+        line(
+            &mut o,
+            "",
+            format!(
+                "{} results, {} failed reads; peak memory (VmHWM) {} (target < 1 GB)",
+                thousands(off.results as u64),
+                off.failed_reads,
+                off.peak_kb
+                    .map(|k| format!("{:.0} MB", k as f64 / 1024.0))
+                    .unwrap_or_else(|| "n/a".into())
+            ),
+        );
+    }
+    o
+}
+
+fn show_ms(d: Duration) -> String {
+    format!("{} ms", d.as_millis())
+}
+
+// ---------------------------------------------------------------------------
+// `azward bench`
+// ---------------------------------------------------------------------------
+
+/// `azward bench`: scan a generated estate through the emulator and print the figures.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Subscriptions in the live estate.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub subscriptions: usize,
+    /// Resources per subscription in the live estate.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub resources: usize,
+    /// Emulator latency: fixed, or fixed±jitter.
+    #[arg(long, value_name = "DURATION", default_value = "80ms", value_parser = Latency::parse)]
+    pub latency: Latency,
+    /// Tokens in each read bucket (subscription and tenant).
+    #[arg(long, value_name = "N", default_value_t = 250)]
+    pub bucket: u32,
+    /// Tokens refilled per second.
+    #[arg(long, value_name = "PER_SEC", default_value_t = 25.0)]
+    pub refill: f64,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
+    /// Share of misconfigured resources.
+    #[arg(long, value_name = "SHARE", default_value = "0.3", value_parser = generate::parse_share)]
+    pub misconfigured: f64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Subscriptions in the offline estate (0: no offline run).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub offline_subscriptions: usize,
+    /// Resources per subscription in the offline estate (0: no offline run).
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub offline_resources: usize,
+    /// Keep the generated estates in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// No progress display.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// (internal) Replay and evaluate FILE, print the figures as JSON.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub offline_child: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    pub fn options(&self) -> BenchOptions {
+        let quota = RateLimit {
+            burst: self.bucket,
+            per_second: self.refill,
+        };
+        BenchOptions {
+            subscriptions: self.subscriptions,
+            resources: self.resources,
+            misconfigured: self.misconfigured,
+            seed: self.seed,
+            latency: self.latency,
+            quota,
+            tenant_quota: quota,
+            concurrency: self.concurrency.max(1),
+            offline_subscriptions: self.offline_subscriptions,
+            offline_resources: self.offline_resources,
+            offline_exe: std::env::current_exe().ok(),
+            dir: self.keep.clone(),
+            progress: !self.quiet,
+        }
+    }
+}
+
+/// Runs `azward bench` and prints its figures on stdout.
+pub fn run_cli(args: &BenchArgs) -> Result<(), BenchError> {
+    if let Some(path) = &args.offline_child {
+        let figures = offline_here(path)?;
+        println!(
+            "{}",
+            serde_json::to_string(&figures).map_err(|e| BenchError::Offline(e.to_string()))?
+        );
+        return Ok(());
+    }
+    let opts = args.options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (live, offline) = runtime.block_on(run(&opts))?;
+    print!("{}", render(&opts, &live, offline.as_ref()));
+    Ok(())
+}

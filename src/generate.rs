@@ -1,0 +1,1537 @@
+//! Synthetic estates of any size (`azward generate`): a recording of S
+//! subscriptions × R resources each, deterministic from a seed, in the
+//! response shapes Resource Manager returns (the body builders of
+//! `tools/gen_demo.py`), with a share of misconfigured resources.
+//!
+//! Every call a scan makes is answered exactly once (a replay has 100 %
+//! coverage and no `NotRecorded` read), lists longer than a page come in
+//! pages joined by absolute `nextLink`s, and lines are streamed to the file,
+//! so 100,000 resources take a second or two and little memory.
+
+use crate::azure::api::{self, Call};
+use crate::azure::http::rate_scope;
+use crate::azure::recording::{sha256_hex, PUBLIC_ARM};
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateOptions {
+    pub subscriptions: usize,
+    /// Resources per subscription (at least [`MIN_RESOURCES`]).
+    pub resources: usize,
+    /// Share of resources (and subscription settings) with at least one misconfiguration, 0.0–1.0.
+    pub misconfigured: f64,
+    pub seed: u64,
+    /// Items per list page; longer lists come in pages joined by `nextLink`.
+    pub page_size: usize,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions {
+            subscriptions: 20,
+            resources: 2000,
+            misconfigured: 0.3,
+            seed: 1,
+            page_size: 1000,
+        }
+    }
+}
+
+/// Each subscription's fixed resources (a workspace, a log archive account,
+/// network watchers, a hub network with a flow log, action groups, alerts).
+pub const MIN_RESOURCES: usize = 16;
+
+/// What was written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GenerateSummary {
+    pub tenant_id: String,
+    pub subscription_ids: Vec<String>,
+    pub resources: usize,
+    pub exchanges: u64,
+    pub bytes: u64,
+    /// SHA-256 of the file as stored.
+    pub sha256: String,
+    /// Requests a complete scan makes, by quota: the subscription, or `None` for the tenant.
+    pub reads_by_scope: BTreeMap<Option<String>, u64>,
+    /// Round trips that must follow one another in any scan (list pages,
+    /// then per-resource reads, then what depends on them).
+    pub critical_path: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("could not write {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+impl GenerateOptions {
+    pub fn validate(&self) -> Result<(), GenerateError> {
+        if self.subscriptions == 0 {
+            return Err(GenerateError::Invalid("at least one subscription".into()));
+        }
+        if self.resources < MIN_RESOURCES {
+            return Err(GenerateError::Invalid(format!(
+                "at least {MIN_RESOURCES} resources per subscription (each has a workspace, a log archive, network watchers, alerts, …)"
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.misconfigured) {
+            return Err(GenerateError::Invalid(
+                "the misconfigured share is between 0 and 1".into(),
+            ));
+        }
+        if self.page_size == 0 {
+            return Err(GenerateError::Invalid("the page size is at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Writes the estate to `path` (gzip when it ends in `.gz`), atomically.
+pub fn generate(opts: &GenerateOptions, path: &Path) -> Result<GenerateSummary, GenerateError> {
+    opts.validate()?;
+    let io_err = |source| GenerateError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".azward-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    let file = tmp.as_file().try_clone().map_err(io_err)?;
+    let hashing = Hashing::new(BufWriter::with_capacity(1 << 20, file));
+    let gz = path.extension().is_some_and(|e| e == "gz");
+    let (mut summary, hashing) = if gz {
+        let enc = flate2::write::GzEncoder::new(hashing, flate2::Compression::fast());
+        let (s, enc) = write_estate(opts, enc).map_err(io_err)?;
+        (s, enc.finish().map_err(io_err)?)
+    } else {
+        write_estate(opts, hashing).map_err(io_err)?
+    };
+    let (mut w, digest, bytes) = hashing.finish();
+    w.flush().map_err(io_err)?;
+    drop(w);
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    summary.bytes = bytes;
+    summary.sha256 = digest;
+    Ok(summary)
+}
+
+/// Generates into memory (tests).
+pub fn generate_bytes(opts: &GenerateOptions) -> Result<(Vec<u8>, GenerateSummary), GenerateError> {
+    opts.validate()?;
+    let (mut summary, bytes) =
+        write_estate(opts, Vec::new()).map_err(|source| GenerateError::Io {
+            path: PathBuf::from("<memory>"),
+            source,
+        })?;
+    summary.bytes = bytes.len() as u64;
+    summary.sha256 = sha256_hex(&bytes);
+    Ok((bytes, summary))
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+    fn finish(self) -> (W, String, u64) {
+        let digest = self.hasher.finalize();
+        let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+        (self.inner, hex, self.bytes)
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    method: &'static str,
+    url: &'a str,
+    status: u16,
+    body: &'a Value,
+}
+
+struct Out<W: Write> {
+    w: W,
+    page_size: usize,
+    exchanges: u64,
+    reads_by_scope: BTreeMap<Option<String>, u64>,
+}
+
+impl<W: Write> Out<W> {
+    fn exchange(&mut self, url: &str, body: &Value) -> io::Result<()> {
+        serde_json::to_writer(
+            &mut self.w,
+            &Line {
+                method: "GET",
+                url,
+                status: 200,
+                body,
+            },
+        )?;
+        self.w.write_all(b"\n")?;
+        self.exchanges += 1;
+        *self.reads_by_scope.entry(rate_scope(url)).or_default() += 1;
+        Ok(())
+    }
+
+    /// One object read.
+    fn get(&mut self, call: &Call, base: &str, suffix: &str, body: &Value) -> io::Result<()> {
+        self.exchange(&call.url(base, suffix), body)
+    }
+
+    /// A list read, in pages; returns how many pages.
+    fn list(
+        &mut self,
+        call: &Call,
+        base: &str,
+        suffix: &str,
+        items: Vec<Value>,
+    ) -> io::Result<u32> {
+        let first = call.url(base, suffix);
+        let page = self.page_size.max(1);
+        if items.len() <= page {
+            self.exchange(&first, &json!({ "value": items }))?;
+            return Ok(1);
+        }
+        let pages = items.len().div_ceil(page);
+        let mut it = items.into_iter();
+        for k in 0..pages {
+            let chunk: Vec<Value> = it.by_ref().take(page).collect();
+            let url = if k == 0 {
+                first.clone()
+            } else {
+                format!("{first}&$skiptoken={}", k * page)
+            };
+            let body = if k + 1 < pages {
+                json!({"value": chunk, "nextLink": format!("{PUBLIC_ARM}{first}&$skiptoken={}", (k + 1) * page)})
+            } else {
+                json!({ "value": chunk })
+            };
+            self.exchange(&url, &body)?;
+        }
+        Ok(pages as u32)
+    }
+}
+
+fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateSummary, W)> {
+    let mut root = fastrand::Rng::with_seed(opts.seed);
+    let tenant = guid(&mut root);
+    let sub_ids: Vec<String> = (0..opts.subscriptions).map(|_| guid(&mut root)).collect();
+    let mut out = Out {
+        w,
+        page_size: opts.page_size,
+        exchanges: 0,
+        reads_by_scope: BTreeMap::new(),
+    };
+    let header = json!({
+        "recording": 1,
+        "cloud": "AzureCloud",
+        "tenant_id": tenant,
+        "recorded_at": "2026-11-20T09:00:00Z",
+        "tool": format!("azward {} (generate: {} × {}, misconfigured {}, seed {})", env!("CARGO_PKG_VERSION"),
+            opts.subscriptions, opts.resources, opts.misconfigured, opts.seed),
+    });
+    writeln!(
+        out.w,
+        "# Synthetic estate generated by `azward generate` (deterministic from its seed)."
+    )?;
+    serde_json::to_writer(&mut out.w, &header)?;
+    out.w.write_all(b"\n")?;
+
+    let subs: Vec<Value> = sub_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            json!({
+                "id": format!("/subscriptions/{id}"),
+                "authorizationSource": "RoleBased",
+                "managedByTenants": [],
+                "tags": {"estate": "generated"},
+                "subscriptionId": id,
+                "tenantId": tenant,
+                "displayName": format!("gen-sub-{i:03}"),
+                "state": "Enabled",
+                "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "EnterpriseAgreement_2014-09-01", "spendingLimit": "Off"},
+            })
+        })
+        .collect();
+    let sub_pages = out.list(&api::SUBSCRIPTIONS, "/subscriptions", "", subs)?;
+
+    // Entra ID: one export to the first subscription's workspace and archive.
+    let first = SubNames::new(0, &sub_ids[0]);
+    let entra_logs: Vec<Value> = [
+        "AuditLogs",
+        "SignInLogs",
+        "NonInteractiveUserSignInLogs",
+        "ServicePrincipalSignInLogs",
+        "ManagedIdentitySignInLogs",
+        "ProvisioningLogs",
+        "RiskyUsers",
+        "UserRiskEvents",
+    ]
+    .iter()
+    .map(|c| json!({"category": c, "enabled": true, "retentionPolicy": {"enabled": false, "days": 0}}))
+    .collect();
+    let entra = json!({
+        "id": "providers/microsoft.aadiam/diagnosticSettings/entra-to-sentinel", "type": "", "name": "entra-to-sentinel", "location": "",
+        "properties": {
+            "storageAccountId": first.archive_id(),
+            "workspaceId": first.workspace_id(),
+            "logs": entra_logs,
+        }
+    });
+    out.list(
+        &api::ENTRA_DIAGNOSTICS,
+        "/providers/microsoft.aadiam",
+        "/diagnosticSettings",
+        vec![entra],
+    )?;
+
+    let mut max_pages = 1;
+    let mut any_policy_read = false;
+    for (i, id) in sub_ids.iter().enumerate() {
+        let mut rng = fastrand::Rng::with_seed(
+            opts.seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        let mut g = SubGen::new(i, id, &tenant, opts, &mut rng);
+        g.build();
+        let (pages, policy_read) = g.write(&mut out)?;
+        max_pages = max_pages.max(pages);
+        any_policy_read |= policy_read;
+    }
+    out.w.flush()?;
+    // subscriptions list pages → subscription lists' pages → per-resource
+    // reads → containers (and Sentinel behind onboarding) → immutability policies.
+    let critical_path = sub_pages + max_pages + 2 + u32::from(any_policy_read);
+    let summary = GenerateSummary {
+        tenant_id: tenant,
+        subscription_ids: sub_ids,
+        resources: opts.subscriptions * opts.resources,
+        exchanges: out.exchanges,
+        bytes: 0,
+        sha256: String::new(),
+        reads_by_scope: out.reads_by_scope,
+        critical_path,
+    };
+    Ok((summary, out.w))
+}
+
+fn guid(rng: &mut fastrand::Rng) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        rng.u32(..),
+        rng.u16(..),
+        rng.u16(..0x1000),
+        0x8000 | rng.u16(..0x4000),
+        rng.u64(..1 << 48)
+    )
+}
+
+const LOCATIONS: [&str; 2] = ["westeurope", "northeurope"];
+
+const T_VAULT: &str = "Microsoft.KeyVault/vaults";
+const T_STORAGE: &str = "Microsoft.Storage/storageAccounts";
+const T_WORKSPACE: &str = "Microsoft.OperationalInsights/workspaces";
+const T_NSG: &str = "Microsoft.Network/networkSecurityGroups";
+const T_VNET: &str = "Microsoft.Network/virtualNetworks";
+const T_WATCHER: &str = "Microsoft.Network/networkWatchers";
+const T_FLOWLOG: &str = "Microsoft.Network/networkWatchers/flowLogs";
+
+/// Names of a subscription's fixed resources.
+struct SubNames {
+    sub: String,
+    n: usize,
+}
+
+impl SubNames {
+    fn new(n: usize, sub: &str) -> Self {
+        SubNames {
+            sub: sub.to_string(),
+            n,
+        }
+    }
+    fn rg(&self, name: &str) -> String {
+        format!("/subscriptions/{}/resourceGroups/{name}", self.sub)
+    }
+    fn id(&self, rg: &str, rtype: &str, name: &str) -> String {
+        format!("{}/providers/{rtype}/{name}", self.rg(rg))
+    }
+    fn workspace_id(&self) -> String {
+        self.id(
+            "rg-security",
+            T_WORKSPACE,
+            &format!("law-gen-{:03}-sentinel", self.n),
+        )
+    }
+    fn archive_id(&self) -> String {
+        self.id(
+            "rg-security",
+            T_STORAGE,
+            &format!("stgen{:03}logarchive", self.n),
+        )
+    }
+    fn watcher_id(&self, loc: &str) -> String {
+        self.id(
+            "NetworkWatcherRG",
+            T_WATCHER,
+            &format!("NetworkWatcher_{loc}"),
+        )
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Vault,
+    Storage,
+    Nsg,
+    Vnet,
+    FlowLog,
+    Generic(&'static str, bool),
+}
+
+/// The mix of resource types after the fixed ones (weights out of 100).
+const POOL: &[(Kind, u32)] = &[
+    (Kind::Vault, 4),
+    (Kind::Storage, 6),
+    (Kind::Nsg, 6),
+    (Kind::Vnet, 3),
+    (Kind::FlowLog, 2),
+    (
+        Kind::Generic("Microsoft.Network/publicIPAddresses", true),
+        5,
+    ),
+    (Kind::Generic("Microsoft.Web/sites", true), 8),
+    (Kind::Generic("Microsoft.Sql/servers", false), 2),
+    (Kind::Generic("Microsoft.Sql/servers/databases", true), 4),
+    (
+        Kind::Generic("Microsoft.ContainerService/managedClusters", true),
+        1,
+    ),
+    (Kind::Generic("Microsoft.EventHub/namespaces", true), 1),
+    (Kind::Generic("Microsoft.Logic/workflows", true), 2),
+    (
+        Kind::Generic("Microsoft.Network/applicationGateways", true),
+        1,
+    ),
+    (Kind::Generic("Microsoft.Network/azureFirewalls", true), 1),
+    (
+        Kind::Generic("Microsoft.Compute/virtualMachines", false),
+        12,
+    ),
+    (Kind::Generic("Microsoft.Compute/disks", false), 15),
+    (
+        Kind::Generic("Microsoft.Network/networkInterfaces", false),
+        14,
+    ),
+    (
+        Kind::Generic("Microsoft.ManagedIdentity/userAssignedIdentities", false),
+        5,
+    ),
+    (Kind::Generic("Microsoft.Web/serverFarms", false), 3),
+];
+
+/// Calls 5, 16, 17, 20 and 21 of one subscription, as lists of items.
+type SubscriptionSettings = (Vec<Value>, Vec<Value>, Vec<Value>, Vec<Value>, Vec<Value>);
+
+/// One subscription's estate, built in memory, then written.
+struct SubGen<'a> {
+    names: SubNames,
+    tenant: String,
+    opts: &'a GenerateOptions,
+    rng: &'a mut fastrand::Rng,
+    /// Every resource's full body, in listing order.
+    resources: Vec<Value>,
+    /// Log-capable resource id → its diagnostic settings.
+    diag: Vec<(String, Vec<Value>)>,
+    vaults: Vec<Value>,
+    storage: Vec<Value>,
+    /// Account id → its blob service body.
+    blob_services: Vec<(String, Value)>,
+    workspaces: Vec<Value>,
+    nsgs: Vec<Value>,
+    vnets: Vec<Value>,
+    watchers: Vec<Value>,
+    flow_logs: BTreeMap<String, Vec<Value>>,
+    alerts: Vec<Value>,
+    query_rules: Vec<Value>,
+    action_groups: Vec<Value>,
+    onboarded: bool,
+    last_nsg: String,
+    last_vnet: String,
+    last_sql: String,
+}
+
+impl<'a> SubGen<'a> {
+    fn new(
+        n: usize,
+        sub: &str,
+        tenant: &str,
+        opts: &'a GenerateOptions,
+        rng: &'a mut fastrand::Rng,
+    ) -> Self {
+        SubGen {
+            names: SubNames::new(n, sub),
+            tenant: tenant.to_string(),
+            opts,
+            rng,
+            resources: Vec::with_capacity(opts.resources),
+            diag: Vec::new(),
+            vaults: Vec::new(),
+            storage: Vec::new(),
+            blob_services: Vec::new(),
+            workspaces: Vec::new(),
+            nsgs: Vec::new(),
+            vnets: Vec::new(),
+            watchers: Vec::new(),
+            flow_logs: BTreeMap::new(),
+            alerts: Vec::new(),
+            query_rules: Vec::new(),
+            action_groups: Vec::new(),
+            onboarded: false,
+            last_nsg: String::new(),
+            last_vnet: String::new(),
+            last_sql: String::new(),
+        }
+    }
+
+    fn bad(&mut self) -> bool {
+        self.rng.f64() < self.opts.misconfigured
+    }
+
+    /// For a misconfigured resource: whether this one flaw is present (each
+    /// flaw half the time, the first one always).
+    fn flaws(&mut self, n: usize) -> Vec<bool> {
+        if !self.bad() {
+            return vec![false; n];
+        }
+        let mut f: Vec<bool> = (0..n).map(|_| self.rng.bool()).collect();
+        if !f.iter().any(|x| *x) {
+            let i = self.rng.usize(..n);
+            f[i] = true;
+        }
+        f
+    }
+
+    fn loc(&mut self) -> &'static str {
+        LOCATIONS[self.rng.usize(..LOCATIONS.len())]
+    }
+
+    fn tags(&mut self, app: &str) -> Value {
+        let env = if self.rng.u8(..4) == 0 { "dev" } else { "prod" };
+        json!({"env": env, "owner": format!("team-{}", self.rng.u8(..20)), "app": app, "costCenter": format!("CC-{}", 4100 + self.rng.u16(..90))})
+    }
+
+    fn rg_name(&self, k: usize, app: &str) -> String {
+        format!("rg-{app}-{:02}", k / 100)
+    }
+
+    fn log(&self, category: Option<&str>, group: Option<&str>, enabled: bool) -> Value {
+        json!({"category": category, "categoryGroup": group, "enabled": enabled, "retentionPolicy": {"enabled": false, "days": 0}})
+    }
+
+    /// A resource diagnostic setting sending `logs` to the workspace (and the archive).
+    fn setting(&self, scope: &str, name: &str, logs: Vec<Value>, archive: bool) -> Value {
+        json!({
+            "id": format!("{scope}/providers/microsoft.insights/diagnosticSettings/{name}"),
+            "type": "Microsoft.Insights/diagnosticSettings",
+            "name": name,
+            "location": null,
+            "properties": {
+                "storageAccountId": if archive { Value::String(self.names.archive_id()) } else { Value::Null },
+                "serviceBusRuleId": null,
+                "workspaceId": self.names.workspace_id(),
+                "eventHubAuthorizationRuleId": null,
+                "eventHubName": null,
+                "marketplacePartnerId": null,
+                "metrics": [{"category": "AllMetrics", "enabled": false, "retentionPolicy": {"enabled": false, "days": 0}}],
+                "logs": logs,
+            }
+        })
+    }
+
+    /// Diagnostic settings of a log-capable resource: audit and all logs to
+    /// the workspace, or (misconfigured) none, or one with its logs off.
+    fn resource_diag(&mut self, id: &str, archive: bool) -> Vec<Value> {
+        if !self.bad() {
+            let logs = vec![
+                self.log(None, Some("audit"), true),
+                self.log(None, Some("allLogs"), true),
+            ];
+            return vec![self.setting(id, "to-law", logs, archive)];
+        }
+        if self.rng.bool() {
+            Vec::new()
+        } else {
+            let logs = vec![
+                self.log(None, Some("audit"), false),
+                self.log(None, Some("allLogs"), false),
+            ];
+            vec![self.setting(id, "metrics-only", logs, false)]
+        }
+    }
+
+    fn item(body: &Value) -> Value {
+        let mut item = serde_json::Map::new();
+        for k in [
+            "id", "name", "type", "sku", "kind", "location", "identity", "tags",
+        ] {
+            if let Some(v) = body.get(k) {
+                item.insert(k.to_string(), v.clone());
+            }
+        }
+        Value::Object(item)
+    }
+
+    fn push(&mut self, body: Value) {
+        self.resources.push(body);
+    }
+
+    fn build(&mut self) {
+        let sub = self.names.sub.clone();
+        self.workspace();
+        self.archive();
+        for loc in LOCATIONS {
+            let wid = self.names.watcher_id(loc);
+            let w = json!({"name": format!("NetworkWatcher_{loc}"), "id": wid, "etag": "W/\"0\"", "type": T_WATCHER,
+                "location": loc, "tags": {}, "properties": {"provisioningState": "Succeeded"}});
+            self.watchers.push(w.clone());
+            self.push(w);
+            self.flow_logs.insert(wid, Vec::new());
+        }
+        self.nsg(0, true);
+        self.vnet(0, true);
+        self.flow_log(0);
+        self.monitoring(&sub);
+        let fixed = self.resources.len();
+        let total: u32 = POOL.iter().map(|(_, w)| w).sum();
+        for k in fixed..self.opts.resources {
+            let mut pick = self.rng.u32(..total);
+            let mut kind = POOL[0].0;
+            for (kd, w) in POOL {
+                if pick < *w {
+                    kind = *kd;
+                    break;
+                }
+                pick -= w;
+            }
+            match kind {
+                Kind::Vault => self.vault(k),
+                Kind::Storage => self.storage_account(k),
+                Kind::Nsg => self.nsg(k, false),
+                Kind::Vnet => self.vnet(k, false),
+                Kind::FlowLog => self.flow_log(k),
+                Kind::Generic(t, log_capable) => self.generic(k, t, log_capable),
+            }
+        }
+    }
+
+    fn workspace(&mut self) {
+        let bad = self.flaws(2);
+        let id = self.names.workspace_id();
+        let name = format!("law-gen-{:03}-sentinel", self.names.n);
+        let tags = self.tags("security");
+        let body = json!({
+            "properties": {
+                "customerId": guid(self.rng), "provisioningState": "Succeeded",
+                "sku": {"name": "PerGB2018", "lastSkuUpdate": "2023-04-17T08:31:12.4418092Z"},
+                "retentionInDays": if bad[0] { 30 } else { 90 },
+                "features": {"legacy": 0, "searchVersion": 1, "enableLogAccessUsingOnlyResourcePermissions": true,
+                             "immediatePurgeDataOn30Days": bad[1]},
+                "workspaceCapping": {"dailyQuotaGb": -1.0, "quotaNextResetTime": "2026-11-20T14:00:00Z", "dataIngestionStatus": "RespectQuota"},
+                "publicNetworkAccessForIngestion": "Enabled", "publicNetworkAccessForQuery": "Enabled",
+                "createdDate": "2023-04-17T08:31:12.4418092Z", "modifiedDate": "2026-10-02T14:05:51.0071234Z"
+            },
+            "id": id, "name": name, "type": T_WORKSPACE, "location": "westeurope", "tags": tags,
+        });
+        self.onboarded = !self.bad();
+        let d = self.resource_diag(&id, false);
+        self.diag.push((id, d));
+        self.workspaces.push(body.clone());
+        self.push(body);
+    }
+
+    fn storage_body(&mut self, id: &str, name: &str, bad: &[bool], tags: Value) -> Value {
+        let loc = self.loc();
+        let created = "2022-03-14T09:12:44.1234567Z";
+        let mut endpoints = serde_json::Map::new();
+        for svc in ["dfs", "web", "blob", "file", "queue", "table"] {
+            endpoints.insert(
+                svc.into(),
+                Value::String(format!("https://{name}.{svc}.core.windows.net/")),
+            );
+        }
+        json!({
+            "id": id, "kind": "StorageV2", "location": loc, "name": name,
+            "properties": {
+                "keyCreationTime": {"key1": created, "key2": created},
+                "allowBlobPublicAccess": bad[0],
+                "minimumTlsVersion": if bad[1] { "TLS1_0" } else { "TLS1_2" },
+                "allowSharedKeyAccess": bad[2],
+                "publicNetworkAccess": if bad[3] { "Enabled" } else { "Disabled" },
+                "networkAcls": {"bypass": "AzureServices", "defaultAction": if bad[3] { "Allow" } else { "Deny" }, "ipRules": [], "virtualNetworkRules": [], "resourceAccessRules": []},
+                "creationTime": created,
+                "primaryEndpoints": endpoints,
+                "primaryLocation": loc,
+                "provisioningState": "Succeeded",
+                "encryption": {"services": {"file": {"keyType": "Account", "enabled": true, "lastEnabledTime": created},
+                                            "blob": {"keyType": "Account", "enabled": true, "lastEnabledTime": created}},
+                               "requireInfrastructureEncryption": false, "keySource": "Microsoft.Storage"},
+                "statusOfPrimary": "available",
+                "supportsHttpsTrafficOnly": !bad[4],
+            },
+            "sku": {"name": "Standard_GRS", "tier": "Standard"},
+            "tags": tags,
+            "type": T_STORAGE,
+        })
+    }
+
+    /// The diagnostic settings of an account's four services, and its blob service.
+    fn storage_extras(&mut self, id: &str, bad: bool) {
+        for svc in ["blob", "file", "queue", "table"] {
+            let sid = format!("{id}/{svc}Services/default");
+            let settings = if bad && self.rng.bool() {
+                Vec::new()
+            } else {
+                let logs = ["StorageRead", "StorageWrite", "StorageDelete"]
+                    .iter()
+                    .map(|c| self.log(Some(c), None, true))
+                    .collect();
+                vec![self.setting(&sid, &format!("{svc}-to-law"), logs, false)]
+            };
+            self.diag.push((sid, settings));
+        }
+        let soft = !(bad && self.rng.bool());
+        let blob = json!({
+            "id": format!("{id}/blobServices/default"), "name": "default",
+            "type": "Microsoft.Storage/storageAccounts/blobServices",
+            "properties": {
+                "cors": {"corsRules": []},
+                "deleteRetentionPolicy": {"enabled": soft, "days": if soft { 14 } else { 0 }},
+                "containerDeleteRetentionPolicy": {"enabled": soft, "days": if soft { 14 } else { 0 }},
+                "isVersioningEnabled": soft,
+                "changeFeed": {"enabled": soft},
+            },
+            "sku": {"name": "Standard_GRS", "tier": "Standard"},
+        });
+        self.blob_services.push((id.to_string(), blob));
+    }
+
+    fn archive(&mut self) {
+        let id = self.names.archive_id();
+        let name = format!("stgen{:03}logarchive", self.names.n);
+        let tags = self.tags("security");
+        let body = self.storage_body(&id, &name, &[false; 5], tags);
+        self.storage_extras(&id, false);
+        self.storage.push(body.clone());
+        self.push(body);
+    }
+
+    /// The log archive's containers (call 9) and the policies a scan must read (9a).
+    fn containers(&mut self) -> (Vec<Value>, Vec<(String, Value)>) {
+        let id = self.names.archive_id();
+        let locked = !self.bad();
+        let state = if locked { "Locked" } else { "Unlocked" };
+        let mut items = Vec::new();
+        let mut policies = Vec::new();
+        for (name, policy, in_list) in [
+            ("forensic-exports", false, false),
+            ("insights-activity-logs", true, true),
+            ("insights-logs-auditevent", true, false),
+            ("insights-logs-networksecuritygroupflowevent", true, true),
+        ] {
+            let cid = format!("{id}/blobServices/default/containers/{name}");
+            let mut p = json!({"deleted": false, "remainingRetentionDays": 0, "defaultEncryptionScope": "$account-encryption-key",
+                "denyEncryptionScopeOverride": false, "publicAccess": "None", "leaseStatus": "Unlocked", "leaseState": "Available",
+                "lastModifiedTime": "2025-02-11T10:02:17.0000000Z", "hasImmutabilityPolicy": policy, "hasLegalHold": false});
+            if policy && in_list {
+                p["immutabilityPolicy"] = json!({"etag": "\"8dd1\"", "properties": {"immutabilityPeriodSinceCreationInDays": 365, "state": state, "allowProtectedAppendWrites": true}, "updateHistory": []});
+            }
+            if policy && !in_list {
+                policies.push((
+                    cid.clone(),
+                    json!({"id": format!("{cid}/immutabilityPolicies/default"), "name": "default",
+                    "type": "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies", "etag": "\"8dd2\"",
+                    "properties": {"immutabilityPeriodSinceCreationInDays": 730, "allowProtectedAppendWrites": true, "state": state}}),
+                ));
+            }
+            items.push(json!({"id": cid, "name": name, "type": "Microsoft.Storage/storageAccounts/blobServices/containers",
+                "etag": "\"0x8DD1\"", "properties": p}));
+        }
+        (items, policies)
+    }
+
+    fn vault(&mut self, k: usize) {
+        let bad = self.flaws(4);
+        let rg = self.rg_name(k, "app");
+        let name = format!("kv-gen-{:03}-{k:05}", self.names.n);
+        let id = self.names.id(&rg, T_VAULT, &name);
+        let loc = self.loc();
+        let tags = self.tags("secrets");
+        let mut p = json!({
+            "sku": {"family": "A", "name": "standard"}, "tenantId": self.tenant,
+            "networkAcls": {"bypass": "AzureServices", "defaultAction": if bad[2] { "Allow" } else { "Deny" }, "ipRules": [], "virtualNetworkRules": []},
+            "accessPolicies": [],
+            "enabledForDeployment": false, "enabledForDiskEncryption": false, "enabledForTemplateDeployment": false,
+            "enableSoftDelete": true, "softDeleteRetentionInDays": 90,
+            "enableRbacAuthorization": !bad[0],
+            "vaultUri": format!("https://{name}.vault.azure.net/"),
+            "provisioningState": "Succeeded",
+            "publicNetworkAccess": if bad[2] { "Enabled" } else { "Disabled" },
+        });
+        if !bad[1] {
+            p["enablePurgeProtection"] = json!(true);
+        }
+        if bad[0] {
+            p["accessPolicies"] = json!([{"tenantId": self.tenant, "objectId": guid(self.rng),
+                "permissions": {"keys": ["get", "list"], "secrets": ["get", "list", "set", "delete"], "certificates": []}}]);
+        }
+        let body = json!({"id": id, "name": name, "type": T_VAULT, "location": loc, "tags": tags,
+            "systemData": {"createdBy": "platform@generated.example", "createdByType": "User", "createdAt": "2023-04-17T08:31:12.4418092Z",
+                           "lastModifiedBy": "platform@generated.example", "lastModifiedByType": "User", "lastModifiedAt": "2026-10-02T14:05:51.0071234Z"},
+            "properties": p});
+        let d = if bad[3] {
+            Vec::new()
+        } else {
+            let logs = vec![
+                self.log(None, Some("audit"), true),
+                self.log(None, Some("allLogs"), true),
+            ];
+            vec![self.setting(&id, "kv-audit", logs, true)]
+        };
+        self.diag.push((id, d));
+        self.vaults.push(body.clone());
+        self.push(body);
+    }
+
+    fn storage_account(&mut self, k: usize) {
+        let bad = self.flaws(5);
+        let rg = self.rg_name(k, "data");
+        let name = format!("stgen{:03}{k:06}", self.names.n);
+        let id = self.names.id(&rg, T_STORAGE, &name);
+        let tags = self.tags("data");
+        let body = self.storage_body(&id, &name, &bad, tags);
+        let any_bad = bad.iter().any(|b| *b);
+        self.storage_extras(&id, any_bad);
+        self.storage.push(body.clone());
+        self.push(body);
+    }
+
+    fn nsg(&mut self, k: usize, hub: bool) {
+        let bad = self.flaws(1);
+        let rg = if hub {
+            "rg-network".to_string()
+        } else {
+            self.rg_name(k, "network")
+        };
+        let name = if hub {
+            format!("nsg-gen-{:03}-hub", self.names.n)
+        } else {
+            format!("nsg-gen-{:03}-{k:05}", self.names.n)
+        };
+        let id = self.names.id(&rg, T_NSG, &name);
+        let mut rules = vec![("allow-https-in", "443", "Internet")];
+        if bad[0] {
+            rules.push(("allow-rdp-anywhere", "3389", "*"));
+        }
+        let sec: Vec<Value> = rules.iter().enumerate().map(|(i, (rname, port, source))| json!({
+            "name": rname, "id": format!("{id}/securityRules/{rname}"), "etag": "W/\"0\"",
+            "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+            "properties": {"provisioningState": "Succeeded", "protocol": "Tcp", "sourcePortRange": "*",
+                "destinationPortRange": port, "sourceAddressPrefix": source, "destinationAddressPrefix": "*",
+                "access": "Allow", "priority": 100 + 10 * i, "direction": "Inbound"}})).collect();
+        let loc = self.loc();
+        let tags = self.tags("network");
+        let body = json!({"name": name, "id": id, "etag": "W/\"0\"", "type": T_NSG, "location": loc, "tags": tags,
+            "properties": {"provisioningState": "Succeeded", "resourceGuid": guid(self.rng), "securityRules": sec, "subnets": []}});
+        let d = self.resource_diag(&id, false);
+        self.diag.push((id.clone(), d));
+        self.last_nsg = id;
+        self.nsgs.push(body.clone());
+        self.push(body);
+    }
+
+    fn vnet(&mut self, k: usize, hub: bool) {
+        let bad = self.flaws(1);
+        let rg = if hub {
+            "rg-network".to_string()
+        } else {
+            self.rg_name(k, "network")
+        };
+        let name = if hub {
+            format!("vnet-gen-{:03}-hub", self.names.n)
+        } else {
+            format!("vnet-gen-{:03}-{k:05}", self.names.n)
+        };
+        let id = self.names.id(&rg, T_VNET, &name);
+        let b = (k % 250) as u8;
+        let subnets: Vec<Value> = (0..2)
+            .map(|s| {
+                let mut sp = json!({"provisioningState": "Succeeded", "addressPrefix": format!("10.{b}.{s}.0/24"),
+                    "delegations": [], "privateEndpointNetworkPolicies": "Disabled", "privateLinkServiceNetworkPolicies": "Enabled"});
+                if !(bad[0] && s == 1) {
+                    sp["networkSecurityGroup"] = json!({"id": self.last_nsg});
+                }
+                json!({"name": format!("snet-{s}"), "id": format!("{id}/subnets/snet-{s}"), "etag": "W/\"0\"",
+                       "properties": sp, "type": "Microsoft.Network/virtualNetworks/subnets"})
+            })
+            .collect();
+        let loc = self.loc();
+        let tags = self.tags("network");
+        let body = json!({"name": name, "id": id, "etag": "W/\"0\"", "type": T_VNET, "location": loc, "tags": tags,
+            "properties": {"provisioningState": "Succeeded", "resourceGuid": guid(self.rng),
+                "addressSpace": {"addressPrefixes": [format!("10.{b}.0.0/16")]}, "subnets": subnets,
+                "virtualNetworkPeerings": [], "enableDdosProtection": false}});
+        self.last_vnet = id;
+        self.vnets.push(body.clone());
+        self.push(body);
+    }
+
+    fn flow_log(&mut self, k: usize) {
+        let bad = self.flaws(3);
+        let loc = self.loc();
+        let watcher = self.names.watcher_id(loc);
+        let name = format!("fl-gen-{:03}-{k:05}", self.names.n);
+        let id = format!("{watcher}/flowLogs/{name}");
+        let target = if self.rng.bool() {
+            self.last_vnet.clone()
+        } else {
+            self.last_nsg.clone()
+        };
+        let body = json!({
+            "name": format!("NetworkWatcher_{loc}/{name}"), "id": id, "etag": "W/\"0\"", "location": loc, "type": T_FLOWLOG, "tags": {},
+            "properties": {
+                "provisioningState": "Succeeded", "targetResourceId": target, "targetResourceGuid": guid(self.rng),
+                "storageId": self.names.archive_id(), "enabled": !bad[0],
+                "flowAnalyticsConfiguration": {"networkWatcherFlowAnalyticsConfiguration": {
+                    "enabled": !bad[1], "workspaceId": guid(self.rng), "workspaceRegion": "westeurope",
+                    "workspaceResourceId": self.names.workspace_id(), "trafficAnalyticsInterval": 10}},
+                "retentionPolicy": {"enabled": !bad[2], "days": if bad[2] { 0 } else { 365 }},
+                "format": {"type": "JSON", "version": 2},
+            }
+        });
+        let mut listed = body.clone();
+        listed["name"] = json!(name);
+        self.flow_logs.entry(watcher).or_default().push(listed);
+        self.push(body);
+    }
+
+    fn generic(&mut self, k: usize, rtype: &'static str, log_capable: bool) {
+        let short = rtype
+            .rsplit('/')
+            .next()
+            .unwrap_or("res")
+            .to_ascii_lowercase();
+        let rg = self.rg_name(k, "app");
+        let name = format!("{short}-gen-{:03}-{k:05}", self.names.n);
+        let (name, id) = if rtype == "Microsoft.Sql/servers/databases" {
+            let server = if self.last_sql.is_empty() {
+                format!("servers-gen-{:03}-{k:05}", self.names.n)
+            } else {
+                self.last_sql.clone()
+            };
+            let id = format!(
+                "{}/providers/Microsoft.Sql/servers/{server}/databases/{name}",
+                self.names.rg(&rg)
+            );
+            (format!("{server}/{name}"), id)
+        } else {
+            let id = self.names.id(&rg, rtype, &name);
+            (name, id)
+        };
+        if rtype == "Microsoft.Sql/servers" {
+            self.last_sql = name.clone();
+        }
+        let loc = self.loc();
+        let tags = self.tags(&short);
+        let body = json!({"id": id, "name": name, "type": rtype, "location": loc, "tags": tags});
+        if log_capable {
+            let d = self.resource_diag(&id, false);
+            self.diag.push((id, d));
+        }
+        self.push(body);
+    }
+
+    fn monitoring(&mut self, sub: &str) {
+        let rg = self.names.rg("rg-monitoring");
+        let mut groups = Vec::new();
+        for (name, short) in [("ag-secops", "secops"), ("ag-platform", "platform")] {
+            let bad = self.flaws(1);
+            let id = format!("{rg}/providers/microsoft.insights/actionGroups/{name}");
+            let emails: Vec<Value> = if bad[0] {
+                Vec::new()
+            } else {
+                vec![
+                    json!({"name": short, "emailAddress": format!("{short}@generated.example"), "useCommonAlertSchema": true, "status": "Enabled"}),
+                ]
+            };
+            let body = json!({"id": id, "type": "Microsoft.Insights/ActionGroups", "name": name, "location": "Global",
+                "kind": null, "identity": null, "tags": {},
+                "properties": {"groupShortName": short, "enabled": true, "emailReceivers": emails,
+                    "smsReceivers": [], "webhookReceivers": [], "eventHubReceivers": [], "itsmReceivers": [],
+                    "azureAppPushReceivers": [], "automationRunbookReceivers": [], "voiceReceivers": [],
+                    "logicAppReceivers": [], "azureFunctionReceivers": [],
+                    "armRoleReceivers": [{"name": "Owners", "roleId": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "useCommonAlertSchema": true}]}});
+            groups.push(id);
+            self.action_groups.push(body.clone());
+            let mut listed = body;
+            listed["type"] = json!("microsoft.insights/actiongroups");
+            self.push(listed);
+        }
+        let adm = json!({"field": "category", "equals": "Administrative"});
+        let op = |name: &str| json!({"field": "operationName", "equals": name});
+        let alerts = [
+            (
+                "ala-diagnostic-settings-delete",
+                vec![
+                    adm.clone(),
+                    op("Microsoft.Insights/diagnosticSettings/delete"),
+                ],
+            ),
+            (
+                "ala-law-delete-or-write",
+                vec![
+                    adm.clone(),
+                    json!({"anyOf": [op("Microsoft.OperationalInsights/workspaces/delete"), op("Microsoft.OperationalInsights/workspaces/write")]}),
+                ],
+            ),
+            (
+                "ala-policy-assignments",
+                vec![
+                    adm.clone(),
+                    json!({"field": "operationName", "containsAny": ["Microsoft.Authorization/policyAssignments/write", "Microsoft.Authorization/policyAssignments/delete"]}),
+                ],
+            ),
+            (
+                "ala-nsg-write",
+                vec![
+                    adm.clone(),
+                    op("Microsoft.Network/networkSecurityGroups/write"),
+                ],
+            ),
+            (
+                "ala-nsg-delete",
+                vec![
+                    adm.clone(),
+                    op("Microsoft.Network/networkSecurityGroups/delete"),
+                ],
+            ),
+        ];
+        for (name, all_of) in alerts {
+            let bad = self.flaws(1);
+            let id = format!("{rg}/providers/microsoft.insights/activityLogAlerts/{name}");
+            let body = json!({"id": id, "type": "Microsoft.Insights/ActivityLogAlerts", "name": name, "location": "Global", "tags": {},
+                "properties": {"scopes": [format!("/subscriptions/{sub}")], "condition": {"allOf": all_of},
+                    "actions": {"actionGroups": [{"actionGroupId": groups[0], "webhookProperties": {}}]},
+                    "enabled": !bad[0], "description": ""}});
+            self.alerts.push(body.clone());
+            let mut listed = body;
+            listed["type"] = json!("microsoft.insights/activitylogalerts");
+            self.push(listed);
+        }
+        let id =
+            format!("{rg}/providers/microsoft.insights/scheduledqueryrules/sqr-kv-purge-attempts");
+        let body = json!({"id": id, "name": "sqr-kv-purge-attempts", "type": "microsoft.insights/scheduledqueryrules",
+            "location": "westeurope", "tags": {}, "kind": "LogAlert",
+            "properties": {"description": "kv purge attempts", "severity": 1, "enabled": true, "evaluationFrequency": "PT5M",
+                "scopes": [self.names.workspace_id()], "windowSize": "PT15M",
+                "criteria": {"allOf": [{"query": "AZKVAuditLogs | where OperationName in ('SecretPurge','KeyPurge','VaultPurge')",
+                    "timeAggregation": "Count", "dimensions": [], "operator": "GreaterThan", "threshold": 0,
+                    "failingPeriods": {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1}}]},
+                "autoMitigate": false, "actions": {"actionGroups": [groups[0]], "customProperties": {}}, "skipQueryValidation": false}});
+        self.query_rules.push(body.clone());
+        self.push(body);
+    }
+
+    /// The subscription's Activity Log export, Defender plans, security
+    /// contacts, locks and role assignments (calls 5, 16, 17, 20, 21).
+    fn subscription_settings(&mut self) -> SubscriptionSettings {
+        let sub = self.names.sub.clone();
+        let scope = format!("/subscriptions/{sub}");
+        // Activity Log export (call 5).
+        let bad = self.flaws(2);
+        let cats = [
+            "Administrative",
+            "Security",
+            "ServiceHealth",
+            "Alert",
+            "Recommendation",
+            "Policy",
+            "Autoscale",
+            "ResourceHealth",
+        ];
+        let logs: Vec<Value> = cats
+            .iter()
+            .enumerate()
+            .map(|(i, c)| json!({"category": c, "enabled": !(bad[0] && i % 2 == 1)}))
+            .collect();
+        let sub_diag = if bad[1] && bad[0] {
+            Vec::new()
+        } else {
+            vec![
+                json!({"id": format!("{scope}/providers/microsoft.insights/diagnosticSettings/activitylog-export"),
+                "type": "Microsoft.Insights/diagnosticSettings", "name": "activitylog-export", "location": "global",
+                "properties": {"storageAccountId": self.names.archive_id(), "workspaceId": self.names.workspace_id(), "logs": logs}}),
+            ]
+        };
+        // Defender plans (16), contacts (17).
+        let plans = [
+            "VirtualMachines",
+            "SqlServers",
+            "AppServices",
+            "StorageAccounts",
+            "KeyVaults",
+            "Arm",
+            "Containers",
+            "CosmosDbs",
+            "OpenSourceRelationalDatabases",
+            "SqlServerVirtualMachines",
+            "Api",
+            "CloudPosture",
+        ];
+        let mut pricings = Vec::new();
+        for plan in plans {
+            let bad = self.flaws(1)[0];
+            let mut p = json!({"pricingTier": if bad { "Free" } else { "Standard" }, "freeTrialRemainingTime": "PT0S", "enforce": "False",
+                "resourcesCoverageStatus": if bad { "NotCovered" } else { "FullyCovered" }});
+            if !bad {
+                p["enablementTime"] = json!("2025-01-09T10:11:12.1234567Z");
+            }
+            pricings.push(json!({"id": format!("{scope}/providers/Microsoft.Security/pricings/{plan}"), "name": plan,
+                "type": "Microsoft.Security/pricings", "properties": p}));
+        }
+        let off = self.flaws(1)[0];
+        let contacts = vec![
+            json!({"id": format!("{scope}/providers/Microsoft.Security/securityContacts/default"), "name": "default",
+            "type": "Microsoft.Security/securityContacts",
+            "properties": {"notificationsByRole": {"state": if off { "Off" } else { "On" }, "roles": ["Owner"]},
+                "isEnabled": !off, "emails": if off { "" } else { "secops@generated.example" }, "phone": "",
+                "notificationsSources": [{"sourceType": "Alert", "minimalSeverity": "Medium"}]}}),
+        ];
+        // Locks (20).
+        let mut locks = Vec::new();
+        for (target, name) in [
+            (self.names.archive_id(), "lock-archive"),
+            (self.names.rg("rg-security"), "lock-rg-security"),
+        ] {
+            if !self.flaws(1)[0] {
+                locks.push(json!({"properties": {"level": "CanNotDelete", "notes": "Evidence: do not delete", "owners": []},
+                    "id": format!("{target}/providers/Microsoft.Authorization/locks/{name}"),
+                    "type": "Microsoft.Authorization/locks", "name": name}));
+            }
+        }
+        // Role assignments (21).
+        let roles = [
+            "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
+            "b24988ac-6180-42a0-ab88-20f7382dd24c", // Contributor
+            "acdd72a7-3385-48ef-bd42-f606fba81ae7", // Reader
+            "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
+            "00482a5a-887f-4fb3-b363-3b7fe8e74483", // Key Vault Administrator
+        ];
+        let n = 4 + self.opts.resources / 200;
+        let mut assignments = Vec::new();
+        for i in 0..n {
+            let role = if i < 2 {
+                roles[0]
+            } else if self.bad() {
+                roles[[0, 3][self.rng.usize(..2)]]
+            } else {
+                roles[[1, 2, 4][self.rng.usize(..3)]]
+            };
+            let name = guid(self.rng);
+            assignments.push(json!({"properties": {"roleDefinitionId": format!("{scope}/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+                "principalId": guid(self.rng), "principalType": if i % 3 == 0 { "Group" } else { "User" }, "scope": scope,
+                "condition": null, "conditionVersion": null, "createdOn": "2024-05-02T11:20:09.1234567Z",
+                "updatedOn": "2024-05-02T11:20:09.1234567Z", "createdBy": null, "updatedBy": null,
+                "delegatedManagedIdentityResourceId": null, "description": null},
+                "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+                "type": "Microsoft.Authorization/roleAssignments", "name": name}));
+        }
+        (sub_diag, pricings, contacts, locks, assignments)
+    }
+
+    fn tables(&mut self, ws: &str) -> Vec<Value> {
+        let short = !self.onboarded;
+        [("SigninLogs", 90, 730), ("AuditLogs", 90, 730), ("AzureActivity", 90, 365), ("AZKVAuditLogs", 90, 730),
+         ("StorageBlobLogs", 90, 365), ("SecurityEvent", 90, 365), ("Heartbeat", 30, 30)]
+            .iter()
+            .map(|(name, r, total)| {
+                let total = if short && *total > 90 { 90 } else { *total };
+                json!({"properties": {"totalRetentionInDays": total, "archiveRetentionInDays": total - r, "plan": "Analytics",
+                    "retentionInDaysAsDefault": false, "totalRetentionInDaysAsDefault": false,
+                    "schema": {"name": name, "tableSubType": "Classic", "tableType": "Microsoft", "solutions": ["LogManagement"]},
+                    "provisioningState": "Succeeded", "retentionInDays": r},
+                    "id": format!("{ws}/tables/{name}"), "name": name})
+            })
+            .collect()
+    }
+
+    fn sentinel(&mut self, ws: &str) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
+        let si = |kind: &str, name: &str| {
+            format!("{ws}/providers/Microsoft.SecurityInsights/{kind}/{name}")
+        };
+        let connectors = [
+            ("AzureSecurityCenter", "alerts"),
+            ("MicrosoftThreatProtection", "incidents"),
+            ("AzureActiveDirectory", "alerts"),
+            ("Office365", "exchange"),
+        ]
+        .iter()
+        .map(|(kind, dt)| {
+            let name = guid(self.rng);
+            json!({"id": si("dataConnectors", &name), "name": name, "type": "Microsoft.SecurityInsights/dataConnectors",
+                "kind": kind, "etag": "\"0\"", "properties": {"tenantId": self.tenant, "dataTypes": {*dt: {"state": "Enabled"}}}})
+        })
+        .collect();
+        let rules = [
+            ("Fusion", "Advanced Multistage Attack Detection", None),
+            ("Scheduled", "Diagnostic setting removed", Some("AzureActivity | where OperationNameValue =~ 'MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE'")),
+            ("MicrosoftSecurityIncidentCreation", "Create incidents from Defender for Cloud", None),
+        ]
+        .iter()
+        .map(|(kind, display, query)| {
+            let name = guid(self.rng);
+            let mut p = json!({"displayName": display, "enabled": true, "severity": "High", "lastModifiedUtc": "2026-09-14T07:45:03.5221339Z"});
+            if let Some(q) = query {
+                p["query"] = json!(q);
+                p["queryFrequency"] = json!("PT1H");
+                p["queryPeriod"] = json!("P1D");
+                p["triggerOperator"] = json!("GreaterThan");
+                p["triggerThreshold"] = json!(0);
+            }
+            if *kind == "Fusion" {
+                p["alertRuleTemplateName"] = json!("f71aba3d-28fb-450b-b192-4e76a83015c8");
+            }
+            if *kind == "MicrosoftSecurityIncidentCreation" {
+                p["productFilter"] = json!("Azure Security Center");
+            }
+            json!({"id": si("alertRules", &name), "name": name, "type": "Microsoft.SecurityInsights/alertRules",
+                "kind": kind, "etag": "\"0\"", "properties": p})
+        })
+        .collect();
+        let settings = [
+            ("EntityAnalytics", json!({"entityProviders": ["AzureActiveDirectory"]})),
+            ("Ueba", json!({"dataSources": ["AuditLogs", "AzureActivity", "SecurityEvent", "SigninLogs"]})),
+            ("Anomalies", json!({"isEnabled": true})),
+        ]
+        .into_iter()
+        .map(|(kind, p)| json!({"id": si("settings", kind), "name": kind, "type": "Microsoft.SecurityInsights/settings",
+            "kind": kind, "etag": "\"0\"", "properties": p}))
+        .collect();
+        (connectors, rules, settings)
+    }
+
+    /// Writes every exchange of this subscription: the per-subscription
+    /// lists, then the per-resource reads. Returns the most pages any list
+    /// had, and whether an immutability policy read is needed.
+    fn write<W: Write>(&mut self, out: &mut Out<W>) -> io::Result<(u32, bool)> {
+        let base = format!("/subscriptions/{}", self.names.sub);
+        let (sub_diag, pricings, contacts, locks, assignments) = self.subscription_settings();
+        let items: Vec<Value> = self.resources.iter().map(SubGen::item).collect();
+        let mut pages = out.list(&api::RESOURCES, &base, "/resources", items)?;
+        let lists: Vec<(&Call, &str, Vec<Value>)> = vec![
+            (
+                &api::SUB_DIAGNOSTICS,
+                "/providers/Microsoft.Insights/diagnosticSettings",
+                sub_diag,
+            ),
+            (
+                &api::VAULTS,
+                "/providers/Microsoft.KeyVault/vaults",
+                std::mem::take(&mut self.vaults),
+            ),
+            (
+                &api::STORAGE_ACCOUNTS,
+                "/providers/Microsoft.Storage/storageAccounts",
+                std::mem::take(&mut self.storage),
+            ),
+            (
+                &api::WORKSPACES,
+                "/providers/Microsoft.OperationalInsights/workspaces",
+                self.workspaces.clone(),
+            ),
+            (
+                &api::ACTIVITY_LOG_ALERTS,
+                "/providers/Microsoft.Insights/activityLogAlerts",
+                std::mem::take(&mut self.alerts),
+            ),
+            (
+                &api::SCHEDULED_QUERY_RULES,
+                "/providers/Microsoft.Insights/scheduledQueryRules",
+                std::mem::take(&mut self.query_rules),
+            ),
+            (
+                &api::ACTION_GROUPS,
+                "/providers/Microsoft.Insights/actionGroups",
+                std::mem::take(&mut self.action_groups),
+            ),
+            (
+                &api::PRICINGS,
+                "/providers/Microsoft.Security/pricings",
+                pricings,
+            ),
+            (
+                &api::SECURITY_CONTACTS,
+                "/providers/Microsoft.Security/securityContacts",
+                contacts,
+            ),
+            (
+                &api::NETWORK_WATCHERS,
+                "/providers/Microsoft.Network/networkWatchers",
+                self.watchers.clone(),
+            ),
+            (
+                &api::LOCKS,
+                "/providers/Microsoft.Authorization/locks",
+                locks,
+            ),
+            (
+                &api::ROLE_ASSIGNMENTS,
+                "/providers/Microsoft.Authorization/roleAssignments",
+                assignments,
+            ),
+            (
+                &api::VIRTUAL_NETWORKS,
+                "/providers/Microsoft.Network/virtualNetworks",
+                std::mem::take(&mut self.vnets),
+            ),
+            (
+                &api::NSGS,
+                "/providers/Microsoft.Network/networkSecurityGroups",
+                std::mem::take(&mut self.nsgs),
+            ),
+        ];
+        for (call, suffix, items) in lists {
+            pages = pages.max(out.list(call, &base, suffix, items)?);
+        }
+        self.resources = Vec::new();
+
+        // Per-resource reads.
+        for (id, settings) in std::mem::take(&mut self.diag) {
+            out.list(
+                &api::RESOURCE_DIAGNOSTICS,
+                &id,
+                "/providers/Microsoft.Insights/diagnosticSettings",
+                settings,
+            )?;
+        }
+        for (id, body) in std::mem::take(&mut self.blob_services) {
+            out.get(&api::BLOB_SERVICE, &id, "/blobServices/default", &body)?;
+        }
+        for ws in self.workspaces.clone() {
+            let wid = ws["id"].as_str().unwrap_or_default().to_string();
+            let tables = self.tables(&wid);
+            out.list(&api::TABLES, &wid, "/tables", tables)?;
+            let state = json!({"id": format!("{wid}/providers/Microsoft.SecurityInsights/onboardingStates/default"), "name": "default",
+                "type": "Microsoft.SecurityInsights/onboardingStates", "properties": {"customerManagedKey": false}});
+            let onboarded = self.onboarded;
+            out.list(
+                &api::ONBOARDING_STATES,
+                &wid,
+                "/providers/Microsoft.SecurityInsights/onboardingStates",
+                if onboarded { vec![state] } else { Vec::new() },
+            )?;
+            if onboarded {
+                let (connectors, rules, settings) = self.sentinel(&wid);
+                out.list(
+                    &api::DATA_CONNECTORS,
+                    &wid,
+                    "/providers/Microsoft.SecurityInsights/dataConnectors",
+                    connectors,
+                )?;
+                out.list(
+                    &api::ALERT_RULES,
+                    &wid,
+                    "/providers/Microsoft.SecurityInsights/alertRules",
+                    rules,
+                )?;
+                out.list(
+                    &api::SENTINEL_SETTINGS,
+                    &wid,
+                    "/providers/Microsoft.SecurityInsights/settings",
+                    settings,
+                )?;
+            }
+        }
+        for (watcher, logs) in std::mem::take(&mut self.flow_logs) {
+            out.list(&api::FLOW_LOGS, &watcher, "/flowLogs", logs)?;
+        }
+        // The log archive is named by every flow log's storageId: its
+        // containers are read, and the policies the list does not carry.
+        let (containers, policies) = self.containers();
+        let archive = self.names.archive_id();
+        out.list(
+            &api::CONTAINERS,
+            &archive,
+            "/blobServices/default/containers",
+            containers,
+        )?;
+        let policy_read = !policies.is_empty();
+        for (cid, body) in policies {
+            out.get(
+                &api::IMMUTABILITY_POLICY,
+                &cid,
+                "/immutabilityPolicies/default",
+                &body,
+            )?;
+        }
+        Ok((pages, policy_read))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// `azward generate`
+// ---------------------------------------------------------------------------
+
+/// `azward generate`: write a synthetic estate recording.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// Where to write the recording (`.gz` to compress).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Subscriptions in the estate.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub subscriptions: usize,
+    /// Resources per subscription (at least 16).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub resources: usize,
+    /// Share of resources with at least one misconfiguration (0–1, or a percentage like 30%).
+    #[arg(long, value_name = "SHARE", default_value = "0.3", value_parser = parse_share)]
+    pub misconfigured: f64,
+    /// Seed: the same seed and sizes give the same file, byte for byte.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Items per list page (longer lists are paged with nextLink).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub page_size: usize,
+}
+
+/// `0.3` or `30%`.
+pub fn parse_share(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("{s:?} is not a share (0.3 or 30%)"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s:?} is not between 0 and 1 (0% and 100%)"))
+    }
+}
+
+impl GenerateArgs {
+    pub fn options(&self) -> GenerateOptions {
+        GenerateOptions {
+            subscriptions: self.subscriptions,
+            resources: self.resources,
+            misconfigured: self.misconfigured,
+            seed: self.seed,
+            page_size: self.page_size,
+        }
+    }
+}
+
+/// Runs `azward generate`; prints a summary on stderr.
+pub fn run_cli(args: &GenerateArgs) -> Result<GenerateSummary, GenerateError> {
+    let started = std::time::Instant::now();
+    let s = generate(&args.options(), &args.output)?;
+    eprintln!(
+        "wrote {}: {} subscriptions × {} resources = {} resources, {} exchanges, {:.1} MB in {:.2} s (sha256 {})",
+        args.output.display(),
+        args.subscriptions,
+        args.resources,
+        s.resources,
+        s.exchanges,
+        s.bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        s.sha256
+    );
+    eprintln!("tenant {}", s.tenant_id);
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> GenerateOptions {
+        GenerateOptions {
+            subscriptions: 2,
+            resources: 40,
+            page_size: 25,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn deterministic_from_the_seed_and_paged() {
+        let (a, sa) = generate_bytes(&small()).unwrap();
+        let (b, _) = generate_bytes(&small()).unwrap();
+        assert_eq!(a, b, "same seed, same bytes");
+        let (c, _) = generate_bytes(&GenerateOptions { seed: 2, ..small() }).unwrap();
+        assert_ne!(a, c);
+        let text = String::from_utf8(a).unwrap();
+        assert!(
+            text.contains("$skiptoken=25"),
+            "the resource lists are paged"
+        );
+        assert!(text.contains("\"nextLink\":\"https://management.azure.com/subscriptions/"));
+        assert_eq!(sa.resources, 80);
+        assert_eq!(sa.subscription_ids.len(), 2);
+        assert_eq!(sa.reads_by_scope.values().sum::<u64>(), sa.exchanges);
+        assert_eq!(sa.reads_by_scope[&None], 2, "subscriptions and Entra ID");
+        assert!(sa.critical_path >= 4, "{}", sa.critical_path);
+    }
+
+    #[test]
+    fn refuses_impossible_sizes() {
+        assert!(generate_bytes(&GenerateOptions {
+            resources: 3,
+            ..small()
+        })
+        .is_err());
+        assert!(generate_bytes(&GenerateOptions {
+            misconfigured: 1.5,
+            ..small()
+        })
+        .is_err());
+        assert_eq!(parse_share("30%").unwrap(), 0.3);
+        assert!(parse_share("130%").is_err());
+    }
+}
