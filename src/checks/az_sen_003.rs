@@ -88,18 +88,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 rules.items.len()
             )
         };
-        match rules.malformed.first() {
-            Some(m) => out.error(
-                ws,
-                Some(&sub.id),
-                format!(
-                    "{found}, but {} rule(s) could not be parsed: {}",
-                    rules.malformed.len(),
-                    m.error
-                ),
-            ),
-            None => out.fail(ws, Some(&sub.id), found),
-        };
+        out.fail_unless_unreadable(ws, Some(&sub.id), found, &rules.malformed, "rule(s)");
     });
     out.done()
 }

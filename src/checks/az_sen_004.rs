@@ -105,18 +105,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             "UEBA is not enabled on workspace '{name}': {}",
             missing.join(" and ")
         );
-        match settings.malformed.first() {
-            Some(m) => out.error(
-                ws,
-                Some(&sub.id),
-                format!(
-                    "{found}, but {} setting(s) could not be parsed: {}",
-                    settings.malformed.len(),
-                    m.error
-                ),
-            ),
-            None => out.fail(ws, Some(&sub.id), found),
-        };
+        out.fail_unless_unreadable(ws, Some(&sub.id), found, &settings.malformed, "setting(s)");
     });
     out.done()
 }

@@ -579,6 +579,30 @@ impl<'c> Out<'c> {
         }
     }
 
+    /// A would-be `fail` that is an `error` when items of the list that
+    /// decides it could not be parsed (one of them might have made it pass).
+    pub fn fail_unless_unreadable(
+        &mut self,
+        resource_id: &str,
+        sub: Option<&str>,
+        found: String,
+        malformed: &[Malformed],
+        what: &str,
+    ) {
+        match malformed.first() {
+            Some(m) => self.error(
+                resource_id,
+                sub,
+                format!(
+                    "{found}, but {} {what} could not be parsed: {}",
+                    malformed.len(),
+                    m.error
+                ),
+            ),
+            None => self.fail(resource_id, sub, found),
+        };
+    }
+
     /// An `error` naming a failed read.
     pub fn read_error(
         &mut self,
