@@ -40,19 +40,6 @@ impl fmt::Debug for PropertyRule {
     }
 }
 
-/// The resource types whose properties a rule can see, with the list they come from.
-pub const TYPED: &[&str] = &[
-    "Microsoft.KeyVault/vaults",
-    "Microsoft.Storage/storageAccounts",
-    "Microsoft.OperationalInsights/workspaces",
-    "Microsoft.Network/virtualNetworks",
-    "Microsoft.Network/networkSecurityGroups",
-    "Microsoft.Network/networkWatchers",
-    "Microsoft.Insights/activityLogAlerts",
-    "Microsoft.Insights/actionGroups",
-    "Microsoft.Insights/scheduledQueryRules",
-];
-
 fn leak(s: &str) -> &'static str {
     // Rules are read once per run; their ids and titles live as long as it.
     Box::leak(s.to_string().into_boxed_str())

@@ -77,10 +77,6 @@ mod tests {
     use crate::inventory::StorageService;
     use serde_json::{json, Value};
 
-    fn res(id: &str, ty: &str) -> Value {
-        json!({"id": id, "name": id.rsplit('/').next().unwrap(), "type": ty, "location": "westeurope"})
-    }
-
     fn all_logs(name: &str) -> Value {
         diag(name, Some(WS), None, &[(None, Some("allLogs"), true)])
     }
@@ -93,10 +89,10 @@ mod tests {
         let fw = rid("rg", "Microsoft.Network/azureFirewalls", "fw1");
         let vm = rid("rg", "Microsoft.Compute/virtualMachines", "vm1");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&kv, "Microsoft.KeyVault/vaults"),
-            res(&nsg, "microsoft.network/networksecuritygroups"),
-            res(&fw, "Microsoft.Network/azureFirewalls"),
-            res(&vm, "Microsoft.Compute/virtualMachines"),
+            resource_body(&kv, "Microsoft.KeyVault/vaults"),
+            resource_body(&nsg, "microsoft.network/networksecuritygroups"),
+            resource_body(&fw, "Microsoft.Network/azureFirewalls"),
+            resource_body(&vm, "Microsoft.Compute/virtualMachines"),
         ]));
         set_diagnostics(&mut inv, &kv, vec![all_logs("kv-to-law")]);
         set_diagnostics(&mut inv, &nsg, vec![]);
@@ -131,7 +127,10 @@ mod tests {
     fn setting_without_destination_fails() {
         let mut inv = inv();
         let kv = rid("rg", "Microsoft.KeyVault/vaults", "kv1");
-        sub(&mut inv).resources = Ok(listing(vec![res(&kv, "Microsoft.KeyVault/vaults")]));
+        sub(&mut inv).resources = Ok(listing(vec![resource_body(
+            &kv,
+            "Microsoft.KeyVault/vaults",
+        )]));
         set_diagnostics(
             &mut inv,
             &kv,
@@ -157,9 +156,9 @@ mod tests {
         let web = rid("rg", "Microsoft.Web/sites", "app1");
         let ok = rid("rg", "Microsoft.Logic/workflows", "wf1");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&kv, "Microsoft.KeyVault/vaults"),
-            res(&web, "Microsoft.Web/sites"),
-            res(&ok, "Microsoft.Logic/workflows"),
+            resource_body(&kv, "Microsoft.KeyVault/vaults"),
+            resource_body(&web, "Microsoft.Web/sites"),
+            resource_body(&ok, "Microsoft.Logic/workflows"),
         ]));
         fail_diagnostics(&mut inv, &kv);
         set_diagnostics(&mut inv, &ok, vec![all_logs("wf")]);
@@ -173,7 +172,10 @@ mod tests {
     fn malformed_setting_makes_a_fail_an_error() {
         let mut inv = inv();
         let kv = rid("rg", "Microsoft.KeyVault/vaults", "kv1");
-        sub(&mut inv).resources = Ok(listing(vec![res(&kv, "Microsoft.KeyVault/vaults")]));
+        sub(&mut inv).resources = Ok(listing(vec![resource_body(
+            &kv,
+            "Microsoft.KeyVault/vaults",
+        )]));
         set_diagnostics(
             &mut inv,
             &kv,
@@ -192,7 +194,10 @@ mod tests {
     #[test]
     fn storage_account_is_assessed_per_present_service() {
         let mut inv = inv();
-        sub(&mut inv).resources = Ok(listing(vec![res(SA, "Microsoft.Storage/storageAccounts")]));
+        sub(&mut inv).resources = Ok(listing(vec![resource_body(
+            SA,
+            "Microsoft.Storage/storageAccounts",
+        )]));
         sub(&mut inv).storage_accounts = Ok(listing(vec![json!({
             "id": SA, "name": "stlogs", "kind": "StorageV2",
             "properties": {"primaryEndpoints": {"blob": "https://stlogs.blob.core.windows.net/", "queue": "https://stlogs.queue.core.windows.net/"}}
@@ -226,8 +231,8 @@ mod tests {
         let blob_only = rid("rg", "Microsoft.Storage/storageAccounts", "stblob");
         let v2 = rid("rg", "Microsoft.Storage/storageAccounts", "stv2");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&blob_only, "Microsoft.Storage/storageAccounts"),
-            res(&v2, "Microsoft.Storage/storageAccounts"),
+            resource_body(&blob_only, "Microsoft.Storage/storageAccounts"),
+            resource_body(&v2, "Microsoft.Storage/storageAccounts"),
         ]));
         sub(&mut inv).storage_accounts = Ok(listing(vec![
             json!({"id": blob_only, "name": "stblob", "kind": "BlockBlobStorage", "properties": {}}),
@@ -271,9 +276,9 @@ mod tests {
         let bad = rid("rg", "Microsoft.Storage/storageAccounts", "stbad");
         let odd = rid("rg", "Microsoft.Storage/storageAccounts", "stodd");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&missing, "Microsoft.Storage/storageAccounts"),
-            res(&bad, "Microsoft.Storage/storageAccounts"),
-            res(&odd, "Microsoft.Storage/storageAccounts"),
+            resource_body(&missing, "Microsoft.Storage/storageAccounts"),
+            resource_body(&bad, "Microsoft.Storage/storageAccounts"),
+            resource_body(&odd, "Microsoft.Storage/storageAccounts"),
         ]));
         sub(&mut inv).storage_accounts = Ok(listing(vec![
             json!({"id": bad, "name": "stbad", "kind": "StorageV2", "properties": {"primaryEndpoints": "blob"}}),

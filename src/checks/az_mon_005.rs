@@ -161,10 +161,6 @@ mod tests {
     use crate::inventory::StorageService;
     use serde_json::{json, Value};
 
-    fn res(id: &str, ty: &str) -> Value {
-        json!({"id": id, "name": id.rsplit('/').next().unwrap(), "type": ty})
-    }
-
     fn law(name: &str, dest: Option<&str>) -> Value {
         let mut v = diag(name, Some(WS), None, &[(None, Some("allLogs"), true)]);
         if let Some(d) = dest {
@@ -181,10 +177,10 @@ mod tests {
         let aks = rid("rg", "Microsoft.ContainerService/managedClusters", "aks1");
         let nsg = rid("rg", "Microsoft.Network/networkSecurityGroups", "nsg1");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&kv, "Microsoft.KeyVault/vaults"),
-            res(&fw, "Microsoft.Network/azureFirewalls"),
-            res(&aks, "microsoft.containerservice/managedclusters"),
-            res(&nsg, "Microsoft.Network/networkSecurityGroups"),
+            resource_body(&kv, "Microsoft.KeyVault/vaults"),
+            resource_body(&fw, "Microsoft.Network/azureFirewalls"),
+            resource_body(&aks, "microsoft.containerservice/managedclusters"),
+            resource_body(&nsg, "Microsoft.Network/networkSecurityGroups"),
         ]));
         set_diagnostics(&mut inv, &kv, vec![law("kv-law", Some("dedicated"))]);
         set_diagnostics(&mut inv, &fw, vec![law("fw-law", Some("AzureDiagnostics"))]);
@@ -221,8 +217,8 @@ mod tests {
         let kv = rid("rg", "Microsoft.KeyVault/vaults", "kv1");
         let kv2 = rid("rg", "Microsoft.KeyVault/vaults", "kv2");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&kv, "Microsoft.KeyVault/vaults"),
-            res(&kv2, "Microsoft.KeyVault/vaults"),
+            resource_body(&kv, "Microsoft.KeyVault/vaults"),
+            resource_body(&kv2, "Microsoft.KeyVault/vaults"),
         ]));
         // Storage only, and a workspace setting that sends no logs (only a disabled entry).
         set_diagnostics(
@@ -261,9 +257,9 @@ mod tests {
         let kv2 = rid("rg", "Microsoft.KeyVault/vaults", "kv2");
         let kv3 = rid("rg", "Microsoft.KeyVault/vaults", "kv3");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&kv, "Microsoft.KeyVault/vaults"),
-            res(&kv2, "Microsoft.KeyVault/vaults"),
-            res(&kv3, "Microsoft.KeyVault/vaults"),
+            resource_body(&kv, "Microsoft.KeyVault/vaults"),
+            resource_body(&kv2, "Microsoft.KeyVault/vaults"),
+            resource_body(&kv3, "Microsoft.KeyVault/vaults"),
         ]));
         fail_diagnostics(&mut inv, &kv);
         let bad = json!({"id": "/x/diagnosticSettings/bad", "name": "bad", "properties": {"logAnalyticsDestinationType": 1}});
@@ -303,8 +299,8 @@ mod tests {
         let mut inv = inv();
         let kv = rid("rg", "Microsoft.KeyVault/vaults", "kv1");
         sub(&mut inv).resources = Ok(listing(vec![
-            res(&kv, "Microsoft.KeyVault/vaults"),
-            res(SA, "Microsoft.Storage/storageAccounts"),
+            resource_body(&kv, "Microsoft.KeyVault/vaults"),
+            resource_body(SA, "Microsoft.Storage/storageAccounts"),
         ]));
         sub(&mut inv).storage_accounts = Ok(listing(vec![
             json!({"id": SA, "name": "stlogs", "kind": "BlobStorage"}),

@@ -58,6 +58,11 @@ pub fn rid(rg: &str, provider_type: &str, name: &str) -> String {
     format!("/subscriptions/{SUB}/resourceGroups/{rg}/providers/{provider_type}/{name}")
 }
 
+/// A resources-list item (call 4) for `id` of type `ty`.
+pub fn resource_body(id: &str, ty: &str) -> Value {
+    json!({"id": id, "name": id.rsplit('/').next().unwrap_or(id), "type": ty, "location": "westeurope"})
+}
+
 /// A diagnostic setting body. `logs` are `(category, categoryGroup, enabled)`.
 pub fn diag(
     name: &str,
