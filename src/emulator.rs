@@ -719,12 +719,11 @@ fn error_body(code: &str, message: &str) -> Bytes {
 /// The bytes an exchange is served with: its body, `nextLink` pointed at the emulator.
 fn served_body(ex: &Exchange, recorded_origin: &str, own_origin: &str) -> Vec<u8> {
     let body = crate::azure::recording::body_bytes(&ex.body);
-    let Some(link) = ex
-        .body
-        .as_ref()
-        .and_then(|b| b.get("nextLink"))
-        .and_then(|l| l.as_str())
-    else {
+    let Some(recorded) = ex.body.as_ref().filter(|b| b.json().contains("nextLink")) else {
+        return body;
+    };
+    let mut v = recorded.to_value();
+    let Some(link) = v.get("nextLink").and_then(|l| l.as_str()) else {
         return body;
     };
     let (origin, rest) = split_origin(link);
@@ -734,8 +733,8 @@ fn served_body(ex: &Exchange, recorded_origin: &str, own_origin: &str) -> Vec<u8
     {
         return body;
     }
-    let mut v = ex.body.clone().unwrap_or_default();
-    v["nextLink"] = serde_json::Value::String(format!("{own_origin}{rest}"));
+    let link = format!("{own_origin}{rest}");
+    v["nextLink"] = serde_json::Value::String(link);
     serde_json::to_vec(&v).unwrap_or(body)
 }
 

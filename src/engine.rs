@@ -5,7 +5,7 @@ use crate::baseline::Baseline;
 use crate::checks::{Check, Ctx, Family, Finding, Scope, Severity, Status};
 use crate::inventory::{norm_id, Inventory};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One result as reported: the finding with its check's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,7 +129,7 @@ pub fn round2(x: f64) -> f64 {
 
 /// The baseline score over `rows` (which must be in check-id order).
 pub fn score(rows: &[&ResultRow]) -> Score {
-    let mut per_check: BTreeMap<&str, (Severity, Counts)> = BTreeMap::new();
+    let mut per_check: HashMap<&str, (Severity, Counts)> = HashMap::new();
     let mut counts = Counts::default();
     for r in rows {
         counts.add(r.status);
@@ -139,8 +139,11 @@ pub fn score(rows: &[&ResultRow]) -> Score {
             .1
             .add(r.status);
     }
+    // Summed in check-id order, so the float result never depends on hashing.
+    let mut per_check: Vec<(&str, (Severity, Counts))> = per_check.into_iter().collect();
+    per_check.sort_unstable_by_key(|(id, _)| *id);
     let (mut num, mut den, mut scored) = (0.0f64, 0.0f64, 0u64);
-    for (sev, c) in per_check.values() {
+    for (_, (sev, c)) in &per_check {
         let assessed = c.pass + c.fail;
         if assessed == 0 {
             continue;
@@ -162,7 +165,9 @@ pub fn score(rows: &[&ResultRow]) -> Score {
     }
 }
 
-fn sort_key(r: &ResultRow) -> (&'static str, String, String) {
+type SortKey = (&'static str, String, String);
+
+fn sort_key(r: &ResultRow) -> SortKey {
     (
         r.check_id,
         norm_id(&r.resource_id),
@@ -170,55 +175,116 @@ fn sort_key(r: &ResultRow) -> (&'static str, String, String) {
     )
 }
 
+/// Runs `f(0..n)` on every core (work is handed out one index at a time)
+/// and returns the results in index order, whatever order they finished in.
+pub fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |c| c.get())
+        .min(n);
+    if workers <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= n {
+                            return mine;
+                        }
+                        mine.push((i, f(i)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
+}
+
 /// Runs the baseline's checks and property rules, and scores them.
+///
+/// Checks are pure functions of the inventory, so they run on every core;
+/// each check's results are ordered on its own, and the whole is the same,
+/// byte for byte, as a run on one core.
 pub fn evaluate(inv: &Inventory, baseline: &Baseline) -> Evaluation {
     let ctx = Ctx {
         inv,
         params: &baseline.params,
     };
-    let mut results: Vec<ResultRow> = Vec::new();
-    for enabled in &baseline.checks {
-        let check: &Check = enabled.check;
-        for f in (check.evaluate)(&ctx) {
-            results.push(row(check, enabled.severity, f));
-        }
-    }
-    for rule in &baseline.rules {
-        for f in rule.evaluate(inv) {
-            results.push(ResultRow {
-                check_id: rule.id,
-                title: rule.title,
-                family: Family::Custom,
-                severity: rule.severity,
-                status: f.status,
-                resource_id: f.resource_id,
-                item: f.item,
-                subscription_id: f.subscription_id,
-                reason: f.reason,
-                remediation_cli: None,
-                waiver: None,
-            });
-        }
-    }
-    results.sort_by_cached_key(sort_key);
-    results.dedup_by(|a, b| {
-        sort_key(a) == sort_key(b) && a.status == b.status && a.reason == b.reason
+    let n_checks = baseline.checks.len();
+    let mut parts: Vec<Vec<ResultRow>> = parallel_map(n_checks + baseline.rules.len(), |i| {
+        let rows: Vec<ResultRow> = match baseline.checks.get(i) {
+            Some(enabled) => (enabled.check.evaluate)(&ctx)
+                .into_iter()
+                .map(|f| row(enabled.check, enabled.severity, f))
+                .collect(),
+            None => rule_rows(&baseline.rules[i - n_checks], inv),
+        };
+        sort_and_dedup(rows)
     });
+    // Every row of a part carries the part's id (check and rule ids are
+    // unique), so parts in id order give the order of one global sort.
+    parts.retain(|p| !p.is_empty());
+    parts.sort_by_key(|p| p[0].check_id);
+    let ids_unique = parts
+        .windows(2)
+        .all(|w| w[0][0].check_id != w[1][0].check_id);
+    let mut results: Vec<ResultRow> = parts.into_iter().flatten().collect();
+    if !ids_unique {
+        results = sort_and_dedup(results);
+    }
     summarize(inv, baseline, results)
+}
+
+/// Rows in result order (check id, resource id and item, case-insensitive;
+/// a stable sort), with exact repeats (same key, status and reason) dropped.
+fn sort_and_dedup(rows: Vec<ResultRow>) -> Vec<ResultRow> {
+    let mut keyed: Vec<(SortKey, ResultRow)> =
+        rows.into_iter().map(|r| (sort_key(&r), r)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0 && a.1.status == b.1.status && a.1.reason == b.1.reason);
+    keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+fn rule_rows(rule: &crate::rules::PropertyRule, inv: &Inventory) -> Vec<ResultRow> {
+    rule.evaluate(inv)
+        .into_iter()
+        .map(|f| ResultRow {
+            check_id: rule.id,
+            title: rule.title,
+            family: Family::Custom,
+            severity: rule.severity,
+            status: f.status,
+            resource_id: f.resource_id,
+            item: f.item,
+            subscription_id: f.subscription_id,
+            reason: f.reason,
+            remediation_cli: None,
+            waiver: None,
+        })
+        .collect()
 }
 
 /// Per-check summaries and scores of a set of results (also after waivers changed them).
 pub fn summarize(inv: &Inventory, baseline: &Baseline, results: Vec<ResultRow>) -> Evaluation {
+    let mut counts_by_id: HashMap<&str, Counts> = HashMap::new();
+    for r in &results {
+        counts_by_id.entry(r.check_id).or_default().add(r.status);
+    }
     let summary = |id: &'static str,
                    title: &'static str,
                    family: Family,
                    severity: Severity,
                    scope: Scope| {
-        let mut counts = Counts::default();
-        results
-            .iter()
-            .filter(|r| r.check_id == id)
-            .for_each(|r| counts.add(r.status));
+        let counts = counts_by_id.get(id).copied().unwrap_or_default();
         CheckSummary {
             id,
             title,
@@ -259,31 +325,30 @@ pub fn summarize(inv: &Inventory, baseline: &Baseline, results: Vec<ResultRow>) 
 
 fn scores(results: &[ResultRow], inv: &Inventory, baseline: &Baseline) -> Scores {
     let all: Vec<&ResultRow> = results.iter().collect();
-    let tenant_scoped = |id: &str| {
-        baseline
-            .checks
-            .iter()
-            .any(|c| c.id == id && c.check.scope == Scope::Tenant)
-    };
+    let tenant_scoped: HashSet<&str> = baseline
+        .checks
+        .iter()
+        .filter(|c| c.check.scope == Scope::Tenant)
+        .map(|c| c.id)
+        .collect();
+    let mut by_sub: HashMap<&str, Vec<&ResultRow>> = HashMap::new();
+    let mut by_fam: HashMap<Family, Vec<&ResultRow>> = HashMap::new();
+    for r in results {
+        if let Some(sub) = r.subscription_id.as_deref() {
+            if !tenant_scoped.contains(r.check_id) {
+                by_sub.entry(sub).or_default().push(r);
+            }
+        }
+        by_fam.entry(r.family).or_default().push(r);
+    }
+    let rows_of = |rows: Option<&Vec<&ResultRow>>| score(rows.map_or(&[][..], |v| &v[..]));
     let by_subscription = inv
         .scanned()
-        .map(|s| {
-            let rows: Vec<&ResultRow> = results
-                .iter()
-                .filter(|r| {
-                    r.subscription_id.as_deref() == Some(s.id.as_str())
-                        && !tenant_scoped(r.check_id)
-                })
-                .collect();
-            (s.id.clone(), score(&rows))
-        })
+        .map(|s| (s.id.clone(), rows_of(by_sub.get(s.id.as_str()))))
         .collect();
     let by_family = Family::ALL
         .iter()
-        .map(|f| {
-            let rows: Vec<&ResultRow> = results.iter().filter(|r| r.family == *f).collect();
-            (f.code(), score(&rows))
-        })
+        .map(|f| (f.code(), rows_of(by_fam.get(f))))
         .collect();
     Scores {
         overall: score(&all),
@@ -392,6 +457,18 @@ impl Gate {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parallel_map_keeps_index_order_whatever_finishes_first() {
+        let out = parallel_map(40, |i| {
+            // Early indexes take longest, so they finish last.
+            std::thread::sleep(std::time::Duration::from_micros(((40 - i) * 50) as u64));
+            i * 2
+        });
+        assert_eq!(out, (0..40).map(|i| i * 2).collect::<Vec<_>>());
+        assert!(parallel_map(0, |i| i).is_empty());
+    }
+
     use super::*;
 
     fn r(id: &'static str, sev: Severity, status: Status) -> ResultRow {

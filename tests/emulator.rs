@@ -16,7 +16,7 @@ fn ex(url: &str, body: Value) -> Exchange {
         method: "GET".into(),
         url: url.into(),
         status: 200,
-        body: Some(body),
+        body: Some(body.into()),
         headers: None,
         request_body: None,
     }

@@ -17,7 +17,7 @@ fn ex(url: &str, status: u16, body: Value) -> Exchange {
         method: "GET".into(),
         url: url.into(),
         status,
-        body: Some(body),
+        body: Some(body.into()),
         headers: None,
         request_body: None,
     }

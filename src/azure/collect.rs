@@ -3,10 +3,12 @@
 //! checks can tell "empty" from "unreadable".
 
 use crate::azure::api::{self, id_path, sub_url, Call};
-use crate::azure::http::{ArmClient, Body, Items};
+use crate::azure::http::ArmClient;
 use crate::inventory::*;
 use futures::future::join_all;
+use futures::StreamExt;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
@@ -31,25 +33,23 @@ pub enum CollectError {
     ManagementGroup { group: String, error: ReadError },
 }
 
-/// A list read, parsed item by item into its model (one malformed item never
-/// loses its siblings); in a replay, straight from the recorded JSON.
+/// A list read, parsed item by item straight from the JSON text into its
+/// model (one malformed item never loses its siblings).
 async fn list<T: DeserializeOwned>(client: &ArmClient, url: String) -> Read<Listing<T>> {
     let mut listing = Listing::default();
     let mut position = 0;
     client
-        .list_with(&url, |page| match page {
-            Items::Owned(values) => {
-                for v in values {
-                    let id = item_id(&v);
-                    push(&mut listing, position, id, serde_json::from_value(v));
-                    position += 1;
+        .list_with(&url, |page| {
+            for raw in page {
+                match serde_json::from_str(raw.get()) {
+                    Ok(item) => listing.items.push(item),
+                    Err(e) => listing.malformed.push(Malformed {
+                        position,
+                        id: item_id(raw),
+                        error: e.to_string(),
+                    }),
                 }
-            }
-            Items::Recorded(values) => {
-                for v in values {
-                    push(&mut listing, position, item_id(v), T::deserialize(v));
-                    position += 1;
-                }
+                position += 1;
             }
         })
         .await?;
@@ -57,42 +57,17 @@ async fn list<T: DeserializeOwned>(client: &ArmClient, url: String) -> Read<List
 }
 
 /// An item's `id`, when it has a readable one (to name a malformed item).
-fn item_id(v: &Value) -> Option<String> {
-    v.get("id")
+fn item_id(raw: &RawValue) -> Option<String> {
+    serde_json::from_str::<Value>(raw.get())
+        .ok()?
+        .get("id")
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty())
         .map(str::to_string)
 }
 
-fn push<T>(
-    listing: &mut Listing<T>,
-    position: usize,
-    id: Option<String>,
-    parsed: Result<T, serde_json::Error>,
-) {
-    match parsed {
-        Ok(item) => listing.items.push(item),
-        Err(e) => listing.malformed.push(Malformed {
-            position,
-            id,
-            error: e.to_string(),
-        }),
-    }
-}
-
 async fn get<T: DeserializeOwned>(client: &ArmClient, url: String) -> Read<T> {
-    let parsed = client
-        .get_with(&url, |body| match body {
-            Body::Owned(v) => serde_json::from_value(v),
-            Body::Recorded(v) => T::deserialize(v),
-        })
-        .await?;
-    parsed.map_err(|e| ReadError {
-        request: format!("GET {url}"),
-        status: Some(200),
-        code: "MalformedBody".into(),
-        message: format!("the body does not have the expected shape: {e}"),
-    })
+    client.get_as(&url).await
 }
 
 /// Reads the estate.
@@ -132,15 +107,78 @@ pub async fn collect(
     progress.expect_requests(SUBSCRIPTION_LISTS * scanned);
 
     let shared = Shared::default();
-    inv.subscriptions = join_all(
-        subs.into_iter()
-            .map(|s| scan_subscription(client, s, &shared)),
-    )
-    .await;
+    inv.subscriptions = run_pipelines(client, subs, &shared).await;
     inv.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
     inv.reads = shared.reads.into_inner().unwrap_or_else(|p| p.into_inner());
     read_archives(client, &mut inv).await;
     Ok(inv)
+}
+
+/// Runs the subscriptions' pipelines. A live scan runs them all as one task:
+/// waiting on Resource Manager is what takes its time. A replay has nothing
+/// to wait for, only JSON to parse, so it spreads them over every core, each
+/// thread driving its share on a runtime of its own (the client's state is
+/// shared and thread-safe). Either way the subscriptions come back in order.
+async fn run_pipelines(
+    client: &ArmClient,
+    subs: Vec<Subscription>,
+    shared: &Shared,
+) -> Vec<Subscription> {
+    let threads = if client.is_replay() {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(subs.len())
+    } else {
+        1
+    };
+    let runtimes: Option<Vec<tokio::runtime::Runtime>> = (threads > 1)
+        .then(|| {
+            (0..threads)
+                .map(|_| {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()
+                })
+                .collect()
+        })
+        .flatten();
+    let Some(runtimes) = runtimes else {
+        return join_all(
+            subs.into_iter()
+                .map(|s| scan_subscription(client, s, shared)),
+        )
+        .await;
+    };
+    let mut shares: Vec<Vec<(usize, Subscription)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, s) in subs.into_iter().enumerate() {
+        shares[i % threads].push((i, s));
+    }
+    let run = move || {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = shares
+                .into_iter()
+                .zip(runtimes)
+                .map(|(share, rt)| {
+                    scope.spawn(move || {
+                        rt.block_on(join_all(share.into_iter().map(|(i, s)| async move {
+                            (i, scan_subscription(client, s, shared).await)
+                        })))
+                    })
+                })
+                .collect();
+            let mut done: Vec<(usize, Subscription)> = handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect();
+            done.sort_by_key(|(i, _)| *i);
+            done.into_iter().map(|(_, s)| s).collect()
+        })
+    };
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
+        _ => run(),
+    }
 }
 
 /// The per-subscription lists read for each subscription (calls 4–7, 10, 13–18, 20, 21, 26, 27).
@@ -497,19 +535,28 @@ fn ids<'a, T>(read: &'a Read<Listing<T>>, id_of: impl Fn(&'a T) -> &'a str) -> V
     }
 }
 
-/// Runs one read for each (`norm_id`, key) pair, all at once (the client
-/// bounds concurrency and paces each subscription).
+/// Runs one read for each (`norm_id`, key) pair, a bounded number queued at
+/// a time (the client bounds concurrency and paces each subscription).
 async fn read_each<O, F, Fut>(pairs: Vec<(String, String)>, read: F) -> Vec<(String, O)>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = O>,
 {
-    join_all(pairs.into_iter().map(|(norm, key)| {
+    // Not all at once: a subscription with 5,000 resources would hold 5,000
+    // request futures. The client's concurrency bound is far below this, so
+    // the requests still queue for their subscription's quota as before.
+    futures::stream::iter(pairs.into_iter().map(|(norm, key)| {
         let fut = read(key);
         async move { (norm, fut.await) }
     }))
+    .buffered(READS_QUEUED_PER_KIND)
+    .collect()
     .await
 }
+
+/// Per-resource reads of one kind a subscription's pipeline keeps queued at
+/// once (the client's `--concurrency` bounds what is actually in flight).
+const READS_QUEUED_PER_KIND: usize = 256;
 
 /// Calls 22–25 for one workspace: its onboarding state and, when onboarded,
 /// Sentinel's data connectors, analytics rules and settings.

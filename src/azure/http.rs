@@ -13,12 +13,15 @@
 //! bucket for its `Retry-After`. A replay never waits.
 
 use crate::azure::recording::{
-    body_bytes, norm_origin, not_recorded, split_origin, Exchange, MatchKey, Matcher,
+    norm_origin, not_recorded, split_origin, Exchange, MatchKey, Matcher, RecordedBody,
 };
 use crate::inventory::ReadError;
 use crate::progress::Progress;
 use azure_core::credentials::TokenCredential;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -432,50 +435,56 @@ struct RawResponse<'a> {
     body: RawBody<'a>,
 }
 
-/// A response body: bytes off the wire, or JSON straight from a recording.
-enum RawBody<'a> {
-    Bytes(Vec<u8>),
-    Recorded(&'a Value),
+/// A response body: bytes off the wire, or the JSON text of a recording,
+/// borrowed (a replay never copies a recorded body).
+type RawBody<'a> = Cow<'a, [u8]>;
+
+/// The body as JSON, when it is JSON.
+fn json_of(body: &[u8]) -> Option<Value> {
+    serde_json::from_slice(body).ok()
 }
 
-impl RawBody<'_> {
-    /// The body as JSON, when it is JSON.
-    fn json(&self) -> Option<Value> {
-        match self {
-            RawBody::Bytes(b) => serde_json::from_slice(b).ok(),
-            RawBody::Recorded(v) => Some((*v).clone()),
-        }
-    }
-}
-
-/// A successful response's JSON: parsed off the wire, or borrowed from the
-/// recording a replay answers from (never copied: the collector parses its
-/// models straight from it).
-pub enum Body<'a> {
-    Owned(Value),
-    Recorded(&'a Value),
+/// A successful response's body, not yet parsed: the caller parses its own
+/// models straight from the text (no intermediate JSON tree).
+pub struct Body<'a> {
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    bytes: RawBody<'a>,
 }
 
 impl Body<'_> {
-    pub fn into_value(self) -> Value {
-        match self {
-            Body::Owned(v) => v,
-            Body::Recorded(v) => v.clone(),
-        }
+    /// The body parsed as `T`; a body that is not JSON, or not of that shape,
+    /// is a `MalformedBody` read error.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ReadError> {
+        serde_json::from_slice(&self.bytes)
+            .map_err(|e| malformed_body(self.method, self.path, self.status, &e))
     }
 
-    pub fn as_value(&self) -> &Value {
-        match self {
-            Body::Owned(v) => v,
-            Body::Recorded(v) => v,
-        }
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
-/// The items of one page of a list.
-pub enum Items<'a> {
-    Owned(Vec<Value>),
-    Recorded(&'a [Value]),
+/// The `MalformedBody` error of a body that did not parse: not JSON at all,
+/// or JSON of another shape than the call's model.
+pub fn malformed_body(method: &str, path: &str, status: u16, e: &serde_json::Error) -> ReadError {
+    let message = match e.classify() {
+        serde_json::error::Category::Data => {
+            format!("the body does not have the expected shape: {e}")
+        }
+        _ => format!("response body is not JSON: {e}"),
+    };
+    read_error(method, path, Some(status), "MalformedBody", message)
+}
+
+/// One page of a list, its items left as JSON text.
+#[derive(serde::Deserialize)]
+struct Page<'a> {
+    #[serde(borrow, default)]
+    value: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "nextLink", default)]
+    next_link: Option<Value>,
 }
 
 enum Attempt<'a> {
@@ -584,43 +593,43 @@ impl ArmClient {
 
     /// GETs one object.
     pub async fn get(&self, path: &str) -> Result<Value, ReadError> {
-        self.get_with(path, |b| b.into_value()).await
+        self.get_as(path).await
     }
 
-    /// GETs one object and hands its body to `f` (borrowed in a replay).
-    pub async fn get_with<R>(
-        &self,
-        path: &str,
-        f: impl FnOnce(Body<'_>) -> R,
-    ) -> Result<R, ReadError> {
-        match self.request_body("GET", path, None).await {
-            Ok(body) => Ok(f(body)),
-            Err(e) => {
-                self.stats.failed_reads.fetch_add(1, Ordering::Relaxed);
-                self.progress.error();
-                Err(e)
-            }
+    /// GETs one object, parsed straight into `T` (a body of another shape is
+    /// a `MalformedBody` read error).
+    pub async fn get_as<T: DeserializeOwned>(&self, path: &str) -> Result<T, ReadError> {
+        let parsed = match self.request_body("GET", path, None).await {
+            Ok(body) => body.parse(),
+            Err(e) => Err(e),
+        };
+        if parsed.is_err() {
+            self.stats.failed_reads.fetch_add(1, Ordering::Relaxed);
+            self.progress.error();
         }
+        parsed
     }
 
     /// GETs a list, following `nextLink` to the end; the items of every page.
     pub async fn list(&self, path: &str) -> Result<Vec<Value>, ReadError> {
         let mut items = Vec::new();
-        self.list_with(path, |page| match page {
-            Items::Owned(values) => items.extend(values),
-            Items::Recorded(values) => items.extend(values.iter().cloned()),
+        self.list_with(path, |page| {
+            items.extend(
+                page.iter()
+                    .map(|v| serde_json::from_str(v.get()).unwrap_or(Value::Null)),
+            )
         })
         .await?;
         Ok(items)
     }
 
     /// GETs a list, following `nextLink` to the end, and hands each page's
-    /// items to `sink` as they come (borrowed in a replay, moved otherwise):
-    /// a page's body lives only until its items are taken.
+    /// items to `sink` as they come, as JSON text (borrowed from the recording
+    /// in a replay): a page's body lives only until its items are taken.
     pub async fn list_with(
         &self,
         path: &str,
-        sink: impl FnMut(Items<'_>),
+        sink: impl FnMut(&[&RawValue]),
     ) -> Result<(), ReadError> {
         let r = self.list_pages(path, sink).await;
         if r.is_err() {
@@ -633,7 +642,7 @@ impl ArmClient {
     async fn list_pages(
         &self,
         path: &str,
-        mut sink: impl FnMut(Items<'_>),
+        mut sink: impl FnMut(&[&RawValue]),
     ) -> Result<(), ReadError> {
         let mut seen: HashSet<MatchKey> = HashSet::new();
         let mut next = path.to_string();
@@ -660,22 +669,20 @@ impl ArmClient {
                     "a list response without a \"value\" array".into(),
                 )
             };
-            let link = match self.request_body("GET", &next, None).await? {
-                Body::Owned(Value::Object(mut page)) => match page.remove("value") {
-                    Some(Value::Array(values)) => {
-                        sink(Items::Owned(values));
-                        page.remove("nextLink")
-                    }
-                    _ => return Err(no_value()),
-                },
-                Body::Recorded(Value::Object(page)) => match page.get("value") {
-                    Some(Value::Array(values)) => {
-                        sink(Items::Recorded(values));
-                        page.get("nextLink").cloned()
-                    }
-                    _ => return Err(no_value()),
-                },
-                _ => return Err(no_value()),
+            let body = self.request_body("GET", &next, None).await?;
+            let link = match serde_json::from_slice::<Page>(body.bytes()) {
+                Ok(Page {
+                    value: Some(values),
+                    next_link,
+                }) => {
+                    sink(&values);
+                    next_link
+                }
+                Ok(_) => return Err(no_value()),
+                Err(e) if e.classify() == serde_json::error::Category::Data => {
+                    return Err(no_value())
+                }
+                Err(e) => return Err(malformed_body("GET", &next, body.status, &e)),
             };
             match link {
                 None | Some(Value::Null) => return Ok(()),
@@ -726,18 +733,17 @@ impl ArmClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, ReadError> {
-        self.request_body(method, path, body)
-            .await
-            .map(Body::into_value)
+        self.request_body(method, path, body).await?.parse()
     }
 
-    /// One request with retries; the JSON body of a 2xx answer (borrowed in a replay).
-    pub async fn request_body(
-        &self,
-        method: &str,
-        path: &str,
+    /// One request with retries; the body of a 2xx answer (borrowed in a
+    /// replay). A 2xx body that is not JSON is retried, then an error.
+    pub async fn request_body<'a>(
+        &'a self,
+        method: &'a str,
+        path: &'a str,
         body: Option<&Value>,
-    ) -> Result<Body<'_>, ReadError> {
+    ) -> Result<Body<'a>, ReadError> {
         if method != "GET"
             && !(method == "POST" && POST_ALLOW_LIST.iter().any(|p| path_matches(p, path)))
         {
@@ -864,7 +870,7 @@ impl ArmClient {
                     return Attempt::Response(RawResponse {
                         status: served.status,
                         headers: BTreeMap::new(),
-                        body: RawBody::Bytes(served.body),
+                        body: Cow::Owned(served.body),
                     });
                 };
                 let headers = ex
@@ -874,8 +880,8 @@ impl ArmClient {
                     .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
                     .collect();
                 let body = match &ex.body {
-                    Some(v) if !matches!(v, Value::String(_) | Value::Null) => RawBody::Recorded(v),
-                    other => RawBody::Bytes(body_bytes(other)),
+                    Some(b) => b.served(),
+                    None => Cow::Owned(Vec::new()),
                 };
                 Attempt::Response(RawResponse {
                     status: ex.status,
@@ -925,7 +931,7 @@ impl ArmClient {
                     Ok(b) => Attempt::Response(RawResponse {
                         status,
                         headers,
-                        body: RawBody::Bytes(b.to_vec()),
+                        body: Cow::Owned(b.to_vec()),
                     }),
                     Err(e) => transport_error(&e),
                 }
@@ -935,14 +941,14 @@ impl ArmClient {
 
     fn record(&self, method: &str, path: &str, request_body: Option<&Value>, r: &RawResponse) {
         let Some(rec) = &self.recorder else { return };
-        let body = match &r.body {
-            RawBody::Recorded(v) => Some((*v).clone()),
-            RawBody::Bytes(b) if b.is_empty() => None,
-            RawBody::Bytes(b) => Some(
-                serde_json::from_slice(b)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned())),
-            ),
-        };
+        // Re-serialized compact (a recording holds one exchange per line); a
+        // body that is not JSON is kept as a string, and served raw.
+        let body =
+            (!r.body.is_empty()).then(|| {
+                RecordedBody::from(json_of(&r.body).unwrap_or_else(|| {
+                    Value::String(String::from_utf8_lossy(&r.body).into_owned())
+                }))
+            });
         let headers = (!r.headers.is_empty()).then(|| r.headers.clone());
         rec.lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -1019,11 +1025,13 @@ pub fn read_error(
     }
 }
 
-fn parse_body<'a>(method: &str, path: &str, r: RawResponse<'a>) -> Result<Body<'a>, ReadError> {
-    let bytes = match r.body {
-        RawBody::Recorded(v) => return Ok(Body::Recorded(v)),
-        RawBody::Bytes(b) => b,
-    };
+/// A 2xx answer's body, checked to be JSON (a garbled transfer is retried).
+fn parse_body<'a>(
+    method: &'a str,
+    path: &'a str,
+    r: RawResponse<'a>,
+) -> Result<Body<'a>, ReadError> {
+    let bytes = r.body;
     if bytes.is_empty() {
         return Err(read_error(
             method,
@@ -1033,21 +1041,30 @@ fn parse_body<'a>(method: &str, path: &str, r: RawResponse<'a>) -> Result<Body<'
             "empty response body".into(),
         ));
     }
-    serde_json::from_slice(&bytes)
-        .map(Body::Owned)
-        .map_err(|e| {
-            read_error(
+    // A body borrowed from a recording was checked when the recording was
+    // loaded; one off the wire (or a recorded string, served raw) is checked
+    // here without building anything.
+    if let Cow::Owned(b) = &bytes {
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(b) {
+            return Err(read_error(
                 method,
                 path,
                 Some(r.status),
                 "MalformedBody",
                 format!("response body is not JSON: {e}"),
-            )
-        })
+            ));
+        }
+    }
+    Ok(Body {
+        method,
+        path,
+        status: r.status,
+        bytes,
+    })
 }
 
 fn error_from_response(method: &str, path: &str, r: &RawResponse, retries: u32) -> ReadError {
-    let parsed: Option<Value> = r.body.json();
+    let parsed: Option<Value> = json_of(&r.body);
     let err = parsed.as_ref().and_then(|v| v.get("error"));
     let code = err
         .and_then(|e| e.get("code"))
@@ -1082,7 +1099,7 @@ mod tests {
             method: "GET".into(),
             url: url.into(),
             status,
-            body: Some(body),
+            body: Some(body.into()),
             headers: None,
             request_body: None,
         }
@@ -1133,6 +1150,52 @@ mod tests {
 
         let c = client(vec![ex("/l", 200, json!({"value": {"not": "an array"}}))]);
         assert_eq!(c.list("/l").await.unwrap_err().code, "MalformedBody");
+    }
+
+    #[tokio::test]
+    async fn bodies_are_parsed_from_their_recorded_text_and_bad_ones_are_errors() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Named {
+            name: String,
+        }
+        // Recorded text with its own spacing, read straight into the model.
+        let spaced: RecordedBody =
+            serde_json::from_str(r#"{ "name" : "kv\u00e9" , "extra": [1, 2] }"#).unwrap();
+        let mut one = ex("/one", 200, json!(null));
+        one.body = Some(spaced);
+        let c = client(vec![
+            one,
+            // A string body is served raw: here, a truncated transfer.
+            ex("/cut", 200, json!("{\"name\": \"kv")),
+            ex("/shape", 200, json!({"name": 7})),
+            ex("/top", 200, json!([1, 2])),
+            ex("/empty", 200, json!(null)),
+        ]);
+        assert_eq!(
+            c.get_as::<Named>("/one").await.unwrap(),
+            Named {
+                name: "kvé".into()
+            }
+        );
+        let e = c.get_as::<Named>("/cut").await.unwrap_err();
+        assert_eq!(e.code, "MalformedBody");
+        assert!(e.message.starts_with("response body is not JSON"), "{e}");
+        let e = c.get_as::<Named>("/shape").await.unwrap_err();
+        assert_eq!(e.code, "MalformedBody");
+        assert!(
+            e.message
+                .starts_with("the body does not have the expected shape"),
+            "{e}"
+        );
+        let e = c.list("/top").await.unwrap_err();
+        assert!(e.message.contains("without a \"value\" array"), "{e}");
+        let e = c.get("/empty").await.unwrap_err();
+        assert_eq!(e.code, "MalformedBody");
+        assert_eq!(
+            e.message, "empty response body (after 7 attempts)",
+            "retried first"
+        );
+        assert_eq!(c.stats.snapshot().failed_reads, 4);
     }
 
     #[tokio::test]

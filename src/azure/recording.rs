@@ -2,6 +2,7 @@
 //! requests to exchanges for replay, and writing.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -55,6 +56,67 @@ pub struct Header {
     pub tool: Option<String>,
 }
 
+/// A recorded body, kept as its JSON text rather than a parsed tree: a
+/// recording of 100,000 resources stays close to its file size in memory, and
+/// a replay parses each body straight into the collector's models.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecordedBody(Box<RawValue>);
+
+impl RecordedBody {
+    /// The JSON text, as recorded.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The body parsed (for the few readers that need a tree).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.json()).unwrap_or(Value::Null)
+    }
+
+    /// The bytes served for it: the JSON text, except that a string is served
+    /// raw (that is how a malformed, non-JSON body is recorded) and `null` as
+    /// an empty body.
+    pub fn served(&self) -> std::borrow::Cow<'_, [u8]> {
+        let t = self.json().trim();
+        if t == "null" {
+            return std::borrow::Cow::Borrowed(&[]);
+        }
+        if t.starts_with('"') {
+            if let Ok(s) = serde_json::from_str::<String>(t) {
+                return std::borrow::Cow::Owned(s.into_bytes());
+            }
+        }
+        std::borrow::Cow::Borrowed(t.as_bytes())
+    }
+
+    /// Whether the body is served as recorded JSON (not a raw string, not empty).
+    pub fn is_json_document(&self) -> bool {
+        let t = self.json().trim_start();
+        !(t.starts_with('"') || t.starts_with("null"))
+    }
+}
+
+impl From<&Value> for RecordedBody {
+    fn from(v: &Value) -> RecordedBody {
+        // Compact: a recording holds one exchange per line.
+        RecordedBody(RawValue::from_string(v.to_string()).expect("a Value is JSON"))
+    }
+}
+
+impl From<Value> for RecordedBody {
+    fn from(v: Value) -> RecordedBody {
+        RecordedBody::from(&v)
+    }
+}
+
+/// Two bodies are equal when they hold the same JSON (whatever the spacing).
+impl PartialEq for RecordedBody {
+    fn eq(&self, other: &RecordedBody) -> bool {
+        self.json() == other.json() || self.to_value() == other.to_value()
+    }
+}
+
 /// One HTTP exchange.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exchange {
@@ -62,7 +124,7 @@ pub struct Exchange {
     pub url: String,
     pub status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
+    pub body: Option<RecordedBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,8 +157,24 @@ impl Recording {
     }
 
     /// Parses stored bytes; gzip is recognised by its magic number as well as by a `.gz` name.
+    ///
+    /// The hash and the exchanges are worked out on all cores: a recording of
+    /// 100,000 resources is about 140 MB of JSON.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Recording, RecordingError> {
-        let sha256 = sha256_hex(bytes);
+        std::thread::scope(|scope| {
+            let hash = scope.spawn(|| sha256_hex(bytes));
+            let parsed = Recording::parse(bytes, path);
+            let sha256 = hash.join().expect("hashing does not panic");
+            parsed.map(|(header, exchanges)| Recording {
+                header,
+                exchanges,
+                sha256,
+                source: path.into(),
+            })
+        })
+    }
+
+    fn parse(bytes: &[u8], path: &Path) -> Result<(Header, Vec<Exchange>), RecordingError> {
         let gz = bytes.starts_with(&[0x1f, 0x8b]) || path.extension().is_some_and(|e| e == "gz");
         let text: std::borrow::Cow<str> = if gz {
             let mut s = String::new();
@@ -116,66 +194,51 @@ impl Recording {
                 })?
                 .into()
         };
-        let mut header: Option<Header> = None;
-        let mut exchanges = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let n = i + 1;
-            let t = line.trim();
-            if t.is_empty() || t.starts_with('#') {
-                continue;
-            }
-            let err = |message: String| RecordingError::Line {
-                path: path.into(),
-                line: n,
-                message,
-            };
-            if header.is_none() {
-                let v: Value =
-                    serde_json::from_str(t).map_err(|e| err(format!("header is not JSON: {e}")))?;
-                let version = v.get("recording").ok_or_else(|| {
-                    err("the first line must be a header with a \"recording\" version".into())
-                })?;
-                let major = version.as_u64().ok_or_else(|| {
-                    err(format!("\"recording\" must be a number, found {version}"))
-                })?;
-                if major != 1 {
-                    return Err(err(format!(
-                        "unsupported recording version {major} (this azward reads version 1)"
-                    )));
-                }
-                header =
-                    Some(serde_json::from_value(v).map_err(|e| err(format!("bad header: {e}")))?);
-                continue;
-            }
-            let ex: Exchange =
-                serde_json::from_str(t).map_err(|e| err(format!("bad exchange: {e}")))?;
-            if ex.method.is_empty() || ex.method != ex.method.to_ascii_uppercase() {
-                return Err(err(format!(
-                    "\"method\" must be upper case, found {:?}",
-                    ex.method
-                )));
-            }
-            if ex.url.is_empty() {
-                return Err(err("\"url\" is empty".into()));
-            }
-            if !(100..=599).contains(&ex.status) {
-                return Err(err(format!(
-                    "\"status\" {} is not an HTTP status",
-                    ex.status
-                )));
-            }
-            exchanges.push(ex);
-        }
-        let header = header.ok_or_else(|| RecordingError::File {
+        let err = |line: usize, message: String| RecordingError::Line {
             path: path.into(),
-            message: "no header line (empty recording)".into(),
-        })?;
-        Ok(Recording {
-            header,
-            exchanges,
-            sha256,
-            source: path.into(),
-        })
+            line,
+            message,
+        };
+        // (line number, text) of every line that is not blank or a comment.
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, t)| !t.is_empty() && !t.starts_with('#'));
+        let Some((n, first)) = lines.next() else {
+            return Err(RecordingError::File {
+                path: path.into(),
+                message: "no header line (empty recording)".into(),
+            });
+        };
+        let header = parse_header(first).map_err(|m| err(n, m))?;
+        let lines: Vec<(usize, &str)> = lines.collect();
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let chunk = lines.len().div_ceil(workers).max(1024);
+        let parts: Vec<Result<Vec<Exchange>, RecordingError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = lines
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&(n, t)| parse_exchange(t).map_err(|m| err(n, m)))
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("parsing does not panic"))
+                .collect()
+        });
+        let mut exchanges = Vec::with_capacity(lines.len());
+        for part in parts {
+            // The first bad line in file order is the one reported.
+            exchanges.extend(part?);
+        }
+        Ok((header, exchanges))
     }
 
     /// The Resource Manager endpoint the recording was made against.
@@ -186,6 +249,39 @@ impl Recording {
             .and_then(cloud_endpoint)
             .unwrap_or(PUBLIC_ARM)
     }
+}
+
+fn parse_header(t: &str) -> Result<Header, String> {
+    let v: Value = serde_json::from_str(t).map_err(|e| format!("header is not JSON: {e}"))?;
+    let version = v
+        .get("recording")
+        .ok_or("the first line must be a header with a \"recording\" version")?;
+    let major = version
+        .as_u64()
+        .ok_or_else(|| format!("\"recording\" must be a number, found {version}"))?;
+    if major != 1 {
+        return Err(format!(
+            "unsupported recording version {major} (this azward reads version 1)"
+        ));
+    }
+    serde_json::from_value(v).map_err(|e| format!("bad header: {e}"))
+}
+
+fn parse_exchange(t: &str) -> Result<Exchange, String> {
+    let ex: Exchange = serde_json::from_str(t).map_err(|e| format!("bad exchange: {e}"))?;
+    if ex.method.is_empty() || ex.method != ex.method.to_ascii_uppercase() {
+        return Err(format!(
+            "\"method\" must be upper case, found {:?}",
+            ex.method
+        ));
+    }
+    if ex.url.is_empty() {
+        return Err("\"url\" is empty".into());
+    }
+    if !(100..=599).contains(&ex.status) {
+        return Err(format!("\"status\" {} is not an HTTP status", ex.status));
+    }
+    Ok(ex)
 }
 
 /// Serializes a recording as JSON Lines.
@@ -301,12 +397,10 @@ pub struct Served {
 
 /// Body bytes of an exchange: JSON, except that a string body is served raw
 /// (that is how a malformed, non-JSON body is recorded).
-pub fn body_bytes(body: &Option<Value>) -> Vec<u8> {
-    match body {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) => s.as_bytes().to_vec(),
-        Some(v) => serde_json::to_vec(v).expect("JSON serializes"),
-    }
+pub fn body_bytes(body: &Option<RecordedBody>) -> Vec<u8> {
+    body.as_ref()
+        .map(|b| b.served().into_owned())
+        .unwrap_or_default()
 }
 
 /// Serves a recording's exchanges to requests, by the spec's match rules.
@@ -314,25 +408,32 @@ pub fn body_bytes(body: &Option<Value>) -> Vec<u8> {
 pub struct Matcher {
     arm_origin: String,
     exchanges: Vec<Exchange>,
-    index: HashMap<(String, MatchKey), Vec<usize>>,
-    cursors: Mutex<HashMap<(String, MatchKey, String), usize>>,
+    index: HashMap<(String, MatchKey), Slot>,
+}
+
+/// The exchanges recorded for one (method, match key), in file order, and
+/// how many requests each request body has been answered so far.
+#[derive(Debug, Default)]
+struct Slot {
+    exchanges: Vec<usize>,
+    served: Mutex<HashMap<String, usize>>,
 }
 
 impl Matcher {
     /// `arm_origin` is the endpoint absolute recorded URLs are reduced against.
     pub fn new(exchanges: Vec<Exchange>, arm_origin: &str) -> Matcher {
-        let mut index: HashMap<(String, MatchKey), Vec<usize>> = HashMap::new();
+        let mut index: HashMap<(String, MatchKey), Slot> = HashMap::new();
         for (i, ex) in exchanges.iter().enumerate() {
             index
                 .entry((ex.method.clone(), MatchKey::of(&ex.url, arm_origin)))
                 .or_default()
+                .exchanges
                 .push(i);
         }
         Matcher {
             arm_origin: arm_origin.to_string(),
             exchanges,
             index,
-            cursors: Mutex::new(HashMap::new()),
         }
     }
 
@@ -347,28 +448,33 @@ impl Matcher {
     /// The exchange answering `method url` (with `request_body` for POST):
     /// matches in file order, one per request, the last repeating.
     pub fn find(&self, method: &str, url: &str, request_body: Option<&Value>) -> Option<&Exchange> {
-        let method = method.to_ascii_uppercase();
-        let key = MatchKey::of(url, &self.arm_origin);
-        let candidates: Vec<usize> = self
-            .index
-            .get(&(method.clone(), key.clone()))?
-            .iter()
-            .copied()
-            .filter(|&i| match (&self.exchanges[i].request_body, request_body) {
-                (Some(recorded), Some(sent)) => recorded == sent,
-                (Some(_), None) => false,
-                (None, _) => true,
-            })
-            .collect();
-        if candidates.is_empty() {
+        let key = (
+            method.to_ascii_uppercase(),
+            MatchKey::of(url, &self.arm_origin),
+        );
+        let slot = self.index.get(&key)?;
+        let fits = |i: &usize| match (&self.exchanges[*i].request_body, request_body) {
+            (Some(recorded), Some(sent)) => recorded == sent,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let candidates = slot.exchanges.iter().filter(|i| fits(i)).count();
+        if candidates == 0 {
             return None;
         }
         let body_key = request_body.map(|b| b.to_string()).unwrap_or_default();
-        let mut cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
-        let cursor = cursors.entry((method, key, body_key)).or_insert(0);
-        let i = candidates[(*cursor).min(candidates.len() - 1)];
-        *cursor += 1;
-        Some(&self.exchanges[i])
+        let n = {
+            let mut served = slot.served.lock().unwrap_or_else(|p| p.into_inner());
+            let n = served.entry(body_key).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        let i = slot
+            .exchanges
+            .iter()
+            .filter(|i| fits(i))
+            .nth(n.min(candidates - 1))?;
+        Some(&self.exchanges[*i])
     }
 
     /// Answers a request as a replay would: the matching exchange, or `404 NotRecorded`.
@@ -410,7 +516,7 @@ mod tests {
             method: method.into(),
             url: url.into(),
             status,
-            body: Some(body),
+            body: Some(body.into()),
             headers: None,
             request_body: None,
         }
@@ -454,6 +560,51 @@ mod tests {
             m.serve("POST", "/a", None).status,
             404,
             "methods must be equal"
+        );
+    }
+
+    #[test]
+    fn bodies_stay_as_recorded_text() {
+        let line =
+            r#"{"method":"GET","url":"/a","status":200,"body":{ "value" : [ {"id":"x"} ] }}"#;
+        let r = Recording::from_bytes(
+            format!("{{\"recording\":1}}\n{line}\n").as_bytes(),
+            Path::new("r.jsonl"),
+        )
+        .unwrap();
+        let body = r.exchanges[0].body.as_ref().unwrap();
+        assert_eq!(body.json(), r#"{ "value" : [ {"id":"x"} ] }"#);
+        assert_eq!(body.served().as_ref(), body.json().as_bytes());
+        // Equal to the same JSON spaced otherwise.
+        assert_eq!(*body, RecordedBody::from(json!({"value": [{"id": "x"}]})));
+        assert_ne!(*body, RecordedBody::from(json!({"value": []})));
+        // A string is served raw; null as nothing.
+        assert_eq!(
+            RecordedBody::from(json!("<html>")).served().as_ref(),
+            b"<html>"
+        );
+        assert!(RecordedBody::from(json!(null)).served().is_empty());
+        // Written back on one line.
+        let text = to_jsonl(&r.header, &r.exchanges);
+        assert_eq!(text.lines().count(), 2);
+    }
+
+    #[test]
+    fn the_first_bad_line_is_reported_whatever_thread_parsed_it() {
+        let mut text = String::from("{\"recording\":1}\n");
+        for i in 0..5000 {
+            if i == 3000 || i == 4500 {
+                text.push_str("{\"method\":\"get\",\"url\":\"/a\",\"status\":200}\n");
+            } else {
+                text.push_str("{\"method\":\"GET\",\"url\":\"/a\",\"status\":200}\n");
+            }
+        }
+        let e = Recording::from_bytes(text.as_bytes(), Path::new("r.jsonl"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("r.jsonl:3002: \"method\" must be upper case"),
+            "{e}"
         );
     }
 

@@ -72,7 +72,11 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     Some(_) => format!("publicNetworkAccess is {public}"),
                     None => "publicNetworkAccess not set (defaults to Enabled)".to_string(),
                 };
-                let action_text = match props.network_acls.and_then(|a| a.default_action) {
+                let action_text = match props
+                    .network_acls
+                    .as_ref()
+                    .and_then(|a| a.default_action.as_ref())
+                {
                     Some(_) => format!("networkAcls.defaultAction is {action}"),
                     None => "no networkAcls default action (defaults to Allow)".to_string(),
                 };

@@ -72,7 +72,11 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         out.malformed_items(sub, "key vault", &vaults.malformed);
         for v in &vaults.items {
             let name = v.display_name();
-            let connections = v.props().private_endpoint_connections.unwrap_or_default();
+            let connections = v
+                .props()
+                .private_endpoint_connections
+                .clone()
+                .unwrap_or_default();
             if let Some(c) = connections
                 .iter()
                 .find(|c| eq_ci(connection_status(c), "Approved"))

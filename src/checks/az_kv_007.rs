@@ -1,6 +1,6 @@
 //! AZ-KV-007: few principals can take over a Key Vault.
 
-use super::support::{join, scope_covers};
+use super::support::{join, norm_scope, normed_scope_covers};
 use super::*;
 use crate::inventory::RoleAssignment;
 
@@ -138,7 +138,23 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         let Some(assignments) = out.list(sub, "role assignments", &sub.role_assignments) else {
             continue;
         };
+        // Each assignment's scope, normalized once for all the vaults.
+        let scopes: Vec<Option<String>> = assignments
+            .items
+            .iter()
+            .map(|ra| assignment_scope(ra).map(|s| norm_scope(&s)))
+            .collect();
+        let malformed_scopes: Vec<Option<String>> = assignments
+            .malformed
+            .iter()
+            .map(|m| {
+                m.id.as_deref()
+                    .and_then(scope_from_id)
+                    .map(|s| norm_scope(&s))
+            })
+            .collect();
         for v in &vaults.items {
+            let vault_scope = norm_scope(&v.id);
             let rbac = v.rbac_authorization();
             let roles: Vec<(&'static str, &'static str)> = if rbac {
                 PRIVILEGED.to_vec()
@@ -151,12 +167,12 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             };
             let mut holders: Vec<Holder> = Vec::new();
             let mut unreadable = 0usize;
-            for ra in &assignments.items {
-                let Some(scope) = assignment_scope(ra) else {
+            for (ra, scope) in assignments.items.iter().zip(&scopes) {
+                let Some(scope) = scope else {
                     unreadable += 1;
                     continue;
                 };
-                if !scope_covers(&scope, &v.id) {
+                if !normed_scope_covers(scope, &vault_scope) {
                     continue;
                 }
                 let Some(guid) = ra.role_guid().filter(|g| !g.is_empty()) else {
@@ -190,11 +206,10 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 }
             }
             // Malformed assignments: their scope is known only from their id.
-            unreadable += assignments
-                .malformed
+            unreadable += malformed_scopes
                 .iter()
-                .filter(|m| match m.id.as_deref().and_then(scope_from_id) {
-                    Some(scope) => scope_covers(&scope, &v.id),
+                .filter(|scope| match scope {
+                    Some(scope) => normed_scope_covers(scope, &vault_scope),
                     None => true,
                 })
                 .count();

@@ -89,7 +89,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 );
                 continue;
             }
-            let policies = v.props().access_policies.unwrap_or_default();
+            let policies = v.props().access_policies.clone().unwrap_or_default();
             let offenders: Vec<String> = policies
                 .iter()
                 .filter_map(|p| {

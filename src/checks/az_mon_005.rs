@@ -90,8 +90,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             let shared: Vec<String> = to_law
                 .iter()
                 .filter_map(|s| {
-                    let ty = s.props().log_analytics_destination_type;
-                    if eq_ci(ty.as_deref(), "Dedicated") {
+                    let ty = s.props().log_analytics_destination_type.as_deref();
+                    if eq_ci(ty, "Dedicated") {
                         return None;
                     }
                     Some(match ty {

@@ -124,6 +124,7 @@ fn assess(ctx: &Ctx, out: &mut Out, sub: &Subscription, a: &StorageAccount, min:
     let versioning = a
         .props()
         .immutable_storage_with_versioning
+        .clone()
         .unwrap_or_default();
     let account_text = if versioning.enabled == Some(true) {
         match &versioning.immutability_policy {

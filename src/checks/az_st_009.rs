@@ -52,7 +52,11 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     each_archive_account(ctx, &mut out, |out, sub, a| {
         let name = a.display_name();
-        let source = a.props().encryption.and_then(|e| e.key_source);
+        let source = a
+            .props()
+            .encryption
+            .as_ref()
+            .and_then(|e| e.key_source.clone());
         if eq_ci(source.as_deref(), "Microsoft.Keyvault") {
             out.pass(
                 &a.id,

@@ -510,22 +510,28 @@ impl<'c> Out<'c> {
     /// resource, so two failed lists of one subscription are one `error`.
     pub fn done(self) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::with_capacity(self.findings.len());
+        // The first `error` of each (resource, item), where later ones on the
+        // same resource are merged into it.
+        let mut first_error: std::collections::HashMap<(String, Option<String>), usize> =
+            std::collections::HashMap::new();
         for f in self.findings {
-            let same = |o: &&mut Finding| {
-                o.status == Status::Error
-                    && o.item == f.item
-                    && crate::inventory::same_id(&o.resource_id, &f.resource_id)
-            };
-            match out
-                .iter_mut()
-                .find(|o| f.status == Status::Error && same(o))
-            {
-                Some(first) if !first.reason.contains(&f.reason) => {
-                    first.reason.push_str("; ");
-                    first.reason.push_str(&f.reason);
+            if f.status != Status::Error {
+                out.push(f);
+                continue;
+            }
+            let key = (crate::inventory::norm_id(&f.resource_id), f.item.clone());
+            match first_error.get(&key) {
+                Some(&i) => {
+                    let first = &mut out[i];
+                    if !first.reason.contains(&f.reason) {
+                        first.reason.push_str("; ");
+                        first.reason.push_str(&f.reason);
+                    }
                 }
-                Some(_) => {}
-                None => out.push(f),
+                None => {
+                    first_error.insert(key, out.len());
+                    out.push(f);
+                }
             }
         }
         out

@@ -3,11 +3,12 @@
 
 use crate::checks::{Ctx, Out, Status};
 use crate::inventory::{
-    eq_ci, is_log_capable, is_storage_account_type, last_segment, norm_id, same_id,
-    ActivityLogAlert, AlertCondition, DiagnosticSetting, GenericResource, Inventory, Listing, Read,
-    ReadError, StorageAccount, Subscription,
+    eq_ci, is_log_capable, is_storage_account_type, last_segment, norm_id, ActivityLogAlert,
+    AlertCondition, DiagnosticSetting, GenericResource, Inventory, Listing, Read, ReadError,
+    StorageAccount, Subscription,
 };
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 
 /// A decided result with its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,12 +302,16 @@ pub fn alert_matches(alert: &ActivityLogAlert, sub_id: &str, op: &str) -> bool {
 /// Whether `scope` is `target` or an ancestor of it (a resource group, the
 /// subscription, a management group or the root scope `/`).
 pub fn scope_covers(scope: &str, target: &str) -> bool {
-    let s = norm_scope(scope);
-    let t = norm_scope(target);
+    normed_scope_covers(&norm_scope(scope), &norm_scope(target))
+}
+
+/// [`scope_covers`] over scopes already put through [`norm_scope`].
+pub fn normed_scope_covers(s: &str, t: &str) -> bool {
     if s == "/" || s.starts_with("/providers/microsoft.management/managementgroups/") {
         return true;
     }
-    t == s || t.starts_with(&format!("{s}/"))
+    t.strip_prefix(s)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The log archive accounts, and the reads that could have named more.
@@ -352,32 +357,39 @@ pub fn log_archives(inv: &Inventory) -> LogArchives {
         accounts: inv.log_archive_accounts(),
         unread: Vec::new(),
     };
-    let settings =
-        |read: &Read<Listing<DiagnosticSetting>>, what: &str, out: &mut LogArchives| match read {
-            Ok(l) => {
-                if !l.malformed.is_empty() {
-                    out.unread.push(format!(
-                        "{} unparsable item(s) in {what}",
-                        l.malformed.len()
-                    ));
-                }
+    // `what` names the read only when it is needed (most reads are fine).
+    let settings = |read: &Read<Listing<DiagnosticSetting>>,
+                    what: &dyn Fn() -> String,
+                    out: &mut LogArchives| match read {
+        Ok(l) => {
+            if !l.malformed.is_empty() {
+                out.unread.push(format!(
+                    "{} unparsable item(s) in {}",
+                    l.malformed.len(),
+                    what()
+                ));
             }
-            Err(e) => out.unread.push(format!("{what} ({})", err_text(e))),
-        };
+        }
+        Err(e) => out.unread.push(format!("{} ({})", what(), err_text(e))),
+    };
     settings(
         &inv.entra_diagnostic_settings,
-        "the Entra ID diagnostic settings",
+        &|| "the Entra ID diagnostic settings".into(),
         &mut out,
     );
     for sub in inv.scanned() {
         settings(
             &sub.diagnostic_settings,
-            &format!("the diagnostic settings of subscription {}", sub.id),
+            &|| format!("the diagnostic settings of subscription {}", sub.id),
             &mut out,
         );
     }
     for (id, read) in &inv.reads.diagnostic_settings {
-        settings(read, &format!("the diagnostic settings of {id}"), &mut out);
+        settings(
+            read,
+            &|| format!("the diagnostic settings of {id}"),
+            &mut out,
+        );
     }
     for (id, read) in &inv.reads.flow_logs {
         match read {
@@ -821,11 +833,11 @@ pub fn resource_type_of_id(id: &str) -> String {
 pub struct LogTarget<'a> {
     /// The result's resource id: the resource id as Azure returned it, or the
     /// storage service id `{account}/blobServices/default` (etc.).
-    pub id: String,
+    pub id: Cow<'a, str>,
     /// For reasons: `'kv1' (Microsoft.KeyVault/vaults)`, `blob service of 'st1'`.
     pub label: String,
     /// The resource type (the account's type for storage services).
-    pub resource_type: String,
+    pub resource_type: Cow<'a, str>,
     /// The diagnostic settings read (call 12), or why the target could not be
     /// assessed (a failed read, or a storage account whose services are unknown).
     pub settings: Result<&'a Listing<DiagnosticSetting>, String>,
@@ -845,32 +857,27 @@ pub fn log_targets<'a>(
     resources: &'a Listing<GenericResource>,
     in_scope: impl Fn(&str) -> bool,
 ) -> Vec<LogTarget<'a>> {
-    let mut entries: Vec<(String, String, String)> = resources
+    // (id, name, type), borrowed from the list where it has them.
+    let mut entries: Vec<(&'a str, &'a str, Cow<'a, str>)> = resources
         .items
         .iter()
         .map(|r| {
-            let name = r
-                .name
-                .clone()
-                .unwrap_or_else(|| last_segment(&r.id).to_string());
+            let name = r.name.as_deref().unwrap_or_else(|| last_segment(&r.id));
             let ty = if r.resource_type().is_empty() {
-                resource_type_of_id(&r.id)
+                Cow::Owned(resource_type_of_id(&r.id))
             } else {
-                r.resource_type().to_string()
+                Cow::Borrowed(r.resource_type())
             };
-            (r.id.clone(), name, ty)
+            (r.id.as_str(), name, ty)
         })
         .collect();
     entries.extend(resources.malformed.iter().filter_map(|m| {
-        m.id.as_ref().map(|id| {
-            (
-                id.clone(),
-                last_segment(id).to_string(),
-                resource_type_of_id(id),
-            )
-        })
+        m.id.as_deref()
+            .map(|id| (id, last_segment(id), Cow::Owned(resource_type_of_id(id))))
     }));
     let mut out = Vec::new();
+    // The storage accounts list by id, built when the first account needs it.
+    let mut account_index: Option<HashMap<String, &StorageAccount>> = None;
     for (id, name, ty) in entries {
         if !is_log_capable(&ty) || !in_scope(&ty) {
             continue;
@@ -878,16 +885,16 @@ pub fn log_targets<'a>(
         if !is_storage_account_type(&ty) {
             out.push(LogTarget {
                 settings: inv
-                    .diagnostics_of(&id)
+                    .diagnostics_of(id)
                     .map_err(|e| format!("could not read diagnostic settings: {e}")),
                 label: format!("'{name}' ({ty})"),
-                id,
+                id: Cow::Borrowed(id),
                 resource_type: ty,
             });
             continue;
         }
         let account_error = |reason: String| LogTarget {
-            id: id.clone(),
+            id: Cow::Borrowed(id),
             label: format!("storage account '{name}'"),
             resource_type: ty.clone(),
             settings: Err(reason),
@@ -901,8 +908,15 @@ pub fn log_targets<'a>(
                 continue;
             }
         };
-        let Some(account) = accounts.items.iter().find(|a| same_id(&a.id, &id)) else {
-            let reason = match accounts.malformed_with_id(&id) {
+        let by_id = account_index.get_or_insert_with(|| {
+            let mut m = HashMap::new();
+            for a in &accounts.items {
+                m.entry(norm_id(&a.id)).or_insert(a);
+            }
+            m
+        });
+        let Some(account) = by_id.get(&norm_id(id)).copied() else {
+            let reason = match accounts.malformed_with_id(id) {
                 Some(m) => format!(
                     "its storage accounts list item could not be parsed, so its services are unknown: {}",
                     m.error
@@ -943,7 +957,7 @@ pub fn log_targets<'a>(
                     svc.endpoint_key(),
                     account.display_name()
                 ),
-                id: sid,
+                id: Cow::Owned(sid),
                 resource_type: ty.clone(),
             });
         }

@@ -115,13 +115,22 @@ impl<T> Listing<T> {
 /// Resource ids compare case-insensitively, ignoring a missing leading or a
 /// trailing slash.
 pub fn same_id(a: &str, b: &str) -> bool {
+    let (x, y) = (bare_id(a), bare_id(b));
+    if x.is_ascii() && y.is_ascii() {
+        // The common case, without building either key.
+        return x.eq_ignore_ascii_case(y);
+    }
     norm_id(a) == norm_id(b)
+}
+
+/// An id without surrounding blanks and slashes (what [`norm_id`] lower-cases).
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_end_matches('/').trim_start_matches('/')
 }
 
 /// The comparison key of a resource id: lower case, one leading `/`, no trailing `/`.
 pub fn norm_id(id: &str) -> String {
-    let t = id.trim().trim_end_matches('/');
-    let t = t.trim_start_matches('/');
+    let t = bare_id(id);
     let mut s = String::with_capacity(t.len() + 1);
     s.push('/');
     s.push_str(&t.to_lowercase());

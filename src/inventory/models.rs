@@ -101,8 +101,11 @@ pub struct LogSetting {
 }
 
 impl DiagnosticSetting {
-    pub fn props(&self) -> DiagnosticSettingProperties {
-        self.properties.clone().unwrap_or_default()
+    /// The properties, or their defaults when absent (borrowed: never copied).
+    pub fn props(&self) -> &DiagnosticSettingProperties {
+        static ABSENT: std::sync::LazyLock<DiagnosticSettingProperties> =
+            std::sync::LazyLock::new(Default::default);
+        self.properties.as_ref().unwrap_or(&ABSENT)
     }
 
     /// Baseline "Destination": at least one destination id is a non-empty
@@ -245,8 +248,11 @@ pub struct AccessPolicyPermissions {
 }
 
 impl Vault {
-    pub fn props(&self) -> VaultProperties {
-        self.properties.clone().unwrap_or_default()
+    /// The properties, or their defaults when absent (borrowed: never copied).
+    pub fn props(&self) -> &VaultProperties {
+        static ABSENT: std::sync::LazyLock<VaultProperties> =
+            std::sync::LazyLock::new(Default::default);
+        self.properties.as_ref().unwrap_or(&ABSENT)
     }
     pub fn display_name(&self) -> &str {
         self.name
@@ -271,13 +277,15 @@ impl Vault {
     pub fn public_network_access(&self) -> String {
         self.props()
             .public_network_access
+            .clone()
             .unwrap_or_else(|| "Enabled".into())
     }
     /// Baseline property defaults: no `networkAcls` = default action Allow.
     pub fn network_default_action(&self) -> String {
         self.props()
             .network_acls
-            .and_then(|a| a.default_action)
+            .as_ref()
+            .and_then(|a| a.default_action.clone())
             .unwrap_or_else(|| "Allow".into())
     }
 }
@@ -374,8 +382,11 @@ impl StorageService {
 }
 
 impl StorageAccount {
-    pub fn props(&self) -> StorageAccountProperties {
-        self.properties.clone().unwrap_or_default()
+    /// The properties, or their defaults when absent (borrowed: never copied).
+    pub fn props(&self) -> &StorageAccountProperties {
+        static ABSENT: std::sync::LazyLock<StorageAccountProperties> =
+            std::sync::LazyLock::new(Default::default);
+        self.properties.as_ref().unwrap_or(&ABSENT)
     }
     pub fn display_name(&self) -> &str {
         self.name
@@ -429,6 +440,7 @@ impl StorageAccount {
     pub fn minimum_tls_version(&self) -> String {
         self.props()
             .minimum_tls_version
+            .clone()
             .unwrap_or_else(|| "TLS1_0".into())
     }
     /// Baseline property defaults: `supportsHttpsTrafficOnly` absent = true.
@@ -439,17 +451,21 @@ impl StorageAccount {
     pub fn network_default_action(&self) -> String {
         self.props()
             .network_acls
-            .and_then(|a| a.default_action)
+            .as_ref()
+            .and_then(|a| a.default_action.clone())
             .unwrap_or_else(|| "Allow".into())
     }
     pub fn network_bypass(&self) -> Option<String> {
-        self.props().network_acls.and_then(|a| a.bypass)
+        self.props()
+            .network_acls
+            .as_ref()
+            .and_then(|a| a.bypass.clone())
     }
     /// Baseline property defaults: `publicNetworkAccess` absent = Enabled
     /// unless `networkAcls.defaultAction` is Deny.
     pub fn public_network_access(&self) -> String {
-        match self.props().public_network_access {
-            Some(v) => v,
+        match &self.props().public_network_access {
+            Some(v) => v.clone(),
             None if self.network_default_action().eq_ignore_ascii_case("Deny") => "Disabled".into(),
             None => "Enabled".into(),
         }
@@ -573,10 +589,10 @@ impl Table {
     /// AZ-LAW-002's fallback: `totalRetentionInDays`; when absent or -1, its
     /// `retentionInDays`; when that is absent or -1, the workspace's.
     pub fn total_retention(&self, workspace_retention: i64) -> i64 {
-        let p = self.properties.clone().unwrap_or_default();
+        let p = self.properties.as_ref();
         let set = |v: Option<i64>| v.filter(|d| *d != -1);
-        set(p.total_retention_in_days)
-            .or(set(p.retention_in_days))
+        set(p.and_then(|p| p.total_retention_in_days))
+            .or(set(p.and_then(|p| p.retention_in_days)))
             .unwrap_or(workspace_retention)
     }
 }
