@@ -139,6 +139,10 @@ pub struct OfflineFigures {
     pub failed_reads: u64,
     /// Peak resident memory of the process that ran it (`VmHWM`), when known.
     pub peak_kb: Option<u64>,
+    /// The peak as it stood after loading, collecting and evaluating (where
+    /// the memory goes), when known.
+    #[serde(default)]
+    pub peak_kb_after: Option<[u64; 3]>,
 }
 
 impl OfflineFigures {
@@ -295,6 +299,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let t = Instant::now();
     let rec = Recording::load(path)?;
     let load_ms = ms(t.elapsed());
+    let peak_load = peak_kb();
     let tenant = rec.header.tenant_id.clone();
     let info = RecordingInfo {
         path: path.display().to_string(),
@@ -311,6 +316,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         .block_on(collect(&client, &Target::All, tenant))
         .map_err(|e| BenchError::Scan(e.into()))?;
     let collect_ms = ms(t.elapsed());
+    let peak_collect = peak_kb();
     // As `scan --replay` does: the recording goes with the client, before evaluation.
     let http = client.stats.snapshot();
     let arm_endpoint = client.endpoint().to_string();
@@ -325,6 +331,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let baseline = Baseline::default();
     let eval = engine::evaluate(&inventory, &baseline);
     let evaluate_ms = ms(t.elapsed());
+    let peak_evaluate = peak_kb();
     let t = Instant::now();
     let now = SystemTime::now();
     let report = Report::build(
@@ -357,6 +364,10 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         results: eval.results.len(),
         failed_reads: http.failed_reads,
         peak_kb: peak_kb(),
+        peak_kb_after: match (peak_load, peak_collect, peak_evaluate) {
+            (Some(a), Some(b), Some(c)) => Some([a, b, c]),
+            _ => None,
+        },
     })
 }
 
@@ -582,16 +593,26 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
             &mut o,
             "",
             format!(
-                "{} results, {} failed reads; peak memory (VmHWM) {} (target < 1 GB)",
+                "{} results, {} failed reads; peak memory (VmHWM) {} (target < 1 GB){}",
                 thousands(off.results as u64),
                 off.failed_reads,
-                off.peak_kb
-                    .map(|k| format!("{:.0} MB", k as f64 / 1024.0))
-                    .unwrap_or_else(|| "n/a".into())
+                off.peak_kb.map(mb).unwrap_or_else(|| "n/a".into()),
+                off.peak_kb_after
+                    .map(|[l, c, e]| format!(
+                        "; {} after load, {} after collect, {} after evaluate",
+                        mb(l),
+                        mb(c),
+                        mb(e)
+                    ))
+                    .unwrap_or_default()
             ),
         );
     }
     o
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.0} MB", kb as f64 / 1024.0)
 }
 
 fn show_ms(d: Duration) -> String {

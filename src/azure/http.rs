@@ -214,8 +214,9 @@ impl Limiter {
         });
         let mut waited = Duration::ZERO;
         // Refill lost while this request waited, or a 429 meanwhile, pushes
-        // its turn back: look again on waking.
-        while wait >= Duration::from_millis(1) {
+        // its turn back: look again on waking. Never early, not even by a
+        // fraction of a millisecond: the server's bucket would be short.
+        while !wait.is_zero() {
             tokio::time::sleep(wait).await;
             waited += wait;
             wait = self.with_bucket(scope, |b, now| due(b, k, now));
