@@ -52,6 +52,9 @@ pub struct BenchOptions {
     /// (`azward bench --offline-child FILE`), so its peak memory is its own;
     /// `None` measures it in this process.
     pub offline_exe: Option<PathBuf>,
+    /// Offline runs made; the one with the median total time is reported
+    /// (a shared machine has its noisy moments), with every run's total.
+    pub offline_runs: usize,
     /// Where to write the estates (a temporary directory when `None`).
     pub dir: Option<PathBuf>,
     pub progress: bool,
@@ -74,6 +77,7 @@ impl Default for BenchOptions {
             offline_subscriptions: 20,
             offline_resources: 5000,
             offline_exe: None,
+            offline_runs: 5,
             dir: None,
             progress: false,
         }
@@ -143,6 +147,10 @@ pub struct OfflineFigures {
     /// the memory goes), when known.
     #[serde(default)]
     pub peak_kb_after: Option<[u64; 3]>,
+    /// With several runs: the total time of each, in milliseconds, fastest
+    /// first (these figures are the median run's; `peak_kb` is the highest).
+    #[serde(default)]
+    pub run_totals_ms: Vec<f64>,
 }
 
 impl OfflineFigures {
@@ -368,6 +376,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
             (Some(a), Some(b), Some(c)) => Some([a, b, c]),
             _ => None,
         },
+        run_totals_ms: Vec::new(),
     })
 }
 
@@ -431,17 +440,20 @@ pub async fn run(opts: &BenchOptions) -> Result<(LiveFigures, Option<OfflineFigu
             },
             &path,
         )?;
-        let figures = match &opts.offline_exe {
-            Some(exe) => offline_child(exe, &path)?,
-            None => {
-                let p = path.clone();
-                tokio::task::spawn_blocking(move || offline_here(&p))
-                    .await
-                    .map_err(|e| BenchError::Offline(e.to_string()))??
-            }
-        };
+        let mut runs = Vec::new();
+        for _ in 0..opts.offline_runs.max(1) {
+            runs.push(match &opts.offline_exe {
+                Some(exe) => offline_child(exe, &path)?,
+                None => {
+                    let p = path.clone();
+                    tokio::task::spawn_blocking(move || offline_here(&p))
+                        .await
+                        .map_err(|e| BenchError::Offline(e.to_string()))??
+                }
+            });
+        }
         let _ = std::fs::remove_file(&path);
-        Some(figures)
+        Some(median_run(runs))
     } else {
         None
     };
@@ -589,13 +601,33 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
                 off.total_ms() / 1000.0,
             ),
         );
+        if off.run_totals_ms.len() > 1 {
+            line(
+                &mut o,
+                "",
+                format!(
+                    "the median of {} runs (totals: {})",
+                    off.run_totals_ms.len(),
+                    off.run_totals_ms
+                        .iter()
+                        .map(|t| format!("{:.2} s", t / 1000.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
         line(
             &mut o,
             "",
             format!(
-                "{} results, {} failed reads; peak memory (VmHWM) {} (target < 1 GB){}",
+                "{} results, {} failed reads; peak memory (VmHWM{}) {} (target < 1 GB){}",
                 thousands(off.results as u64),
                 off.failed_reads,
+                if off.run_totals_ms.len() > 1 {
+                    ", the highest run"
+                } else {
+                    ""
+                },
                 off.peak_kb.map(mb).unwrap_or_else(|| "n/a".into()),
                 off.peak_kb_after
                     .map(|[l, c, e]| format!(
@@ -609,6 +641,18 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
         );
     }
     o
+}
+
+/// The run with the median total time, carrying every run's total and the
+/// highest peak memory of them all.
+fn median_run(mut runs: Vec<OfflineFigures>) -> OfflineFigures {
+    runs.sort_by(|a, b| a.total_ms().total_cmp(&b.total_ms()));
+    let totals: Vec<f64> = runs.iter().map(OfflineFigures::total_ms).collect();
+    let peak = runs.iter().filter_map(|r| r.peak_kb).max();
+    let mut median = runs.swap_remove(runs.len() / 2);
+    median.run_totals_ms = totals;
+    median.peak_kb = peak.or(median.peak_kb);
+    median
 }
 
 fn mb(kb: u64) -> String {
@@ -655,6 +699,9 @@ pub struct BenchArgs {
     /// Resources per subscription in the offline estate (0: no offline run).
     #[arg(long, value_name = "N", default_value_t = 5000)]
     pub offline_resources: usize,
+    /// Offline runs to make; the median one is reported.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub offline_runs: usize,
     /// Keep the generated estates in this directory.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
@@ -684,6 +731,7 @@ impl BenchArgs {
             offline_subscriptions: self.offline_subscriptions,
             offline_resources: self.offline_resources,
             offline_exe: std::env::current_exe().ok(),
+            offline_runs: self.offline_runs.max(1),
             dir: self.keep.clone(),
             progress: !self.quiet,
         }

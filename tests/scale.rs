@@ -414,6 +414,7 @@ async fn a_small_benchmark_is_correct() {
         concurrency: 8,
         offline_subscriptions: 1,
         offline_resources: 200,
+        offline_runs: 3,
         ..Default::default()
     };
     let (live, offline) = bench::run(&opts).await.unwrap();
@@ -428,6 +429,13 @@ async fn a_small_benchmark_is_correct() {
     assert!(live.bound > Duration::ZERO && live.ratio() > 0.0);
     assert!(live.busiest_reads > u64::from(quota.burst));
     assert_eq!(offline.resources, 200);
+    assert_eq!(offline.run_totals_ms.len(), 3, "every run's total is kept");
+    assert!(offline.run_totals_ms.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(
+        offline.total_ms(),
+        offline.run_totals_ms[1],
+        "the median run is reported"
+    );
     assert_eq!(offline.failed_reads, 0);
     assert!(offline.results > 0);
 }
