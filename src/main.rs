@@ -358,22 +358,45 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    let outcome = runtime.block_on(async {
+    // Scanning and evaluating both stop on Ctrl-C. Each runs off this task
+    // (the scan as a task of its own, since a replay spreads its CPU work
+    // over threads; the evaluation on a blocking thread), so the signal is
+    // seen at once, whatever they are doing.
+    let evaluated = runtime.block_on(async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        let scan_opts = opts.clone();
+        let scan = tokio::spawn(async move { scan::run(&scan_opts).await });
+        let outcome = tokio::select! {
+            r = scan => r,
+            _ = &mut ctrl_c => return None,
+        };
+        let outcome = match outcome {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => return Some(Err(anyhow::Error::from(e))),
+            Err(e) => return Some(Err(anyhow::anyhow!("the scan stopped: {e}"))),
+        };
+        let base = baseline.clone();
+        let evaluation = tokio::task::spawn_blocking(move || {
+            let eval = engine::evaluate(&outcome.inventory, &base);
+            (outcome, eval)
+        });
         tokio::select! {
-            r = scan::run(&opts) => Some(r),
-            _ = tokio::signal::ctrl_c() => None,
+            r = evaluation => Some(r.map_err(|e| anyhow::anyhow!("the evaluation stopped: {e}"))),
+            _ = &mut ctrl_c => None,
         }
     });
     progress.finish();
-    let Some(outcome) = outcome else {
+    let Some(evaluated) = evaluated else {
         eprintln!("interrupted: no report written");
+        // Work still running on other threads is abandoned, not waited for.
+        runtime.shutdown_background();
         return Ok(ExitCode::from(130));
     };
-    let outcome = outcome?;
+    let (outcome, mut eval) = evaluated?;
     if let (Some(m), false) = (outcome.auth_used, args.quiet) {
         eprintln!("authenticated with {}", m.label());
     }
-    let mut eval = engine::evaluate(&outcome.inventory, &baseline);
     let waiver_report = waivers.as_ref().map(|w| {
         let r = azward::waivers::apply(w, &mut eval.results, today);
         eval = engine::summarize(
