@@ -333,23 +333,20 @@ fn ctrl_c_stops_a_live_scan_within_a_second_and_writes_no_report() {
         ))
         .unwrap();
     let out = dir.path().join("report.json");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_azward"))
-        .args(["scan", "--auth", "none", "--arm-endpoint"])
-        .arg(emu.origin())
-        .args([
-            "--tenant",
-            &summary.tenant_id,
-            "--format",
-            "json",
-            "--quiet",
-        ])
-        .arg("--output")
-        .arg(&out)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_azward([
+        "scan".as_ref(),
+        "--auth".as_ref(),
+        "none".as_ref(),
+        "--arm-endpoint".as_ref(),
+        emu.origin().as_ref(),
+        "--tenant".as_ref(),
+        summary.tenant_id.as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--quiet".as_ref(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
     // Wait until the scan is under way (its first reads have arrived).
     let deadline = Instant::now() + Duration::from_secs(20);
     while emu.in_flight() == 0 {
@@ -362,6 +359,17 @@ fn ctrl_c_stops_a_live_scan_within_a_second_and_writes_no_report() {
     std::thread::sleep(Duration::from_millis(200));
     interrupt_and_check(child, &out, dir.path());
     drop(emu);
+}
+
+/// Starts `azward ARGS` with no stdin or stdout and stderr captured.
+fn spawn_azward<'a>(args: impl IntoIterator<Item = &'a std::ffi::OsStr>) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_azward"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// Sends SIGINT to a running `azward scan` and checks that it stops within a
@@ -426,16 +434,16 @@ fn ctrl_c_stops_a_large_replay_within_a_second_and_writes_no_report() {
     )
     .unwrap();
     let out = dir.path().join("report.json");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_azward"))
-        .args(["scan", "--replay"])
-        .arg(&path)
-        .args(["--format", "json", "--quiet", "--output"])
-        .arg(&out)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_azward([
+        "scan".as_ref(),
+        "--replay".as_ref(),
+        path.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--quiet".as_ref(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
     // Past start-up (the signal handler is in place), well before the
     // replay of 48,000 resources is over.
     std::thread::sleep(Duration::from_millis(500));
