@@ -722,7 +722,9 @@ fn served_body(ex: &Exchange, recorded_origin: &str, own_origin: &str) -> Vec<u8
     let Some(recorded) = ex.body.as_ref().filter(|b| b.json().contains("nextLink")) else {
         return body;
     };
-    let mut v = recorded.to_value();
+    let Some(mut v) = recorded.to_value() else {
+        return body;
+    };
     let Some(link) = v.get("nextLink").and_then(|l| l.as_str()) else {
         return body;
     };

@@ -351,3 +351,81 @@ async fn a_management_group_scans_its_descendant_subscriptions() {
     o.target = Target::ManagementGroup("mg-unknown".into());
     assert!(scan::run(&o).await.is_err());
 }
+
+/// A replay spreads subscriptions over threads; a resource that two
+/// subscriptions' lists name (spelled differently) is still read, and
+/// reported, the same way every time: as the first subscription spells it.
+#[test]
+fn a_resource_named_by_two_subscriptions_is_read_the_same_way_every_time() {
+    let (a, b) = (
+        "0a000000-0000-4000-8000-00000000000a",
+        "0b000000-0000-4000-8000-00000000000b",
+    );
+    let sub = |id: &str| {
+        serde_json::json!({"id": format!("/subscriptions/{id}"), "subscriptionId": id,
+            "displayName": id, "state": "Enabled", "tenantId": TENANT})
+    };
+    let resources = |vault_id: &str| {
+        serde_json::json!({"value": [{"id": vault_id, "name": "kv-shared",
+            "type": "Microsoft.KeyVault/vaults", "location": "westeurope"}]})
+    };
+    let spelled_by_a = format!(
+        "/subscriptions/{a}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/KV-Shared"
+    );
+    let spelled_by_b = spelled_by_a.to_lowercase();
+    let line = |url: String, body: serde_json::Value| {
+        serde_json::json!({"method": "GET", "url": url, "status": 200, "body": body}).to_string()
+    };
+    let text = [
+        serde_json::json!({"recording": 1, "tenant_id": TENANT}).to_string(),
+        line(
+            "/subscriptions?api-version=2022-12-01".into(),
+            serde_json::json!({"value": [sub(a), sub(b)]}),
+        ),
+        line(
+            format!("/subscriptions/{a}/resources?api-version=2021-04-01"),
+            resources(&spelled_by_a),
+        ),
+        line(
+            format!("/subscriptions/{b}/resources?api-version=2021-04-01"),
+            resources(&spelled_by_b),
+        ),
+    ]
+    .join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.jsonl");
+    std::fs::write(&path, text).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..8 {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (outcome, eval) = rt.block_on(scan(opts(Input::Replay(path.clone()))));
+        let json = report(&outcome, &eval).to_json();
+        let reasons: Vec<String> = eval
+            .results
+            .iter()
+            .filter(|r| r.check_id == "AZ-MON-004")
+            .map(|r| format!("{:?} {} {}", r.status, r.resource_id, r.reason))
+            .collect();
+        // One result: the two spellings are one resource.
+        assert_eq!(reasons.len(), 1, "{reasons:#?}");
+        assert!(
+            reasons.iter().all(|r| r.starts_with("Error")),
+            "the settings were never recorded: {reasons:#?}"
+        );
+        let unread = reasons.iter().find(|r| r.contains(&spelled_by_a)).unwrap();
+        assert!(
+            unread.contains(&format!("GET {spelled_by_a}/providers")),
+            "read as the first subscription spells it: {unread}"
+        );
+        seen.insert(
+            json.lines()
+                .filter(|l| !l.contains("_at\"") && !l.contains("duration_ms"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    assert_eq!(seen.len(), 1, "the same report every time");
+}

@@ -115,10 +115,16 @@ pub async fn collect(
 }
 
 /// Runs the subscriptions' pipelines. A live scan runs them all as one task:
-/// waiting on Resource Manager is what takes its time. A replay has nothing
-/// to wait for, only JSON to parse, so it spreads them over every core, each
-/// thread driving its share on a runtime of its own (the client's state is
-/// shared and thread-safe). Either way the subscriptions come back in order.
+/// waiting on Resource Manager is what takes its time, and each subscription
+/// goes on to its per-resource reads as soon as its own lists are in.
+///
+/// A replay has nothing to wait for, only JSON to parse, so it spreads the
+/// work over every core, each thread driving its share on a runtime of its
+/// own (the client's state is shared and thread-safe), in three steps: every
+/// subscription's lists; the per-resource reads claimed in subscription
+/// order (so a resource two lists name is read the same way, whichever
+/// thread is quicker); those reads. Either way the subscriptions come back
+/// in order.
 async fn run_pipelines(
     client: &ArmClient,
     subs: Vec<Subscription>,
@@ -150,35 +156,75 @@ async fn run_pipelines(
         )
         .await;
     };
-    let mut shares: Vec<Vec<(usize, Subscription)>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, s) in subs.into_iter().enumerate() {
-        shares[i % threads].push((i, s));
-    }
     let run = move || {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = shares
-                .into_iter()
-                .zip(runtimes)
-                .map(|(share, rt)| {
-                    scope.spawn(move || {
-                        rt.block_on(join_all(share.into_iter().map(|(i, s)| async move {
-                            (i, scan_subscription(client, s, shared).await)
-                        })))
-                    })
-                })
-                .collect();
-            let mut done: Vec<(usize, Subscription)> = handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect();
-            done.sort_by_key(|(i, _)| *i);
-            done.into_iter().map(|(_, s)| s).collect()
-        })
+        let listed = on_threads(&runtimes, subs, |s| async move {
+            if s.status == SubscriptionStatus::Scanned {
+                let s = read_subscription(client, s).await;
+                (wanted_per_resource(&s), s)
+            } else {
+                (None, s)
+            }
+        });
+        let planned: Vec<(Option<PerResource>, Subscription)> = listed
+            .into_iter()
+            .map(|(wanted, s)| (wanted.map(|w| claim_per_resource(client, w, shared)), s))
+            .collect();
+        let subs = on_threads(&runtimes, planned, |(plan, s)| async move {
+            if let Some(plan) = plan {
+                read_per_resource(client, plan, shared).await;
+                client.progress().subscription_done();
+            }
+            s
+        });
+        // Idle now; dropping one here, inside the caller's runtime, would
+        // block, which tokio forbids.
+        for rt in runtimes {
+            rt.shutdown_background();
+        }
+        subs
     };
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
         _ => run(),
     }
+}
+
+/// Runs `f` over `items` on one thread per runtime (items dealt round-robin,
+/// each thread's share all at once on its runtime); results in item order.
+fn on_threads<T, R, F, Fut>(runtimes: &[tokio::runtime::Runtime], items: Vec<T>, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> Fut + Sync,
+    Fut: std::future::Future<Output = R>,
+{
+    let n = runtimes.len().max(1);
+    let mut shares: Vec<Vec<(usize, T)>> = (0..n).map(|_| Vec::new()).collect();
+    for (i, t) in items.into_iter().enumerate() {
+        shares[i % n].push((i, t));
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .zip(runtimes)
+            .map(|(share, rt)| {
+                scope.spawn(move || {
+                    rt.block_on(join_all(
+                        share
+                            .into_iter()
+                            .map(|(i, t)| async move { (i, f(t).await) }),
+                    ))
+                })
+            })
+            .collect();
+        let mut done: Vec<(usize, R)> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, r)| r).collect()
+    })
 }
 
 /// The per-subscription lists read for each subscription (calls 4–7, 10, 13–18, 20, 21, 26, 27).
@@ -190,7 +236,10 @@ async fn scan_subscription(client: &ArmClient, s: Subscription, shared: &Shared)
         return s;
     }
     let s = read_subscription(client, s).await;
-    read_per_resource(client, &s, shared).await;
+    if let Some(wanted) = wanted_per_resource(&s) {
+        let plan = claim_per_resource(client, wanted, shared);
+        read_per_resource(client, plan, shared).await;
+    }
     client.progress().subscription_done();
     s
 }
@@ -204,11 +253,10 @@ struct Shared {
 }
 
 impl Shared {
-    /// The keys of `kind` no pipeline has claimed yet, claimed now, as (`norm_id`, key).
-    fn claim(&self, kind: &'static str, keys: Vec<String>) -> Vec<(String, String)> {
+    /// The (`norm_id`, key) pairs of `kind` no pipeline has claimed yet, claimed now.
+    fn claim(&self, kind: &'static str, keys: Vec<(String, String)>) -> Vec<(String, String)> {
         let mut claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner());
-        unique(keys)
-            .into_iter()
+        keys.into_iter()
             .filter(|(norm, _)| claimed.insert((kind, norm.clone())))
             .collect()
     }
@@ -603,9 +651,21 @@ async fn read_sentinel(
     (onboarding, Some(sentinel))
 }
 
-/// Calls 8, 11, 12, 19, 22–25: the reads made for each resource of one
-/// subscription's lists.
-async fn read_per_resource(client: &ArmClient, s: &Subscription, shared: &Shared) {
+/// The per-resource reads a subscription's lists call for, as (`norm_id`,
+/// key) pairs.
+struct PerResource {
+    diag_targets: Vec<(String, String)>,
+    blob_accounts: Vec<(String, String)>,
+    workspaces: Vec<(String, String)>,
+    watchers: Vec<(String, String)>,
+}
+
+/// The per-resource reads a scanned subscription's lists call for (`None`
+/// for one that is not scanned).
+fn wanted_per_resource(s: &Subscription) -> Option<PerResource> {
+    if s.status != SubscriptionStatus::Scanned {
+        return None;
+    }
     let mut diag_targets = Vec::new();
     let mut blob_accounts = Vec::new();
     if let Ok(resources) = &s.resources {
@@ -632,16 +692,41 @@ async fn read_per_resource(client: &ArmClient, s: &Subscription, shared: &Shared
             }
         }
     }
-    let diag_targets = shared.claim("diagnostics", diag_targets);
-    let blob_accounts = shared.claim("blob", blob_accounts);
-    let workspaces = shared.claim("workspace", ids(&s.workspaces, |w: &Workspace| &w.id));
-    let watchers = shared.claim(
-        "watcher",
-        ids(&s.network_watchers, |w: &NetworkWatcher| &w.id),
-    );
+    Some(PerResource {
+        diag_targets: unique(diag_targets),
+        blob_accounts: unique(blob_accounts),
+        workspaces: unique(ids(&s.workspaces, |w: &Workspace| &w.id)),
+        watchers: unique(ids(&s.network_watchers, |w: &NetworkWatcher| &w.id)),
+    })
+}
+
+/// The reads of `wanted` that no other subscription has claimed, claimed now
+/// for this one (a resource named twice is read once).
+fn claim_per_resource(client: &ArmClient, wanted: PerResource, shared: &Shared) -> PerResource {
+    let plan = PerResource {
+        diag_targets: shared.claim("diagnostics", wanted.diag_targets),
+        blob_accounts: shared.claim("blob", wanted.blob_accounts),
+        workspaces: shared.claim("workspace", wanted.workspaces),
+        watchers: shared.claim("watcher", wanted.watchers),
+    };
     client.progress().expect_requests(
-        (diag_targets.len() + blob_accounts.len() + 2 * workspaces.len() + watchers.len()) as u64,
+        (plan.diag_targets.len()
+            + plan.blob_accounts.len()
+            + 2 * plan.workspaces.len()
+            + plan.watchers.len()) as u64,
     );
+    plan
+}
+
+/// Calls 8, 11, 12, 19, 22–25: the reads made for each resource of one
+/// subscription's lists.
+async fn read_per_resource(client: &ArmClient, plan: PerResource, shared: &Shared) {
+    let PerResource {
+        diag_targets,
+        blob_accounts,
+        workspaces,
+        watchers,
+    } = plan;
     let (diags, blobs, tables, sentinel, flow_logs) = tokio::join!(
         read_each(diag_targets, |id| list::<DiagnosticSetting>(
             client,

@@ -480,12 +480,44 @@ pub fn malformed_body(method: &str, path: &str, status: u16, e: &serde_json::Err
 }
 
 /// One page of a list, its items left as JSON text.
-#[derive(serde::Deserialize)]
 struct Page<'a> {
-    #[serde(borrow, default)]
     value: Option<Vec<&'a RawValue>>,
-    #[serde(rename = "nextLink", default)]
     next_link: Option<Value>,
+}
+
+/// A page is a JSON object and nothing else (a derived struct would also
+/// take an array, by position: `[[]]` would read as an empty list). A
+/// repeated key keeps its last value, as a JSON object does.
+impl<'de> serde::Deserialize<'de> for Page<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Page<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list page: an object with a \"value\" array")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Page<'de>, A::Error> {
+                let mut page = Page {
+                    value: None,
+                    next_link: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "value" => page.value = map.next_value()?,
+                        "nextLink" => page.next_link = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(page)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 enum Attempt<'a> {
@@ -614,14 +646,20 @@ impl ArmClient {
     /// GETs a list, following `nextLink` to the end; the items of every page.
     pub async fn list(&self, path: &str) -> Result<Vec<Value>, ReadError> {
         let mut items = Vec::new();
+        let mut bad = None;
         self.list_with(path, |page| {
-            items.extend(
-                page.iter()
-                    .map(|v| serde_json::from_str(v.get()).unwrap_or(Value::Null)),
-            )
+            for v in page {
+                match serde_json::from_str(v.get()) {
+                    Ok(item) => items.push(item),
+                    Err(e) => bad = bad.take().or(Some(e)),
+                }
+            }
         })
         .await?;
-        Ok(items)
+        match bad {
+            Some(e) => Err(malformed_body("GET", path, 200, &e)),
+            None => Ok(items),
+        }
     }
 
     /// GETs a list, following `nextLink` to the end, and hands each page's
@@ -1046,7 +1084,8 @@ fn parse_body<'a>(
     // loaded; one off the wire (or a recorded string, served raw) is checked
     // here without building anything.
     if let Cow::Owned(b) = &bytes {
-        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(b) {
+        // (`&RawValue` checks the UTF-8 inside strings too; `IgnoredAny` does not.)
+        if let Err(e) = serde_json::from_slice::<&RawValue>(b) {
             return Err(read_error(
                 method,
                 path,
@@ -1197,6 +1236,30 @@ mod tests {
             "retried first"
         );
         assert_eq!(c.stats.snapshot().failed_reads, 4);
+
+        // A page is an object: an array is not read by position as one.
+        let raw = |text: &str| -> RecordedBody { serde_json::from_str(text).unwrap() };
+        let mut pos = ex("/pos", 200, json!(null));
+        pos.body = Some(raw(r#"[[], "https://management.azure.com/pos2"]"#));
+        let mut empty_pos = ex("/pos2", 200, json!(null));
+        empty_pos.body = Some(raw("[[]]"));
+        // A repeated key keeps its last value, as it always did.
+        let mut twice = ex("/twice", 200, json!(null));
+        twice.body = Some(raw(r#"{"value": [1], "value": [2]}"#));
+        // JSON to the loader, but not to a model: a lone surrogate escape.
+        let mut lone = ex("/lone", 200, json!(null));
+        lone.body = Some(raw(r#"{"name": "\ud800"}"#));
+        let c = client(vec![pos, empty_pos, twice, lone]);
+        for path in ["/pos", "/pos2"] {
+            let e = c.list(path).await.unwrap_err();
+            assert!(
+                e.message.contains("without a \"value\" array"),
+                "{path}: {e}"
+            );
+        }
+        assert_eq!(c.list("/twice").await.unwrap(), vec![json!(2)]);
+        let e = c.get_as::<Named>("/lone").await.unwrap_err();
+        assert!(e.message.starts_with("response body is not JSON"), "{e}");
     }
 
     #[tokio::test]
