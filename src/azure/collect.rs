@@ -157,31 +157,49 @@ async fn run_pipelines(
         .await;
     };
     let run = move || {
-        let listed = on_threads(&runtimes, subs, |s| async move {
-            if s.status == SubscriptionStatus::Scanned {
-                let s = read_subscription(client, s).await;
-                (wanted_per_resource(&s), s)
-            } else {
-                (None, s)
-            }
-        });
-        let planned: Vec<(Option<PerResource>, Subscription)> = listed
-            .into_iter()
-            .map(|(wanted, s)| (wanted.map(|w| claim_per_resource(client, w, shared)), s))
-            .collect();
-        let subs = on_threads(&runtimes, planned, |(plan, s)| async move {
-            if let Some(plan) = plan {
-                read_per_resource(client, plan, shared).await;
-                client.progress().subscription_done();
-            }
-            s
-        });
-        // Idle now; dropping one here, inside the caller's runtime, would
-        // block, which tokio forbids.
-        for rt in runtimes {
-            rt.shutdown_background();
-        }
-        subs
+        std::thread::scope(|scope| {
+            // One worker thread per runtime for both steps: what a worker
+            // allocates while reading a subscription's lists it frees while
+            // reading its resources (memory freed on another thread than
+            // the one that took it makes the allocator's threads queue).
+            let workers: Vec<std::sync::mpsc::Sender<Job>> = runtimes
+                .into_iter()
+                .map(|rt| {
+                    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+                    scope.spawn(move || {
+                        for job in rx {
+                            job(&rt);
+                        }
+                        // Dropping it here, on a plain thread, is allowed.
+                        drop(rt);
+                    });
+                    tx
+                })
+                .collect();
+            let listed = on_workers(&workers, subs, move |s: Subscription| async move {
+                if s.status == SubscriptionStatus::Scanned {
+                    let s = read_subscription(client, s).await;
+                    (wanted_per_resource(&s), s)
+                } else {
+                    (None, s)
+                }
+            });
+            let planned: Vec<(Option<PerResource>, Subscription)> = listed
+                .into_iter()
+                .map(|(wanted, s)| (wanted.map(|w| claim_per_resource(client, w, shared)), s))
+                .collect();
+            on_workers(
+                &workers,
+                planned,
+                move |(plan, s): (Option<PerResource>, Subscription)| async move {
+                    if let Some(plan) = plan {
+                        read_per_resource(client, plan, shared).await;
+                        client.progress().subscription_done();
+                    }
+                    s
+                },
+            )
+        })
     };
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
@@ -189,42 +207,47 @@ async fn run_pipelines(
     }
 }
 
-/// Runs `f` over `items` on one thread per runtime (items dealt round-robin,
-/// each thread's share all at once on its runtime); results in item order.
-fn on_threads<T, R, F, Fut>(runtimes: &[tokio::runtime::Runtime], items: Vec<T>, f: F) -> Vec<R>
+/// Work for a replay worker thread, run on its runtime.
+type Job<'a> = Box<dyn FnOnce(&tokio::runtime::Runtime) + Send + 'a>;
+
+/// Deals `items` round-robin to the workers, each running `f` over its share
+/// all at once on its runtime; the results in item order.
+fn on_workers<'a, T, R, F, Fut>(
+    workers: &[std::sync::mpsc::Sender<Job<'a>>],
+    items: Vec<T>,
+    f: F,
+) -> Vec<R>
 where
-    T: Send,
-    R: Send,
-    F: Fn(T) -> Fut + Sync,
+    T: Send + 'a,
+    R: Send + 'a,
+    F: Fn(T) -> Fut + Send + Copy + 'a,
     Fut: std::future::Future<Output = R>,
 {
-    let n = runtimes.len().max(1);
+    let n = workers.len().max(1);
+    let total = items.len();
     let mut shares: Vec<Vec<(usize, T)>> = (0..n).map(|_| Vec::new()).collect();
     for (i, t) in items.into_iter().enumerate() {
         shares[i % n].push((i, t));
     }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .into_iter()
-            .zip(runtimes)
-            .map(|(share, rt)| {
-                scope.spawn(move || {
-                    rt.block_on(join_all(
-                        share
-                            .into_iter()
-                            .map(|(i, t)| async move { (i, f(t).await) }),
-                    ))
-                })
-            })
-            .collect();
-        let mut done: Vec<(usize, R)> = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        done.sort_by_key(|(i, _)| *i);
-        done.into_iter().map(|(_, r)| r).collect()
-    })
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<(usize, R)>>();
+    for (share, worker) in shares.into_iter().zip(workers) {
+        let tx = tx.clone();
+        let job: Job<'a> = Box::new(move |rt| {
+            let done = rt.block_on(join_all(
+                share
+                    .into_iter()
+                    .map(|(i, t)| async move { (i, f(t).await) }),
+            ));
+            let _ = tx.send(done);
+        });
+        // A worker is gone only if it panicked: the scope re-raises that.
+        let _ = worker.send(job);
+    }
+    drop(tx);
+    let mut done: Vec<(usize, R)> = rx.into_iter().flatten().collect();
+    assert_eq!(done.len(), total, "a replay worker stopped");
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The per-subscription lists read for each subscription (calls 4–7, 10, 13–18, 20, 21, 26, 27).

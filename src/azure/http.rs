@@ -806,7 +806,12 @@ impl ArmClient {
                 }
             }
             let (outcome, seq) = {
-                let _permit = self.permits.acquire(&scope).await;
+                // A replay has no connection to bound, and its requests may
+                // come from several threads at once: no slot to wait for.
+                let _permit = match &self.backend {
+                    Backend::Live { .. } => Some(self.permits.acquire(&scope).await),
+                    Backend::Replay { .. } => None,
+                };
                 let seq = self.limiter.as_ref().map_or(0, |l| l.sending(&scope));
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
                 (self.send(method, path, body).await, seq)
