@@ -175,40 +175,6 @@ fn sort_key(r: &ResultRow) -> SortKey {
     )
 }
 
-/// Runs `f(0..n)` on every core (work is handed out one index at a time)
-/// and returns the results in index order, whatever order they finished in.
-pub fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |c| c.get())
-        .min(n);
-    if workers <= 1 {
-        return (0..n).map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= n {
-                            return mine;
-                        }
-                        mine.push((i, f(i)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, t)| t).collect()
-}
-
 /// Runs the baseline's checks and property rules, and scores them.
 ///
 /// Checks are pure functions of the inventory, so they run on every core;
@@ -220,16 +186,17 @@ pub fn evaluate(inv: &Inventory, baseline: &Baseline) -> Evaluation {
         params: &baseline.params,
     };
     let n_checks = baseline.checks.len();
-    let mut parts: Vec<Vec<ResultRow>> = parallel_map(n_checks + baseline.rules.len(), |i| {
-        let rows: Vec<ResultRow> = match baseline.checks.get(i) {
-            Some(enabled) => (enabled.check.evaluate)(&ctx)
-                .into_iter()
-                .map(|f| row(enabled.check, enabled.severity, f))
-                .collect(),
-            None => rule_rows(&baseline.rules[i - n_checks], inv),
-        };
-        sort_and_dedup(rows)
-    });
+    let mut parts: Vec<Vec<ResultRow>> =
+        crate::parallel::map(n_checks + baseline.rules.len(), |i| {
+            let rows: Vec<ResultRow> = match baseline.checks.get(i) {
+                Some(enabled) => (enabled.check.evaluate)(&ctx)
+                    .into_iter()
+                    .map(|f| row(enabled.check, enabled.severity, f))
+                    .collect(),
+                None => rule_rows(&baseline.rules[i - n_checks], inv),
+            };
+            sort_and_dedup(rows)
+        });
     // Every row of a part carries the part's id (check and rule ids are
     // unique), so parts in id order give the order of one global sort.
     parts.retain(|p| !p.is_empty());
@@ -457,17 +424,6 @@ impl Gate {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn parallel_map_keeps_index_order_whatever_finishes_first() {
-        let out = parallel_map(40, |i| {
-            // Early indexes take longest, so they finish last.
-            std::thread::sleep(std::time::Duration::from_micros(((40 - i) * 50) as u64));
-            i * 2
-        });
-        assert_eq!(out, (0..40).map(|i| i * 2).collect::<Vec<_>>());
-        assert!(parallel_map(0, |i| i).is_empty());
-    }
 
     use super::*;
 

@@ -17,6 +17,7 @@ pub mod frameworks;
 pub mod fsutil;
 pub mod generate;
 pub mod inventory;
+pub mod parallel;
 pub mod progress;
 pub mod report;
 pub mod rules;

@@ -131,9 +131,7 @@ async fn run_pipelines(
     shared: &Shared,
 ) -> Vec<Subscription> {
     let threads = if client.is_replay() {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(subs.len())
+        crate::parallel::cores().min(subs.len())
     } else {
         1
     };

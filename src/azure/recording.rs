@@ -213,26 +213,19 @@ impl Recording {
         };
         let header = parse_header(first).map_err(|m| err(n, m))?;
         let lines: Vec<(usize, &str)> = lines.collect();
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        let chunk = lines.len().div_ceil(workers).max(1024);
-        let parts: Vec<Result<Vec<Exchange>, RecordingError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = lines
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|&(n, t)| parse_exchange(t).map_err(|m| err(n, m)))
-                            .collect()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("parsing does not panic"))
-                .collect()
-        });
+        // A few large chunks, one or more per core.
+        let chunk = lines
+            .len()
+            .div_ceil(crate::parallel::cores().min(8))
+            .max(1024);
+        let chunks: Vec<&[(usize, &str)]> = lines.chunks(chunk).collect();
+        let parts: Vec<Result<Vec<Exchange>, RecordingError>> =
+            crate::parallel::map(chunks.len(), |k| {
+                chunks[k]
+                    .iter()
+                    .map(|&(n, t)| parse_exchange(t).map_err(|m| err(n, m)))
+                    .collect()
+            });
         let mut exchanges = Vec::with_capacity(lines.len());
         for part in parts {
             // The first bad line in file order is the one reported.
