@@ -188,9 +188,10 @@ impl Baseline {
             .or_else(|| self.rules.iter().find(|r| r.id == id).map(|r| r.severity))
     }
 
-    /// Ids of every enabled check and rule.
-    pub fn ids(&self) -> Vec<String> {
-        self.checks
+    /// The ids a waiver may name: every built-in check (enabled or not) and
+    /// every rule of this baseline.
+    pub fn known_ids(&self) -> Vec<String> {
+        crate::checks::REGISTRY
             .iter()
             .map(|c| c.id.to_string())
             .chain(self.rules.iter().map(|r| r.id.to_string()))

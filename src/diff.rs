@@ -45,13 +45,21 @@ pub struct ResultDoc {
     pub reason: String,
 }
 
+/// The identity of a result across two reports: check id (upper case),
+/// [`norm_id`] of the resource, item (lower case; none is empty).
+pub type ResultKey = (String, String, String);
+
+pub fn result_key(check_id: &str, resource_id: &str, item: Option<&str>) -> ResultKey {
+    (
+        check_id.to_ascii_uppercase(),
+        norm_id(resource_id),
+        item.unwrap_or_default().to_lowercase(),
+    )
+}
+
 impl ResultDoc {
-    pub fn key(&self) -> (String, String, String) {
-        (
-            self.check_id.to_ascii_uppercase(),
-            norm_id(&self.resource_id),
-            self.item.clone().unwrap_or_default().to_lowercase(),
-        )
+    pub fn key(&self) -> ResultKey {
+        result_key(&self.check_id, &self.resource_id, self.item.as_deref())
     }
     /// `fail` or `error`: something to act on.
     pub fn is_failing(&self) -> bool {

@@ -339,11 +339,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     };
     let baseline = load_baseline(args.baseline.as_deref())?;
     let waivers = match &args.waivers {
-        Some(p) => {
-            let mut known: Vec<String> = REGISTRY.iter().map(|c| c.id.to_string()).collect();
-            known.extend(baseline.rules.iter().map(|r| r.id.to_string()));
-            Some(azward::waivers::load(p, &known)?)
-        }
+        Some(p) => Some(azward::waivers::load(p, &baseline.known_ids())?),
         None => None,
     };
     let today = args
@@ -456,10 +452,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             .results
             .iter()
             .filter(|r| {
-                keys.contains(&(
-                    r.check_id.to_ascii_uppercase(),
-                    azward::inventory::norm_id(&r.resource_id),
-                    r.item.clone().unwrap_or_default().to_lowercase(),
+                keys.contains(&azward::diff::result_key(
+                    r.check_id,
+                    &r.resource_id,
+                    r.item.as_deref(),
                 ))
             })
             .collect()

@@ -305,11 +305,7 @@ fn run(p: &cel::Program, resource: &Value) -> Result<bool, String> {
 /// A condition shortened for a one-line reason.
 fn short(cond: &str) -> String {
     let one_line = cond.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 100 {
-        format!("{}…", one_line.chars().take(99).collect::<String>())
-    } else {
-        one_line
-    }
+    crate::report::truncate(&one_line, 100)
 }
 
 impl PropertyRule {

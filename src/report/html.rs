@@ -31,8 +31,7 @@
 //! the previous report (`compared` is true with `--compare`).
 
 use crate::checks::{self, Family, Status};
-use crate::inventory::norm_id;
-use crate::report::Report;
+use crate::report::{truncate, Report};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -146,16 +145,6 @@ fn status_label(s: &str) -> &str {
 }
 
 /// At most `max` characters, with an ellipsis when cut.
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
 fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -933,7 +922,7 @@ fn data(report: &Report) -> Value {
             });
     }
     // Failing results that are new since the previous report (`--compare`).
-    let new_keys: std::collections::HashSet<(String, String, String)> = report
+    let new_keys: std::collections::HashSet<crate::diff::ResultKey> = report
         .comparison
         .as_ref()
         .map(|c| c.new.iter().map(crate::diff::ResultDoc::key).collect())
@@ -988,10 +977,10 @@ fn data(report: &Report) -> Value {
         ]);
         let is_new = !new_keys.is_empty()
             && matches!(r.status, Status::Fail | Status::Error)
-            && new_keys.contains(&(
-                r.check_id.to_ascii_uppercase(),
-                norm_id(&r.resource_id),
-                r.item.clone().unwrap_or_default().to_lowercase(),
+            && new_keys.contains(&crate::diff::result_key(
+                r.check_id,
+                &r.resource_id,
+                r.item.as_deref(),
             ));
         if is_new {
             if let Value::Array(a) = &mut row {

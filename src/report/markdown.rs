@@ -11,7 +11,7 @@
 
 use crate::checks::{Severity, Status};
 use crate::engine::{CheckSummary, ResultRow};
-use crate::report::Report;
+use crate::report::{truncate, Report};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -211,7 +211,7 @@ fn errors(out: &mut String, report: &Report) {
             .results
             .iter()
             .find(|r| r.check_id == c.id && r.status == Status::Error)
-            .map(|r| cut(&r.reason))
+            .map(|r| truncate(&r.reason, MAX_REASON))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -256,22 +256,13 @@ fn new_section(out: &mut String, new: &[&ResultRow]) {
             r.severity,
             escape(r.check_id),
             escape(&resource),
-            escape(&cut(&r.reason))
+            escape(&truncate(&r.reason, MAX_REASON))
         );
     }
     if rows.len() > MAX_NEW_FINDINGS {
         let _ = writeln!(out, "\n…and {} more.", rows.len() - MAX_NEW_FINDINGS);
     }
     out.push('\n');
-}
-
-fn cut(s: &str) -> String {
-    if s.chars().count() <= MAX_REASON {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(MAX_REASON - 1).collect();
-    t.push('…');
-    t
 }
 
 /// Escapes a string for inline Markdown (GitHub Flavored) inside a table

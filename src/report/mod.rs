@@ -182,6 +182,17 @@ impl Report {
     }
 }
 
+/// `s`, or its first `max` − 1 characters and `…` when it is longer than `max`.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// RFC 3339 UTC timestamp of a system time.
 pub fn rfc3339(t: std::time::SystemTime) -> String {
     let dt = time::OffsetDateTime::from(t);

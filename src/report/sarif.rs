@@ -25,7 +25,7 @@
 
 use crate::checks::{self, Check, Severity, Status};
 use crate::engine::{CheckSummary, ResultRow};
-use crate::report::Report;
+use crate::report::{truncate, Report};
 use crate::rules::PropertyRule;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
@@ -330,15 +330,6 @@ fn pascal_name(title: &str) -> String {
         }
     }
     truncate(&out, MAX_NAME)
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(max - 1).collect();
-    t.push('…');
-    t
 }
 
 /// A fence longer than any backtick run in `body`.
