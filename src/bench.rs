@@ -176,11 +176,13 @@ fn comparable(
     out
 }
 
-fn limit_of(scope: &Option<String>, opts: &BenchOptions) -> RateLimit {
-    if scope.is_some() {
-        opts.quota
-    } else {
-        opts.tenant_quota
+impl BenchOptions {
+    /// The quotas the emulator enforces.
+    fn throttle(&self) -> Throttle {
+        Throttle {
+            subscription: self.quota,
+            tenant: self.tenant_quota,
+        }
     }
 }
 
@@ -202,10 +204,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
         &rec,
         "127.0.0.1:0".parse().expect("a socket address"),
         EmulatorOptions {
-            throttle: Some(Throttle {
-                subscription: opts.quota,
-                tenant: opts.tenant_quota,
-            }),
+            throttle: Some(opts.throttle()),
             latency: opts.latency,
             seed: opts.seed,
             ..Default::default()
@@ -267,7 +266,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
 
     let (mut busiest, mut busiest_reads, mut bound_throttle) = (None, 0, Duration::ZERO);
     for (scope, reads) in &emu_stats.reads_by_scope {
-        let limit = limit_of(scope, opts);
+        let limit = opts.throttle().for_scope(scope);
         let excess = reads.saturating_sub(u64::from(limit.burst)) as f64;
         let t = Duration::from_secs_f64(excess / limit.per_second.max(1e-9));
         if t > bound_throttle || (bound_throttle.is_zero() && *reads > busiest_reads) {
@@ -539,7 +538,7 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
         Some(s) => format!("subscription {s}"),
         None => "the tenant".to_string(),
     };
-    let limit = limit_of(&live.busiest, opts);
+    let limit = opts.throttle().for_scope(&live.busiest);
     line(
         &mut o,
         "throttle bound",

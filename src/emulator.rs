@@ -66,6 +66,18 @@ pub struct Throttle {
     pub tenant: RateLimit,
 }
 
+impl Throttle {
+    /// The bucket a request draws on: its subscription's, or (no
+    /// subscription in its path) the tenant's.
+    pub fn for_scope(&self, scope: &Option<String>) -> RateLimit {
+        if scope.is_some() {
+            self.subscription
+        } else {
+            self.tenant
+        }
+    }
+}
+
 impl Default for Throttle {
     fn default() -> Self {
         Throttle {
@@ -357,7 +369,6 @@ struct State {
     matcher: Matcher,
     /// The body bytes of each exchange (index as in the matcher), `nextLink` rewritten.
     bodies: Vec<Bytes>,
-    recorded_origin: String,
     own_origin: String,
     log: Mutex<Vec<LoggedRequest>>,
     opts: EmulatorOptions,
@@ -440,7 +451,6 @@ impl Emulator {
         let state = Arc::new(State {
             matcher: Matcher::new(rec.exchanges.clone(), &recorded_origin),
             bodies,
-            recorded_origin,
             own_origin,
             log: Mutex::new(Vec::new()),
             rule_hits: opts
@@ -569,11 +579,7 @@ impl State {
     /// Takes a token from the request's bucket: the reads left, or the whole
     /// seconds until a token is there.
     fn take_token(&self, scope: &Option<String>, t: &Throttle) -> Result<u64, u64> {
-        let limit = if scope.is_some() {
-            t.subscription
-        } else {
-            t.tenant
-        };
+        let limit = t.for_scope(scope);
         let burst = f64::from(limit.burst.max(1));
         let rate = limit.per_second.max(1e-9);
         let now = Instant::now();
@@ -618,16 +624,6 @@ impl State {
             }
         }
         None
-    }
-
-    fn index_of(&self, ex: &Exchange) -> Option<usize> {
-        let all = self.matcher.exchanges();
-        let base = all.as_ptr() as usize;
-        let addr = ex as *const Exchange as usize;
-        let size = std::mem::size_of::<Exchange>().max(1);
-        (addr >= base)
-            .then(|| (addr - base) / size)
-            .filter(|&i| i < all.len())
     }
 }
 
@@ -890,8 +886,9 @@ async fn answer(req: Request<Incoming>, st: &Arc<State>) -> Result<Response<EmuB
         _ => {}
     }
 
-    let (status, body) = match st.matcher.find(&method, &path, request_body.as_ref()) {
-        Some(ex) => {
+    let (status, body) = match st.matcher.find_index(&method, &path, request_body.as_ref()) {
+        Some(i) => {
+            let ex = &st.matcher.exchanges()[i];
             let throttling = st.opts.throttle.is_some();
             for (k, v) in ex.headers.iter().flatten() {
                 if throttling
@@ -902,11 +899,7 @@ async fn answer(req: Request<Incoming>, st: &Arc<State>) -> Result<Response<EmuB
                 }
                 headers.push((k.clone(), v.clone()));
             }
-            let body = match st.index_of(ex) {
-                Some(i) => st.bodies[i].clone(),
-                None => Bytes::from(served_body(ex, &st.recorded_origin, &st.own_origin)),
-            };
-            (ex.status, body)
+            (ex.status, st.bodies[i].clone())
         }
         None => {
             let nr = crate::azure::recording::not_recorded(&method, &path);

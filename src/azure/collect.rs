@@ -309,7 +309,7 @@ async fn discover(client: &ArmClient, target: &Target) -> Result<Vec<Subscriptio
             Ok(reads
                 .into_iter()
                 .map(|(id, r)| match r {
-                    Ok(body) => from_body(&body, 0)
+                    Ok(body) => from_body(&body)
                         .unwrap_or_else(|| failed_subscription(&id, missing_id_error(&id))),
                     Err(e) => failed_subscription(&id, e),
                 })
@@ -388,9 +388,10 @@ async fn list_subscriptions(client: &ArmClient) -> Result<Vec<Subscription>, Col
         .await
         .map_err(CollectError::Subscriptions)?;
     let mut out: Vec<Subscription> = Vec::new();
+    let mut seen = HashSet::new();
     for (i, body) in listing.items.iter().enumerate() {
-        match from_body(body, i) {
-            Some(s) if !out.iter().any(|o| o.id == s.id) => out.push(s),
+        match from_body(body) {
+            Some(s) if seen.insert(s.id.clone()) => out.push(s),
             Some(_) => {}
             None => out.push(failed_subscription(
                 &format!("unreadable-item-{i}"),
@@ -429,7 +430,7 @@ fn missing_id_error(what: &str) -> ReadError {
 }
 
 /// A subscription from its body; `None` when it has no readable id.
-fn from_body(body: &SubscriptionBody, _position: usize) -> Option<Subscription> {
+fn from_body(body: &SubscriptionBody) -> Option<Subscription> {
     let id = body
         .subscription_id
         .clone()

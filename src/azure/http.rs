@@ -794,7 +794,11 @@ impl ArmClient {
                 "azward is read-only: only GET and allow-listed POST reads are sent".into(),
             ));
         }
-        let scope = rate_scope(path);
+        // The quota a request draws on: only a live scan paces or holds slots.
+        let scope = match &self.backend {
+            Backend::Live { .. } => rate_scope(path),
+            Backend::Replay { .. } => None,
+        };
         let mut attempt: u32 = 0;
         let result = loop {
             // Pacing happens before a concurrency slot is taken, so a request

@@ -326,8 +326,11 @@ pub struct MatchKey {
 
 /// Splits an absolute URL into (origin, path-and-query); a relative one has origin "".
 pub fn split_origin(url: &str) -> (String, &str) {
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    let has = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    if has("http://") || has("https://") {
         let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
         let rest = &url[scheme_end..];
         let path_start = rest
@@ -441,6 +444,17 @@ impl Matcher {
     /// The exchange answering `method url` (with `request_body` for POST):
     /// matches in file order, one per request, the last repeating.
     pub fn find(&self, method: &str, url: &str, request_body: Option<&Value>) -> Option<&Exchange> {
+        self.find_index(method, url, request_body)
+            .map(|i| &self.exchanges[i])
+    }
+
+    /// [`Matcher::find`], as the exchange's index in [`Matcher::exchanges`].
+    pub fn find_index(
+        &self,
+        method: &str,
+        url: &str,
+        request_body: Option<&Value>,
+    ) -> Option<usize> {
         let key = (
             method.to_ascii_uppercase(),
             MatchKey::of(url, &self.arm_origin),
@@ -462,12 +476,11 @@ impl Matcher {
             *n += 1;
             *n - 1
         };
-        let i = slot
-            .exchanges
+        slot.exchanges
             .iter()
+            .copied()
             .filter(|i| fits(i))
-            .nth(n.min(candidates - 1))?;
-        Some(&self.exchanges[*i])
+            .nth(n.min(candidates - 1))
     }
 
     /// Answers a request as a replay would: the matching exchange, or `404 NotRecorded`.
