@@ -156,15 +156,6 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         for v in &vaults.items {
             let vault_scope = norm_scope(&v.id);
             let rbac = v.rbac_authorization();
-            let roles: Vec<(&'static str, &'static str)> = if rbac {
-                PRIVILEGED.to_vec()
-            } else {
-                PRIVILEGED
-                    .iter()
-                    .chain(ACCESS_POLICY_EXTRA)
-                    .copied()
-                    .collect()
-            };
             let mut holders: Vec<Holder> = Vec::new();
             let mut unreadable = 0usize;
             for (ra, scope) in assignments.items.iter().zip(&scopes) {
@@ -179,7 +170,13 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     unreadable += 1;
                     continue;
                 };
-                let Some(role) = role_name(&guid, &roles) else {
+                // Contributor roles count only where access policies rule.
+                let role = role_name(&guid, PRIVILEGED).or_else(|| {
+                    (!rbac)
+                        .then(|| role_name(&guid, ACCESS_POLICY_EXTRA))
+                        .flatten()
+                });
+                let Some(role) = role else {
                     continue;
                 };
                 let props = ra.properties.as_ref();

@@ -56,12 +56,10 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     out.error(&t.id, Some(&sub.id), format!("{}: {reason}", t.label));
                 }
                 Ok(settings) => {
-                    let (status, reason) = require_any_category(settings).into_parts();
-                    out.push(
-                        status,
+                    out.verdict(
+                        require_any_category(settings).labelled(&t.label),
                         &t.id,
                         Some(&sub.id),
-                        format!("{}: {reason}", t.label),
                     );
                 }
             }

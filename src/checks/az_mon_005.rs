@@ -1,6 +1,6 @@
 //! AZ-MON-005: resource logs sent to Log Analytics use resource-specific tables.
 
-use super::support::{join, log_targets};
+use super::support::{log_targets, setting_word};
 use super::*;
 use crate::inventory::{eq_ci, DiagnosticSetting};
 
@@ -54,15 +54,6 @@ resource resourceLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview'
 /// `workspaceId` and at least one enabled log category or group.
 fn sends_logs_to_law(s: &DiagnosticSetting) -> bool {
     s.workspace_id().is_some() && s.enables_any()
-}
-
-fn quoted(settings: &[&DiagnosticSetting]) -> String {
-    join(
-        &settings
-            .iter()
-            .map(|s| format!("'{}'", s.display_name()))
-            .collect::<Vec<_>>(),
-    )
 }
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
@@ -140,10 +131,9 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     &t.id,
                     sub_id,
                     format!(
-                        "{}: setting{} {} send{} resource logs to resource-specific tables (Dedicated)",
+                        "{}: {} send{} resource logs to resource-specific tables (Dedicated)",
                         t.label,
-                        if to_law.len() == 1 { "" } else { "s" },
-                        quoted(&to_law),
+                        setting_word(&to_law),
                         if to_law.len() == 1 { "s" } else { "" }
                     ),
                 );

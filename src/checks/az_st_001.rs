@@ -1,8 +1,7 @@
 //! AZ-ST-001: storage services log reads, writes and deletes.
 
-use super::support::{require_categories, Verdict};
+use super::support::require_categories;
 use super::*;
-use crate::inventory::StorageService;
 
 const CATEGORIES: [&str; 3] = ["StorageRead", "StorageWrite", "StorageDelete"];
 
@@ -54,15 +53,6 @@ resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
     evaluate,
 };
 
-fn service_name(svc: StorageService) -> &'static str {
-    match svc {
-        StorageService::Blob => "blob",
-        StorageService::File => "file",
-        StorageService::Queue => "queue",
-        StorageService::Table => "table",
-    }
-}
-
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     for sub in ctx.inv.scanned() {
@@ -85,7 +75,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         for a in &accounts.items {
             for svc in a.present_services() {
                 let service_id = svc.service_id(&a.id);
-                let label = format!("{} service of '{}'", service_name(svc), a.display_name());
+                let label = format!("{} service of '{}'", svc.endpoint_key(), a.display_name());
                 match ctx.inv.diagnostics_of(&service_id) {
                     Err(e) => {
                         out.read_error(
@@ -96,15 +86,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                         );
                     }
                     Ok(settings) => {
-                        let v = match require_categories(settings, &CATEGORIES, &[], false) {
-                            Verdict::Pass(r) => Verdict::Pass(format!("{label}: {r}")),
-                            Verdict::Fail(r) => Verdict::Fail(format!("{label}: {r}")),
-                            Verdict::Error(r) => Verdict::Error(format!("{label}: {r}")),
-                            Verdict::NotApplicable(r) => {
-                                Verdict::NotApplicable(format!("{label}: {r}"))
-                            }
-                        };
-                        out.verdict(v, &service_id, Some(&sub.id));
+                        let v = require_categories(settings, &CATEGORIES, &[], false);
+                        out.verdict(v.labelled(&label), &service_id, Some(&sub.id));
                     }
                 }
             }
@@ -117,7 +100,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::inventory::STORAGE_SERVICES;
+    use crate::inventory::{StorageService, STORAGE_SERVICES};
     use serde_json::json;
 
     fn account(name: &str, kind: &str) -> (String, serde_json::Value) {

@@ -28,6 +28,18 @@ impl Verdict {
             Verdict::NotApplicable(r) => (Status::NotApplicable, r),
         }
     }
+
+    /// The same verdict, its reason prefixed with what it is about
+    /// (`label: reason`).
+    pub fn labelled(self, label: &str) -> Verdict {
+        let with = |r: String| format!("{label}: {r}");
+        match self {
+            Verdict::Pass(r) => Verdict::Pass(with(r)),
+            Verdict::Fail(r) => Verdict::Fail(with(r)),
+            Verdict::Error(r) => Verdict::Error(with(r)),
+            Verdict::NotApplicable(r) => Verdict::NotApplicable(with(r)),
+        }
+    }
 }
 
 /// Joins names for a reason: `a, b and c`.
@@ -180,7 +192,8 @@ fn not_verb(n: usize) -> &'static str {
     }
 }
 
-fn setting_word(settings: &[&DiagnosticSetting]) -> String {
+/// `setting 'a'` or `settings 'a' and 'b'`.
+pub fn setting_word(settings: &[&DiagnosticSetting]) -> String {
     if settings.len() == 1 {
         format!("setting {}", quoted(settings))
     } else {
@@ -255,48 +268,7 @@ fn op_condition_names(c: &AlertCondition, op: &str) -> bool {
 /// subscription `sub_id` (enabled, an action group, scoped to the
 /// subscription, and no narrowing condition).
 pub fn alert_matches(alert: &ActivityLogAlert, sub_id: &str, op: &str) -> bool {
-    if !alert.enabled() || alert.action_group_ids().is_empty() {
-        return false;
-    }
-    let sub_scope = norm_scope(&format!("/subscriptions/{sub_id}"));
-    if !alert.scopes().iter().any(|s| norm_scope(s) == sub_scope) {
-        return false;
-    }
-    let conditions = alert.conditions();
-    if conditions.is_empty() {
-        return false;
-    }
-    let mut names_op = false;
-    for c in conditions {
-        let field = c.field.as_deref();
-        let ok = if eq_ci(field, "category") {
-            eq_ci(c.equals.as_deref(), "Administrative") && c.contains_any.is_none()
-        } else if is_op_condition(c) {
-            let hit = op_condition_names(c, op);
-            names_op |= hit;
-            hit
-        } else if eq_ci(field, "resourceType") {
-            eq_ci(c.equals.as_deref(), operation_resource_type(op)) && c.contains_any.is_none()
-        } else if field.is_none() {
-            match &c.any_of {
-                Some(any) if !any.is_empty() && any.iter().all(is_op_condition) => {
-                    let hit = any.iter().any(|a| eq_ci(a.equals.as_deref(), op));
-                    names_op |= hit;
-                    hit
-                }
-                _ => false,
-            }
-        } else {
-            false
-        };
-        if !ok {
-            return false;
-        }
-    }
-    // Only category / resource type conditions, with no operation named:
-    // the alert still fires on `op`, so it matches.
-    let _ = names_op;
-    true
+    alert_mismatch(alert, sub_id, op).is_none()
 }
 
 /// Whether `scope` is `target` or an ancestor of it (a resource group, the
@@ -666,8 +638,7 @@ pub fn each_onboarded_workspace(
 }
 
 /// Why `alert` does not match operation `op` for subscription `sub_id`
-/// (`None` when [`alert_matches`] holds), for the reasons of AZ-MON-006/007/008.
-/// Mirrors [`alert_matches`] criterion by criterion.
+/// (`None` when it matches), for the reasons of AZ-MON-006/007/008.
 pub fn alert_mismatch(alert: &ActivityLogAlert, sub_id: &str, op: &str) -> Option<String> {
     let name = alert.display_name();
     if !alert.enabled() {
@@ -1046,19 +1017,13 @@ pub fn vault_audit_event(
                     );
                 }
                 Ok(settings) => {
-                    let (status, reason) = require_categories(
+                    let v = require_categories(
                         settings,
                         &["AuditEvent"],
                         &["AuditEvent"],
                         workspace_only,
-                    )
-                    .into_parts();
-                    out.push(
-                        status,
-                        id,
-                        Some(&sub.id),
-                        format!("vault '{name}': {reason}"),
                     );
+                    out.verdict(v.labelled(&format!("vault '{name}'")), id, Some(&sub.id));
                 }
             }
         }
@@ -1324,7 +1289,7 @@ mod mon_helper_tests {
             json!([{"field": "caller", "equals": "x"}, {"field": "operationName", "equals": OP}]),
             json!([]),
         ];
-        let mut checked = 0;
+        let (mut checked, mut matched) = (0, 0);
         for c in &conditions {
             for enabled in [json!(true), json!(false), serde_json::Value::Null] {
                 for actions in [ag.clone(), json!({})] {
@@ -1343,11 +1308,16 @@ mod mon_helper_tests {
                             alert_mismatch(&a, SUB, OP)
                         );
                         checked += 1;
+                        matched += usize::from(alert_matches(&a, SUB, OP));
                     }
                 }
             }
         }
         assert_eq!(checked, conditions.len() * 18);
+        assert_eq!(
+            matched, 10,
+            "enabled, notifying, on the subscription, matching condition"
+        );
     }
 
     #[test]
