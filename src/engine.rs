@@ -181,6 +181,12 @@ fn sort_key(r: &ResultRow) -> SortKey {
 /// each check's results are ordered on its own, and the whole is the same,
 /// byte for byte, as a run on one core.
 pub fn evaluate(inv: &Inventory, baseline: &Baseline) -> Evaluation {
+    summarize(inv, baseline, results(inv, baseline))
+}
+
+/// The results of the baseline's checks and property rules, in result
+/// order (see [`evaluate`]), not yet summarized.
+pub fn results(inv: &Inventory, baseline: &Baseline) -> Vec<ResultRow> {
     let ctx = Ctx {
         inv,
         params: &baseline.params,
@@ -205,7 +211,7 @@ pub fn evaluate(inv: &Inventory, baseline: &Baseline) -> Evaluation {
     debug_assert!(parts
         .windows(2)
         .all(|w| w[0][0].check_id != w[1][0].check_id));
-    summarize(inv, baseline, parts.into_iter().flatten().collect())
+    parts.into_iter().flatten().collect()
 }
 
 /// Rows in result order (check id, resource id and item, case-insensitive;

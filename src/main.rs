@@ -374,8 +374,13 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         };
         let base = baseline.clone();
         let evaluation = tokio::task::spawn_blocking(move || {
-            let eval = engine::evaluate(&outcome.inventory, &base);
-            (outcome, eval)
+            // Waivers change statuses before anything is summarized or scored.
+            let mut results = engine::results(&outcome.inventory, &base);
+            let waiver_report = waivers
+                .as_ref()
+                .map(|w| azward::waivers::apply(w, &mut results, today));
+            let eval = engine::summarize(&outcome.inventory, &base, results);
+            (outcome, eval, waiver_report)
         });
         tokio::select! {
             r = evaluation => Some(r.map_err(|e| anyhow::anyhow!("the evaluation stopped: {e}"))),
@@ -389,19 +394,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         runtime.shutdown_background();
         return Ok(ExitCode::from(130));
     };
-    let (outcome, mut eval) = evaluated?;
+    let (outcome, eval, waiver_report) = evaluated?;
     if let (Some(m), false) = (outcome.auth_used, args.quiet) {
         eprintln!("authenticated with {}", m.label());
     }
-    let waiver_report = waivers.as_ref().map(|w| {
-        let r = azward::waivers::apply(w, &mut eval.results, today);
-        eval = engine::summarize(
-            &outcome.inventory,
-            &baseline,
-            std::mem::take(&mut eval.results),
-        );
-        r
-    });
     let timing = Timing {
         started_at: report::rfc3339(outcome.started),
         finished_at: report::rfc3339(outcome.finished),
