@@ -62,6 +62,13 @@ impl Counts {
             Status::NotApplicable => self.not_applicable += 1,
         }
     }
+    pub fn merge(&mut self, o: &Counts) {
+        self.pass += o.pass;
+        self.fail += o.fail;
+        self.error += o.error;
+        self.waived += o.waived;
+        self.not_applicable += o.not_applicable;
+    }
     pub fn total(&self) -> u64 {
         self.pass + self.fail + self.error + self.waived + self.not_applicable
     }

@@ -117,13 +117,14 @@ pub fn assess(fw: &Framework, eval: &Evaluation) -> FrameworkReport {
             .filter(|id| eval.checks.iter().any(|s| s.id.eq_ignore_ascii_case(id)))
             .cloned()
             .collect();
+        // Each check's counts are in its summary: no need to go through the results.
         let mut counts = Counts::default();
-        for r in eval
-            .results
+        for s in eval
+            .checks
             .iter()
-            .filter(|r| enabled.iter().any(|id| id.eq_ignore_ascii_case(r.check_id)))
+            .filter(|s| enabled.iter().any(|id| id.eq_ignore_ascii_case(s.id)))
         {
-            counts.add(r.status);
+            counts.merge(&s.counts);
         }
         let status = if enabled.is_empty() {
             if c.assessment

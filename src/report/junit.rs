@@ -12,23 +12,24 @@
 //! scan gives the same file).
 
 use crate::checks::{self, Status};
-use crate::engine::{CheckSummary, ResultRow};
+use crate::engine::{CheckSummary, Counts, ResultRow};
 use crate::report::Report;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Renders the report as JUnit XML.
 pub fn render(report: &Report) -> String {
+    let mut by_check: HashMap<&str, Vec<&ResultRow>> = HashMap::new();
+    for r in &report.results {
+        by_check.entry(r.check_id).or_default().push(r);
+    }
     let mut total = Totals::default();
     let mut suites = String::new();
     for c in &report.checks {
-        let rows: Vec<&ResultRow> = report
-            .results
-            .iter()
-            .filter(|r| r.check_id == c.id)
-            .collect();
-        let t = Totals::of(&rows);
+        let rows = by_check.get(c.id).map_or(&[][..], Vec::as_slice);
+        let t = Totals::of(&c.counts);
         total.add(&t);
-        suite(&mut suites, report, c, &rows, &t);
+        suite(&mut suites, report, c, rows, &t);
     }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -57,18 +58,14 @@ struct Totals {
 }
 
 impl Totals {
-    fn of(rows: &[&ResultRow]) -> Totals {
-        let mut t = Totals::default();
-        for r in rows {
-            t.tests += 1;
-            match r.status {
-                Status::Fail => t.failures += 1,
-                Status::Error => t.errors += 1,
-                Status::Waived | Status::NotApplicable => t.skipped += 1,
-                Status::Pass => {}
-            }
+    /// A check's counts as JUnit has them: waived and not applicable are skipped.
+    fn of(c: &Counts) -> Totals {
+        Totals {
+            tests: c.total(),
+            failures: c.fail,
+            errors: c.error,
+            skipped: c.waived + c.not_applicable,
         }
-        t
     }
     fn add(&mut self, o: &Totals) {
         self.tests += o.tests;
