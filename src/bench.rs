@@ -20,18 +20,17 @@
 
 use crate::azure::collect::{collect, Target};
 use crate::azure::credentials::AuthMethod;
-use crate::azure::http::{ArmClient, ClientOptions, RateLimit};
-use crate::azure::recording::{Matcher, Recording, RecordingError};
+use crate::azure::http::{ClientOptions, RateLimit};
+use crate::azure::recording::{Recording, RecordingError};
 use crate::baseline::Baseline;
 use crate::emulator::{Emulator, EmulatorError, EmulatorOptions, Latency, Throttle};
 use crate::engine::{self, Evaluation, Gate};
 use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
 use crate::progress::Progress;
-use crate::report::{RecordingInfo, Report, Source, Timing};
+use crate::report::{Report, Timing};
 use crate::scan::{self, Input, ScanError, ScanOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 #[derive(Debug, Clone)]
@@ -307,18 +306,9 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let rec = Recording::load(path)?;
     let load_ms = ms(t.elapsed());
     let peak_load = peak_kb();
-    let tenant = rec.header.tenant_id.clone();
-    let info = RecordingInfo {
-        path: path.display().to_string(),
-        sha256: rec.sha256.clone(),
-        recorded_at: rec.header.recorded_at.clone(),
-    };
-    let endpoint = rec.endpoint().to_string();
     let t = Instant::now();
-    let client = ArmClient::replay(
-        Arc::new(Matcher::new(rec.exchanges, &endpoint)),
-        ClientOptions::default(),
-    );
+    let (client, tenant, source) =
+        crate::scan::replay_client(rec, None, ClientOptions::default(), "replay");
     let inventory = runtime
         .block_on(collect(&client, &Target::All, tenant))
         .map_err(|e| BenchError::Scan(e.into()))?;
@@ -326,7 +316,6 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let peak_collect = peak_kb();
     // As `scan --replay` does: the recording goes with the client, before evaluation.
     let http = client.stats.snapshot();
-    let arm_endpoint = client.endpoint().to_string();
     drop(client);
     let resources = inventory
         .subscriptions
@@ -345,11 +334,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         &inventory,
         &baseline,
         &eval,
-        Source {
-            mode: "replay",
-            arm_endpoint,
-            recording: Some(info),
-        },
+        source,
         Timing {
             started_at: crate::report::rfc3339(now),
             finished_at: crate::report::rfc3339(now),

@@ -66,12 +66,18 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     let (client, tenant, mut source, auth_used) = match &opts.input {
         Input::Demo => {
             let rec = Recording::from_bytes(DEMO_RECORDING, Path::new(DEMO_NAME))?;
-            let (c, t, s) = replay_client(rec, opts, "demo");
+            let (c, t, s) =
+                replay_client(rec, opts.arm_endpoint.clone(), opts.client.clone(), "demo");
             (c, t, s, None)
         }
         Input::Replay(path) => {
             let rec = Recording::load(path)?;
-            let (c, t, s) = replay_client(rec, opts, "replay");
+            let (c, t, s) = replay_client(
+                rec,
+                opts.arm_endpoint.clone(),
+                opts.client.clone(),
+                "replay",
+            );
             (c, t, s, None)
         }
         Input::Live { auth } => {
@@ -157,15 +163,15 @@ fn cloud_name(endpoint: &str) -> &'static str {
     }
 }
 
-fn replay_client(
+/// A client answering from `rec` (at `arm_endpoint`, else the recording's
+/// cloud), the recording's tenant, and the report's `source`.
+pub(crate) fn replay_client(
     rec: Recording,
-    opts: &ScanOptions,
+    arm_endpoint: Option<String>,
+    options: ClientOptions,
     mode: &'static str,
 ) -> (ArmClient, Option<String>, Source) {
-    let endpoint = opts
-        .arm_endpoint
-        .clone()
-        .unwrap_or_else(|| rec.endpoint().to_string());
+    let endpoint = arm_endpoint.unwrap_or_else(|| rec.endpoint().to_string());
     let info = RecordingInfo {
         path: rec.source.display().to_string(),
         sha256: rec.sha256.clone(),
@@ -173,7 +179,7 @@ fn replay_client(
     };
     let tenant = rec.header.tenant_id.clone();
     let matcher = Arc::new(Matcher::new(rec.exchanges, &endpoint));
-    let client = ArmClient::replay(matcher, opts.client.clone());
+    let client = ArmClient::replay(matcher, options);
     let source = Source {
         mode,
         arm_endpoint: client.endpoint().to_string(),

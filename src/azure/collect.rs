@@ -177,7 +177,7 @@ async fn run_pipelines(
             let listed = on_workers(&workers, subs, move |s: Subscription| async move {
                 if s.status == SubscriptionStatus::Scanned {
                     let s = read_subscription(client, s).await;
-                    (wanted_per_resource(&s), s)
+                    (Some(wanted_per_resource(&s)), s)
                 } else {
                     (None, s)
                 }
@@ -257,10 +257,8 @@ async fn scan_subscription(client: &ArmClient, s: Subscription, shared: &Shared)
         return s;
     }
     let s = read_subscription(client, s).await;
-    if let Some(wanted) = wanted_per_resource(&s) {
-        let plan = claim_per_resource(client, wanted, shared);
-        read_per_resource(client, plan, shared).await;
-    }
+    let plan = claim_per_resource(client, wanted_per_resource(&s), shared);
+    read_per_resource(client, plan, shared).await;
     client.progress().subscription_done();
     s
 }
@@ -465,10 +463,8 @@ fn failed_subscription(id: &str, error: ReadError) -> Subscription {
 }
 
 /// Calls 4–7, 10, 13–18, 20, 21, 26, 27 for one subscription.
+/// Reads a scanned subscription's lists (its callers skip the others).
 async fn read_subscription(client: &ArmClient, mut s: Subscription) -> Subscription {
-    if s.status != SubscriptionStatus::Scanned {
-        return s;
-    }
     let id = s.id.clone();
     let u = |c: &Call, p: &str| sub_url(c, &id, p);
     let (
@@ -682,12 +678,8 @@ struct PerResource {
     watchers: Vec<(String, String)>,
 }
 
-/// The per-resource reads a scanned subscription's lists call for (`None`
-/// for one that is not scanned).
-fn wanted_per_resource(s: &Subscription) -> Option<PerResource> {
-    if s.status != SubscriptionStatus::Scanned {
-        return None;
-    }
+/// The per-resource reads a scanned subscription's lists call for.
+fn wanted_per_resource(s: &Subscription) -> PerResource {
     let mut diag_targets = Vec::new();
     let mut blob_accounts = Vec::new();
     if let Ok(resources) = &s.resources {
@@ -714,12 +706,12 @@ fn wanted_per_resource(s: &Subscription) -> Option<PerResource> {
             }
         }
     }
-    Some(PerResource {
+    PerResource {
         diag_targets: unique(diag_targets),
         blob_accounts: unique(blob_accounts),
         workspaces: unique(ids(&s.workspaces, |w: &Workspace| &w.id)),
         watchers: unique(ids(&s.network_watchers, |w: &NetworkWatcher| &w.id)),
-    })
+    }
 }
 
 /// The reads of `wanted` that no other subscription has claimed, claimed now
