@@ -22,13 +22,13 @@ use crate::azure::collect::{collect, Target};
 use crate::azure::credentials::AuthMethod;
 use crate::azure::http::{ClientOptions, RateLimit};
 use crate::azure::recording::{Recording, RecordingError};
-use crate::baseline::Baseline;
+use crate::azure::scan::{self, Input, ScanError, ScanOptions};
 use crate::emulator::{Emulator, EmulatorError, EmulatorOptions, Latency, Throttle};
 use crate::engine::{self, Evaluation, Gate};
 use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
-use crate::progress::Progress;
+use crate::profile::Baseline;
 use crate::report::{Report, Timing};
-use crate::scan::{self, Input, ScanError, ScanOptions};
+use crate::util::progress::Progress;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -308,7 +308,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let peak_load = peak_kb();
     let t = Instant::now();
     let (client, tenant, source) =
-        crate::scan::replay_client(rec, None, ClientOptions::default(), "replay");
+        crate::azure::scan::replay_client(rec, None, ClientOptions::default(), "replay");
     let inventory = runtime
         .block_on(collect(&client, &Target::All, tenant))
         .map_err(|e| BenchError::Scan(e.into()))?;

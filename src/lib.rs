@@ -1,25 +1,30 @@
 //! azward: audits the forensic-readiness posture of Azure estates.
 //!
-//! Layout: [`azure`] does all I/O (credentials, HTTP, replay and record,
-//! collectors) and builds the [`inventory`]; [`checks`] are pure functions
-//! over it; [`engine`] runs them, scores and gates; [`report`] writes outputs.
+//! The layers, each depending only on those above it:
+//!
+//! - [`util`]: text, files, parallel map, diagnostics (no azward types);
+//! - [`model`]: the vocabulary every layer shares (severity, status, family, ids);
+//! - [`inventory`]: the normalized estate (plain serde types);
+//! - [`azure`]: all network I/O: credentials, HTTP, replay and record,
+//!   collectors that build the inventory;
+//! - [`checks`]: pure functions over the inventory, by family;
+//! - [`profile`]: the baseline in force (enabled checks, parameters, rules);
+//! - [`engine`]: runs the checks, applies waivers, summarizes, scores and
+//!   judges the gate once;
+//! - [`report`]: renders what the engine decided, one file per format;
+//! - [`app`]: the one audit pipeline the CLI, the lab tools and the tests call.
 
+pub mod app;
 pub mod azure;
-pub mod baseline;
-pub mod bench;
 pub mod checks;
-pub mod diagnostics;
-pub mod diff;
-pub mod docs;
-pub mod emulator;
 pub mod engine;
-pub mod frameworks;
-pub mod fsutil;
-pub mod generate;
 pub mod inventory;
-pub mod parallel;
-pub mod progress;
+pub mod model;
+pub mod profile;
 pub mod report;
-pub mod rules;
-pub mod scan;
-pub mod waivers;
+pub mod util;
+
+// Lab tools: to be moved into their own crate.
+pub mod bench;
+pub mod emulator;
+pub mod generate;

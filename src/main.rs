@@ -6,11 +6,11 @@ use anyhow::{bail, Context, Result};
 use azward::azure::collect::Target;
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::ClientOptions;
-use azward::baseline::Baseline;
+use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::{Severity, REGISTRY};
 use azward::engine::{self, Gate};
+use azward::profile::Baseline;
 use azward::report::{self, terminal, Report, Timing};
-use azward::scan::{self, Input, ScanOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -314,8 +314,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             .with_context(|| format!("could not create --output-dir {}", dir.display()))?;
     }
     // Progress on stderr for a live scan on a terminal (a replay takes no time).
-    let progress =
-        azward::progress::Progress::stderr(args.quiet || !matches!(input, Input::Live { .. }));
+    let progress = azward::util::progress::Progress::stderr(
+        args.quiet || !matches!(input, Input::Live { .. }),
+    );
     let opts = ScanOptions {
         input,
         arm_endpoint: args.arm_endpoint.clone(),
@@ -339,14 +340,14 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     };
     let baseline = load_baseline(args.baseline.as_deref())?;
     let waivers = match &args.waivers {
-        Some(p) => Some(azward::waivers::load(p, &baseline.known_ids())?),
+        Some(p) => Some(azward::engine::waivers::load(p, &baseline.known_ids())?),
         None => None,
     };
     let today = args
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let framework = match &args.framework {
-        Some(id) => Some(azward::frameworks::load(id)?),
+        Some(id) => Some(azward::engine::frameworks::load(id)?),
         None => None,
     };
 
@@ -378,7 +379,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             let mut results = engine::results(&outcome.inventory, &base);
             let waiver_report = waivers
                 .as_ref()
-                .map(|w| azward::waivers::apply(w, &mut results, today));
+                .map(|w| azward::engine::waivers::apply(w, &mut results, today));
             let eval = engine::summarize(&outcome.inventory, &base, results);
             (outcome, eval, waiver_report)
         });
@@ -419,11 +420,11 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     report.waivers = waiver_report;
     report.framework = framework
         .as_ref()
-        .map(|fw| azward::frameworks::assess(fw, &eval));
+        .map(|fw| azward::engine::frameworks::assess(fw, &eval));
     if let Some(old_path) = &args.compare {
-        let old = azward::diff::load(old_path)?;
-        let new = azward::diff::ReportDoc::from_report(&report);
-        let d = azward::diff::diff(&old, &new);
+        let old = azward::engine::diff::load(old_path)?;
+        let new = azward::engine::diff::ReportDoc::from_report(&report);
+        let d = azward::engine::diff::diff(&old, &new);
         if let Some(threshold) = args.fail_on_new {
             let fresh = d.new_at_or_above(threshold, args.allow_errors);
             if !fresh.is_empty() {
@@ -435,7 +436,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
                 ));
             }
         }
-        report.comparison = Some(azward::diff::Comparison::new(
+        report.comparison = Some(azward::engine::diff::Comparison::new(
             old_path,
             &d,
             args.fail_on_new,
@@ -448,7 +449,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             .results
             .iter()
             .filter(|r| {
-                keys.contains(&azward::diff::result_key(
+                keys.contains(&azward::engine::diff::result_key(
                     r.check_id,
                     &r.resource_id,
                     r.item.as_deref(),
@@ -467,7 +468,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
                 continue;
             }
         };
-        azward::fsutil::write_atomic(&path, text.as_bytes())
+        azward::util::fsutil::write_atomic(&path, text.as_bytes())
             .with_context(|| format!("could not write {}", path.display()))?;
         if !args.quiet {
             eprintln!("wrote {}", path.display());
@@ -500,14 +501,17 @@ fn run_diff(
     format: DiffFormat,
     output: Option<&std::path::Path>,
 ) -> Result<()> {
-    let d = azward::diff::diff(&azward::diff::load(old)?, &azward::diff::load(new)?);
+    let d = azward::engine::diff::diff(
+        &azward::engine::diff::load(old)?,
+        &azward::engine::diff::load(new)?,
+    );
     let text = match format {
         DiffFormat::Text => d.to_text(),
         DiffFormat::Json => d.to_json(),
         DiffFormat::Md => d.to_markdown(),
     };
     match output {
-        Some(p) => azward::fsutil::write_atomic(p, text.as_bytes())
+        Some(p) => azward::util::fsutil::write_atomic(p, text.as_bytes())
             .with_context(|| format!("could not write {}", p.display()))?,
         None => emit(&text)?,
     }
@@ -590,11 +594,11 @@ fn explain(id: &str, profile: Option<&std::path::Path>) -> Result<()> {
             .iter()
             .find(|r| r.id.eq_ignore_ascii_case(id))
         {
-            emit(&azward::docs::explain_rule(r))?;
+            emit(&azward::report::docs::explain_rule(r))?;
             return Ok(());
         }
         bail!("unknown check id {id:?}: `azward checks` lists them");
     };
-    emit(&azward::docs::explain(c, &baseline))?;
+    emit(&azward::report::docs::explain(c, &baseline))?;
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! own metadata; this test fails when it is stale.
 //! Regenerate with: AZWARD_UPDATE_DOCS=1 cargo test --test docs
 
-use azward::baseline::Baseline;
 use azward::checks::REGISTRY;
+use azward::profile::Baseline;
 use std::path::Path;
 
 fn index(b: &Baseline) -> String {
@@ -29,7 +29,7 @@ fn generated_check_docs_are_current() {
     let b = Baseline::default();
     let mut expected: Vec<(String, String)> = REGISTRY
         .iter()
-        .map(|c| (format!("{}.md", c.id), azward::docs::explain(c, &b)))
+        .map(|c| (format!("{}.md", c.id), azward::report::docs::explain(c, &b)))
         .collect();
     expected.push(("README.md".into(), index(&b)));
     let mut stale = Vec::new();

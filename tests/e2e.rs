@@ -6,12 +6,12 @@ use azward::azure::collect::Target;
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::ClientOptions;
 use azward::azure::recording::Recording;
-use azward::baseline::Baseline;
+use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::Status;
 use azward::emulator::{Emulator, EmulatorOptions};
 use azward::engine::{self, Evaluation, Gate, ResultRow};
+use azward::profile::Baseline;
 use azward::report::{Report, Timing};
-use azward::scan::{self, Input, ScanOptions};
 use std::path::{Path, PathBuf};
 
 const PROD: &str = "8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4";

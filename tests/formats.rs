@@ -8,11 +8,11 @@
 //! answers every read and has no waivers): the first failing AZ-KV-003
 //! result is waived, and the first passing AZ-ST-001 result is an error.
 
-use azward::baseline::Baseline;
+use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::{Severity, Status};
 use azward::engine::{self, Gate, ResultRow, WaiverNote};
+use azward::profile::Baseline;
 use azward::report::{csv, junit, markdown, sarif, Report, Timing};
-use azward::scan::{self, Input, ScanOptions};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

@@ -9,14 +9,14 @@
 
 use azward::azure::collect::Target;
 use azward::azure::http::ClientOptions;
-use azward::baseline::Baseline;
+use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::Status;
-use azward::diff;
+use azward::engine::diff;
+use azward::engine::frameworks::{self, ControlResult, ControlStatus, FrameworkReport};
 use azward::engine::{self, Gate, WaiverNote};
-use azward::frameworks::{self, ControlResult, ControlStatus, FrameworkReport};
+use azward::profile::Baseline;
 use azward::report::html;
 use azward::report::{RecordingInfo, Report, Timing};
-use azward::scan::{self, Input, ScanOptions};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -116,7 +116,7 @@ fn poison(mut r: Report, payload: &str) -> Report {
         line: 3,
     });
     r.results[1].status = Status::Waived;
-    r.waivers = Some(azward::waivers::WaiverReport {
+    r.waivers = Some(azward::engine::waivers::WaiverReport {
         file: p.clone(),
         applied: vec![],
         expired: vec![],

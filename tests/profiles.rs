@@ -2,23 +2,23 @@
 //! results as expected, and an invalid profile reports every problem with
 //! its position and exits 2.
 
-use azward::baseline::Baseline;
 use azward::checks::{Severity, Status};
 use azward::engine::{self, Evaluation};
+use azward::profile::Baseline;
 use std::path::Path;
 use std::process::Command;
 
 fn demo_eval(b: &Baseline) -> Evaluation {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let opts = azward::scan::ScanOptions {
-        input: azward::scan::Input::Demo,
+    let opts = azward::azure::scan::ScanOptions {
+        input: azward::azure::scan::Input::Demo,
         arm_endpoint: None,
         record: None,
         tenant_id: None,
         target: azward::azure::collect::Target::All,
         client: Default::default(),
     };
-    let outcome = rt.block_on(azward::scan::run(&opts)).unwrap();
+    let outcome = rt.block_on(azward::azure::scan::run(&opts)).unwrap();
     engine::evaluate(&outcome.inventory, b)
 }
 

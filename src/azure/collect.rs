@@ -131,7 +131,7 @@ async fn run_pipelines(
     shared: &Shared,
 ) -> Vec<Subscription> {
     let threads = if client.is_replay() {
-        crate::parallel::cores().min(subs.len())
+        crate::util::parallel::cores().min(subs.len())
     } else {
         1
     };

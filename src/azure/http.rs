@@ -16,7 +16,7 @@ use crate::azure::recording::{
     norm_origin, not_recorded, split_origin, Exchange, MatchKey, Matcher, RecordedBody,
 };
 use crate::inventory::ReadError;
-use crate::progress::Progress;
+use crate::util::progress::Progress;
 use azure_core::credentials::TokenCredential;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;

@@ -6,3 +6,4 @@ pub mod collect;
 pub mod credentials;
 pub mod http;
 pub mod recording;
+pub mod scan;

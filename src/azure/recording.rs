@@ -216,11 +216,11 @@ impl Recording {
         // A few large chunks, one or more per core.
         let chunk = lines
             .len()
-            .div_ceil(crate::parallel::cores().min(8))
+            .div_ceil(crate::util::parallel::cores().min(8))
             .max(1024);
         let chunks: Vec<&[(usize, &str)]> = lines.chunks(chunk).collect();
         let parts: Vec<Result<Vec<Exchange>, RecordingError>> =
-            crate::parallel::map(chunks.len(), |k| {
+            crate::util::parallel::map(chunks.len(), |k| {
                 chunks[k]
                     .iter()
                     .map(|&(n, t)| parse_exchange(t).map_err(|m| err(n, m)))
@@ -300,7 +300,7 @@ pub fn write(path: &Path, header: &Header, exchanges: &[Exchange]) -> std::io::R
     } else {
         text.into_bytes()
     };
-    crate::fsutil::write_atomic(path, &bytes)?;
+    crate::util::fsutil::write_atomic(path, &bytes)?;
     Ok(sha256_hex(&bytes))
 }
 

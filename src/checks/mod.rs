@@ -4,104 +4,71 @@
 //! Checks never do I/O and never panic on missing data: a read that failed
 //! becomes an `error` result, never a pass.
 
-use crate::baseline::Params;
 use crate::inventory::{Inventory, Listing, Malformed, Read, ReadError, Subscription};
-use serde::{Deserialize, Serialize};
+pub use crate::model::*;
+use crate::profile::Params;
+use serde::Serialize;
 use std::fmt;
 
+pub mod rules;
 pub mod support;
 #[cfg(test)]
 pub mod testkit;
 
-mod az_def_001;
-mod az_def_002;
-mod az_entra_001;
-mod az_entra_002;
-mod az_kv_001;
-mod az_kv_002;
-mod az_kv_003;
-mod az_kv_004;
-mod az_kv_005;
-mod az_kv_006;
-mod az_kv_007;
-mod az_kv_008;
-mod az_law_001;
-mod az_law_002;
-mod az_law_003;
-mod az_law_004;
-mod az_mon_001;
-mod az_mon_002;
-mod az_mon_003;
-mod az_mon_004;
-mod az_mon_005;
-mod az_mon_006;
-mod az_mon_007;
-mod az_mon_008;
-mod az_mon_009;
-mod az_net_001;
-mod az_net_002;
-mod az_net_003;
-mod az_net_004;
-mod az_net_005;
-mod az_sen_001;
-mod az_sen_002;
-mod az_sen_003;
-mod az_sen_004;
-mod az_st_001;
-mod az_st_002;
-mod az_st_003;
-mod az_st_004;
-mod az_st_005;
-mod az_st_006;
-mod az_st_007;
-mod az_st_008;
-mod az_st_009;
+mod def;
+mod entra;
+mod kv;
+mod law;
+mod mon;
+mod net;
+mod sen;
+mod st;
 
 /// Every check, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&Check] = &[
-    &az_def_001::CHECK,
-    &az_def_002::CHECK,
-    &az_entra_001::CHECK,
-    &az_entra_002::CHECK,
-    &az_kv_001::CHECK,
-    &az_kv_002::CHECK,
-    &az_kv_003::CHECK,
-    &az_kv_004::CHECK,
-    &az_kv_005::CHECK,
-    &az_kv_006::CHECK,
-    &az_kv_007::CHECK,
-    &az_kv_008::CHECK,
-    &az_law_001::CHECK,
-    &az_law_002::CHECK,
-    &az_law_003::CHECK,
-    &az_law_004::CHECK,
-    &az_mon_001::CHECK,
-    &az_mon_002::CHECK,
-    &az_mon_003::CHECK,
-    &az_mon_004::CHECK,
-    &az_mon_005::CHECK,
-    &az_mon_006::CHECK,
-    &az_mon_007::CHECK,
-    &az_mon_008::CHECK,
-    &az_mon_009::CHECK,
-    &az_net_001::CHECK,
-    &az_net_002::CHECK,
-    &az_net_003::CHECK,
-    &az_net_004::CHECK,
-    &az_net_005::CHECK,
-    &az_sen_001::CHECK,
-    &az_sen_002::CHECK,
-    &az_sen_003::CHECK,
-    &az_sen_004::CHECK,
-    &az_st_001::CHECK,
-    &az_st_002::CHECK,
-    &az_st_003::CHECK,
-    &az_st_004::CHECK,
-    &az_st_005::CHECK,
-    &az_st_006::CHECK,
-    &az_st_007::CHECK,
-    &az_st_008::CHECK,
-    &az_st_009::CHECK,
+    &def::az_def_001::CHECK,
+    &def::az_def_002::CHECK,
+    &entra::az_entra_001::CHECK,
+    &entra::az_entra_002::CHECK,
+    &kv::az_kv_001::CHECK,
+    &kv::az_kv_002::CHECK,
+    &kv::az_kv_003::CHECK,
+    &kv::az_kv_004::CHECK,
+    &kv::az_kv_005::CHECK,
+    &kv::az_kv_006::CHECK,
+    &kv::az_kv_007::CHECK,
+    &kv::az_kv_008::CHECK,
+    &law::az_law_001::CHECK,
+    &law::az_law_002::CHECK,
+    &law::az_law_003::CHECK,
+    &law::az_law_004::CHECK,
+    &mon::az_mon_001::CHECK,
+    &mon::az_mon_002::CHECK,
+    &mon::az_mon_003::CHECK,
+    &mon::az_mon_004::CHECK,
+    &mon::az_mon_005::CHECK,
+    &mon::az_mon_006::CHECK,
+    &mon::az_mon_007::CHECK,
+    &mon::az_mon_008::CHECK,
+    &mon::az_mon_009::CHECK,
+    &net::az_net_001::CHECK,
+    &net::az_net_002::CHECK,
+    &net::az_net_003::CHECK,
+    &net::az_net_004::CHECK,
+    &net::az_net_005::CHECK,
+    &sen::az_sen_001::CHECK,
+    &sen::az_sen_002::CHECK,
+    &sen::az_sen_003::CHECK,
+    &sen::az_sen_004::CHECK,
+    &st::az_st_001::CHECK,
+    &st::az_st_002::CHECK,
+    &st::az_st_003::CHECK,
+    &st::az_st_004::CHECK,
+    &st::az_st_005::CHECK,
+    &st::az_st_006::CHECK,
+    &st::az_st_007::CHECK,
+    &st::az_st_008::CHECK,
+    &st::az_st_009::CHECK,
 ];
 
 /// Looks a check up by id, case-insensitively.
@@ -110,188 +77,6 @@ pub fn find(id: &str) -> Option<&'static Check> {
         .iter()
         .copied()
         .find(|c| c.id.eq_ignore_ascii_case(id))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 4] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-    ];
-
-    /// Score weight (baseline "Score").
-    pub fn weight(self) -> u32 {
-        match self {
-            Severity::Critical => 10,
-            Severity::High => 5,
-            Severity::Medium => 3,
-            Severity::Low => 1,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s.to_ascii_lowercase().as_str() {
-            "critical" | "c" => Some(Severity::Critical),
-            "high" | "h" => Some(Severity::High),
-            "medium" | "m" => Some(Severity::Medium),
-            "low" | "l" => Some(Severity::Low),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Family {
-    Mon,
-    Law,
-    Entra,
-    Kv,
-    St,
-    Net,
-    Def,
-    Sen,
-    /// An organisation's property rules.
-    Custom,
-}
-
-impl Family {
-    pub const ALL: [Family; 9] = [
-        Family::Mon,
-        Family::Law,
-        Family::Entra,
-        Family::Kv,
-        Family::St,
-        Family::Net,
-        Family::Def,
-        Family::Sen,
-        Family::Custom,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            Family::Mon => "MON",
-            Family::Law => "LAW",
-            Family::Entra => "ENTRA",
-            Family::Kv => "KV",
-            Family::St => "ST",
-            Family::Net => "NET",
-            Family::Def => "DEF",
-            Family::Sen => "SEN",
-            Family::Custom => "CUSTOM",
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Mon => "Azure Monitor",
-            Family::Law => "Log Analytics",
-            Family::Entra => "Entra ID",
-            Family::Kv => "Key Vault",
-            Family::St => "Storage",
-            Family::Net => "Network",
-            Family::Def => "Defender for Cloud",
-            Family::Sen => "Microsoft Sentinel",
-            Family::Custom => "Organisation rules",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    Tenant,
-    Subscription,
-    Resource,
-}
-
-/// A framework reference of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Reference {
-    pub framework: Framework,
-    pub id: &'static str,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Framework {
-    /// CIS Microsoft Azure Foundations Benchmark v3.0.0 (or the version named in the id).
-    #[serde(rename = "CIS Azure 3.0")]
-    Cis,
-    /// Microsoft cloud security benchmark v1.
-    #[serde(rename = "MCSB v1")]
-    Mcsb,
-    #[serde(rename = "MITRE ATT&CK")]
-    Attack,
-    /// Azure Policy built-in definition (first 8 hex digits of its name).
-    #[serde(rename = "Azure Policy")]
-    Policy,
-    /// A reference value of the baseline itself.
-    #[serde(rename = "Baseline")]
-    Baseline,
-}
-
-impl Framework {
-    pub fn label(self) -> &'static str {
-        match self {
-            Framework::Cis => "CIS Azure 3.0",
-            Framework::Mcsb => "MCSB v1",
-            Framework::Attack => "MITRE ATT&CK",
-            Framework::Policy => "Azure Policy",
-            Framework::Baseline => "Baseline",
-        }
-    }
-}
-
-pub const fn cis(id: &'static str) -> Reference {
-    Reference {
-        framework: Framework::Cis,
-        id,
-    }
-}
-pub const fn mcsb(id: &'static str) -> Reference {
-    Reference {
-        framework: Framework::Mcsb,
-        id,
-    }
-}
-pub const fn attack(id: &'static str) -> Reference {
-    Reference {
-        framework: Framework::Attack,
-        id,
-    }
-}
-pub const fn policy(id: &'static str) -> Reference {
-    Reference {
-        framework: Framework::Policy,
-        id,
-    }
-}
-pub const fn baseline_ref(id: &'static str) -> Reference {
-    Reference {
-        framework: Framework::Baseline,
-        id,
-    }
 }
 
 /// How to fix a failing resource. The `cli` and `bicep` texts may hold the
@@ -373,34 +158,6 @@ impl fmt::Debug for Check {
 pub struct Ctx<'a> {
     pub inv: &'a Inventory,
     pub params: &'a Params,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    Fail,
-    Error,
-    Waived,
-    NotApplicable,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Error => "error",
-            Status::Waived => "waived",
-            Status::NotApplicable => "not_applicable",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// One result of one check for one resource (and item).

@@ -922,10 +922,15 @@ fn data(report: &Report) -> Value {
             });
     }
     // Failing results that are new since the previous report (`--compare`).
-    let new_keys: std::collections::HashSet<crate::diff::ResultKey> = report
+    let new_keys: std::collections::HashSet<crate::engine::diff::ResultKey> = report
         .comparison
         .as_ref()
-        .map(|c| c.new.iter().map(crate::diff::ResultDoc::key).collect())
+        .map(|c| {
+            c.new
+                .iter()
+                .map(crate::engine::diff::ResultDoc::key)
+                .collect()
+        })
         .unwrap_or_default();
     let mut results = Vec::with_capacity(report.results.len());
     for r in &report.results {
@@ -977,7 +982,7 @@ fn data(report: &Report) -> Value {
         ]);
         let is_new = !new_keys.is_empty()
             && matches!(r.status, Status::Fail | Status::Error)
-            && new_keys.contains(&crate::diff::result_key(
+            && new_keys.contains(&crate::engine::diff::result_key(
                 r.check_id,
                 &r.resource_id,
                 r.item.as_deref(),

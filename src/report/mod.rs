@@ -2,6 +2,7 @@
 //! The JSON schema is documented in `docs/report-schema.md`.
 
 pub mod csv;
+pub mod docs;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -9,9 +10,9 @@ pub mod sarif;
 pub mod terminal;
 
 use crate::azure::http::StatsSnapshot;
-use crate::baseline::{Baseline, Params};
 use crate::engine::{CheckSummary, Evaluation, Gate, GateVerdict, ResultRow, Scores};
 use crate::inventory::{Inventory, SubscriptionStatus};
+use crate::profile::{Baseline, Params};
 use serde::Serialize;
 
 /// Bumped on any incompatible change of the JSON report.
@@ -39,7 +40,7 @@ pub struct BaselineInfo {
     pub severity_overrides: std::collections::BTreeMap<&'static str, crate::checks::Severity>,
     /// The profile's property rules.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rules: Vec<std::sync::Arc<crate::rules::PropertyRule>>,
+    pub rules: Vec<std::sync::Arc<crate::checks::rules::PropertyRule>>,
 }
 
 /// Where the data came from.
@@ -106,13 +107,13 @@ pub struct Report {
     pub checks: Vec<CheckSummary>,
     /// What the waiver file did, with `--waivers`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waivers: Option<crate::waivers::WaiverReport>,
+    pub waivers: Option<crate::engine::waivers::WaiverReport>,
     /// The comparison with a previous report, with `--compare`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub comparison: Option<crate::diff::Comparison>,
+    pub comparison: Option<crate::engine::diff::Comparison>,
     /// Results grouped by a framework's controls, with `--framework`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub framework: Option<crate::frameworks::FrameworkReport>,
+    pub framework: Option<crate::engine::frameworks::FrameworkReport>,
     pub results: Vec<ResultRow>,
 }
 

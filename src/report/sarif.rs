@@ -23,10 +23,10 @@
 //!   a path that is not a file in the repository.
 //! - The output is deterministic: no timestamps, no durations.
 
+use crate::checks::rules::PropertyRule;
 use crate::checks::{self, Check, Severity, Status};
 use crate::engine::{CheckSummary, ResultRow};
 use crate::report::{truncate, Report};
-use crate::rules::PropertyRule;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};

@@ -258,8 +258,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::Params;
     use crate::checks::testkit::*;
+    use crate::profile::Params;
     use serde_json::json;
 
     const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";

@@ -2,9 +2,9 @@
 //! by `azward explain ID` and written to `checks/docs/ID.md` (a test fails
 //! when those files are stale).
 
-use crate::baseline::{Baseline, Params};
+use crate::checks::rules::PropertyRule;
 use crate::checks::Check;
-use crate::rules::PropertyRule;
+use crate::profile::{Baseline, Params};
 
 /// The current value of a named parameter, as text.
 pub fn param_value(params: &Params, name: &str) -> String {

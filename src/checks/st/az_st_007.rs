@@ -235,9 +235,9 @@ fn assess(ctx: &Ctx, out: &mut Out, sub: &Subscription, a: &StorageAccount, min:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::Params;
     use crate::checks::testkit::*;
     use crate::inventory::{norm_id, Inventory};
+    use crate::profile::Params;
     use serde_json::{json, Value};
 
     /// One archive account (named by a subscription diagnostic setting) and

@@ -146,9 +146,9 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::Params;
     use crate::checks::testkit::*;
     use crate::inventory::StorageService;
+    use crate::profile::Params;
     use serde_json::{json, Value};
 
     fn law(name: &str, dest: Option<&str>) -> Value {

@@ -186,9 +186,9 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::Params;
     use crate::checks::testkit::*;
     use crate::inventory::{norm_id, Inventory};
+    use crate::profile::Params;
     use serde_json::{json, Value};
 
     const WS2: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-other";

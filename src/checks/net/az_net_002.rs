@@ -112,9 +112,9 @@ pub(super) fn disabled_reason(fl: &crate::inventory::FlowLog) -> String {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::baseline::Params;
     use crate::checks::testkit::*;
     use crate::inventory::{norm_id, Inventory};
+    use crate::profile::Params;
     use serde_json::{json, Value};
 
     pub fn watcher() -> String {

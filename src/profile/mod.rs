@@ -7,9 +7,9 @@
 //! problem in a profile is reported with its line and column
 //! (docs/baseline-profiles.md).
 
+use crate::checks::rules::PropertyRule;
 use crate::checks::{self, Check, Severity, REGISTRY};
-use crate::diagnostics::{Collector, Diagnostics};
-use crate::rules::PropertyRule;
+use crate::util::diagnostics::{Collector, Diagnostics};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ use toml_edit::{Item, TableLike};
 pub const BASELINE_VERSION: &str = "1.1";
 
 /// The default profile, as shipped.
-pub const DEFAULT_PROFILE: &str = include_str!("../checks/baseline.toml");
+pub const DEFAULT_PROFILE: &str = include_str!("../../checks/baseline.toml");
 pub const DEFAULT_PROFILE_PATH: &str = "checks/baseline.toml";
 
 /// Every parameter of the baseline. Values come from the profile (the
@@ -281,7 +281,7 @@ fn apply_profile(
                 Some(aot) => {
                     let mut seen: Vec<String> = Vec::new();
                     for table in aot.iter() {
-                        if let Some(rule) = crate::rules::parse_rule(&mut c, table, &seen) {
+                        if let Some(rule) = crate::checks::rules::parse_rule(&mut c, table, &seen) {
                             out.rules.push(Arc::new(rule));
                         }
                         if let Some(id) = table.get("id").and_then(|i| i.as_str()) {

@@ -1,9 +1,13 @@
 //! Runs the enabled checks over an inventory, orders the results, and
 //! computes score, coverage and the gate (baseline "Score" and "Gate").
 
-use crate::baseline::Baseline;
+pub mod diff;
+pub mod frameworks;
+pub mod waivers;
+
 use crate::checks::{Check, Ctx, Family, Finding, Scope, Severity, Status};
 use crate::inventory::{norm_id, Inventory};
+use crate::profile::Baseline;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -200,7 +204,7 @@ pub fn results(inv: &Inventory, baseline: &Baseline) -> Vec<ResultRow> {
     };
     let n_checks = baseline.checks.len();
     let mut parts: Vec<Vec<ResultRow>> =
-        crate::parallel::map(n_checks + baseline.rules.len(), |i| {
+        crate::util::parallel::map(n_checks + baseline.rules.len(), |i| {
             let rows: Vec<ResultRow> = match baseline.checks.get(i) {
                 Some(enabled) => (enabled.check.evaluate)(&ctx)
                     .into_iter()
@@ -231,7 +235,7 @@ fn sort_and_dedup(rows: Vec<ResultRow>) -> Vec<ResultRow> {
     keyed.into_iter().map(|(_, r)| r).collect()
 }
 
-fn rule_rows(rule: &crate::rules::PropertyRule, inv: &Inventory) -> Vec<ResultRow> {
+fn rule_rows(rule: &crate::checks::rules::PropertyRule, inv: &Inventory) -> Vec<ResultRow> {
     rule.evaluate(inv)
         .into_iter()
         .map(|f| ResultRow {

@@ -173,9 +173,9 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::Params;
     use crate::checks::testkit::*;
     use crate::inventory::{norm_id, Inventory};
+    use crate::profile::Params;
     use serde_json::json;
 
     fn table(

@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 pub const SHIPPED: &[(&str, &str)] = &[
     (
         "cis-azure-3.0",
-        include_str!("../checks/frameworks/cis-azure-3.0.toml"),
+        include_str!("../../checks/frameworks/cis-azure-3.0.toml"),
     ),
-    ("mcsb-v1", include_str!("../checks/frameworks/mcsb-v1.toml")),
+    (
+        "mcsb-v1",
+        include_str!("../../checks/frameworks/mcsb-v1.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize)]

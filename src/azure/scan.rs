@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The demo estate, embedded so `azward scan --demo` needs no files and no network.
-pub const DEMO_RECORDING: &[u8] = include_bytes!("../demo/estate.jsonl");
+pub const DEMO_RECORDING: &[u8] = include_bytes!("../../demo/estate.jsonl");
 pub const DEMO_NAME: &str = "<embedded demo estate>";
 
 #[derive(Debug, Clone)]

@@ -72,8 +72,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::Params;
     use crate::checks::testkit::*;
+    use crate::profile::Params;
     use serde_json::json;
 
     #[test]

@@ -19,9 +19,9 @@
 //! which have expired and which cover nothing.
 
 use crate::checks::Status;
-use crate::diagnostics::{line_col, Collector, Diagnostics};
 use crate::engine::{ResultRow, WaiverNote};
 use crate::inventory::norm_id;
+use crate::util::diagnostics::{line_col, Collector, Diagnostics};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 use std::ops::Range;
@@ -1081,8 +1081,8 @@ x = 1
     async fn example_file_on_the_demo_estate() {
         use crate::azure::collect::Target;
         use crate::azure::http::ClientOptions;
-        use crate::baseline::Baseline;
-        use crate::scan::{self, Input, ScanOptions};
+        use crate::azure::scan::{self, Input, ScanOptions};
+        use crate::profile::Baseline;
 
         let ids: Vec<String> = crate::checks::REGISTRY
             .iter()

@@ -114,7 +114,7 @@ mod tests {
             "enable Policy and Alert to a Log Analytics",
         );
         // The same estate passes AZ-MON-002: the difference is the destination.
-        let f2 = run(&crate::checks::az_mon_002::CHECK, &inv);
+        let f2 = run(&crate::checks::mon::az_mon_002::CHECK, &inv);
         assert_result(&f2, &sub_id(), Status::Pass, "send");
     }
 

@@ -4,8 +4,8 @@
 //! (docs/baseline-profiles.md).
 
 use crate::checks::{Finding, Severity, Status};
-use crate::diagnostics::Collector;
 use crate::inventory::{same_id, GenericResource, Inventory, Listing, Read, Subscription};
+use crate::util::diagnostics::Collector;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt;

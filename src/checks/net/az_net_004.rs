@@ -109,7 +109,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::az_net_002::tests::{assert_shared_errors, estate, fl_id, flow_log};
+    use crate::checks::net::az_net_002::tests::{assert_shared_errors, estate, fl_id, flow_log};
     use crate::checks::testkit::*;
     use serde_json::json;
 

@@ -1,0 +1,1 @@
+//! The audit pipeline (placeholder while the layout moves).

@@ -1,0 +1,7 @@
+//! Helpers with no azward types: files, a parallel map, line:col diagnostics,
+//! progress on stderr.
+
+pub mod diagnostics;
+pub mod fsutil;
+pub mod parallel;
+pub mod progress;
