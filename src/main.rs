@@ -449,7 +449,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             .results
             .iter()
             .filter(|r| {
-                keys.contains(&azward::engine::diff::result_key(
+                keys.contains(&azward::model::ResultKey::new(
                     r.check_id,
                     &r.resource_id,
                     r.item.as_deref(),

@@ -214,3 +214,158 @@ impl fmt::Display for Status {
         f.write_str(self.as_str())
     }
 }
+
+/// A resource id as Azure returned it. Ids compare case-insensitively,
+/// ignoring surrounding blanks and a missing leading or a trailing slash:
+/// [`ResourceId::key`] is the one normalization, and equality, ordering and
+/// hashing all go through it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResourceId(String);
+
+impl ResourceId {
+    pub fn new(id: impl Into<String>) -> Self {
+        ResourceId(id.into())
+    }
+    /// The id as Azure returned it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+    /// The comparison key: lower case, one leading `/`, no trailing `/`.
+    pub fn key(&self) -> String {
+        norm_id(&self.0)
+    }
+    /// The lower-case subscription GUID inside the id.
+    pub fn subscription(&self) -> Option<String> {
+        subscription_of(&self.0)
+    }
+}
+
+impl PartialEq for ResourceId {
+    fn eq(&self, other: &Self) -> bool {
+        same_id(&self.0, &other.0)
+    }
+}
+impl Eq for ResourceId {}
+impl PartialEq<str> for ResourceId {
+    fn eq(&self, other: &str) -> bool {
+        same_id(&self.0, other)
+    }
+}
+impl PartialEq<&str> for ResourceId {
+    fn eq(&self, other: &&str) -> bool {
+        same_id(&self.0, other)
+    }
+}
+impl PartialEq<String> for ResourceId {
+    fn eq(&self, other: &String) -> bool {
+        same_id(&self.0, other)
+    }
+}
+impl std::hash::Hash for ResourceId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state)
+    }
+}
+impl PartialOrd for ResourceId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ResourceId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::ops::Deref for ResourceId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+impl AsRef<str> for ResourceId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl From<String> for ResourceId {
+    fn from(s: String) -> Self {
+        ResourceId(s)
+    }
+}
+impl From<&str> for ResourceId {
+    fn from(s: &str) -> Self {
+        ResourceId(s.to_string())
+    }
+}
+impl From<&String> for ResourceId {
+    fn from(s: &String) -> Self {
+        ResourceId(s.clone())
+    }
+}
+
+/// Resource ids compare case-insensitively, ignoring a missing leading or a
+/// trailing slash (the comparison [`ResourceId`] makes, on bare strings).
+pub fn same_id(a: &str, b: &str) -> bool {
+    let (x, y) = (bare_id(a), bare_id(b));
+    if x.is_ascii() && y.is_ascii() {
+        // The common case, without building either key.
+        return x.eq_ignore_ascii_case(y);
+    }
+    norm_id(a) == norm_id(b)
+}
+
+/// An id without surrounding blanks and slashes (what [`norm_id`] lower-cases).
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_end_matches('/').trim_start_matches('/')
+}
+
+/// The comparison key of a resource id: lower case, one leading `/`, no
+/// trailing `/`. The one normalization of resource ids in azward.
+pub fn norm_id(id: &str) -> String {
+    let t = bare_id(id);
+    let mut s = String::with_capacity(t.len() + 1);
+    s.push('/');
+    s.push_str(&t.to_lowercase());
+    s
+}
+
+/// The subscription GUID inside a resource id, lower-cased.
+pub fn subscription_of(id: &str) -> Option<String> {
+    let mut parts = id.split('/').filter(|s| !s.is_empty());
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case("subscriptions") {
+            return parts.next().map(|s| s.to_ascii_lowercase());
+        }
+    }
+    None
+}
+
+/// The identity of a result, in one report or across two: check id (upper
+/// case), the [`norm_id`] of the resource, the item (lower case; none is
+/// empty). Results sort by it, `diff` matches by it, waivers and the "new"
+/// marks look results up by it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResultKey {
+    pub check_id: String,
+    pub resource: String,
+    pub item: String,
+}
+
+impl ResultKey {
+    pub fn new(check_id: &str, resource_id: &str, item: Option<&str>) -> Self {
+        ResultKey {
+            check_id: check_id.to_ascii_uppercase(),
+            resource: norm_id(resource_id),
+            item: item.unwrap_or_default().to_lowercase(),
+        }
+    }
+}

@@ -270,11 +270,11 @@ fn sarif_keeps_within_githubs_result_limit() {
     let extra = sarif::MAX_RESULTS + 10 - fails;
     for i in 0..extra {
         let mut r = low.clone();
-        r.resource_id = format!("{}-{i}", low.resource_id);
+        r.resource_id = format!("{}-{i}", low.resource_id).into();
         report.results.push(r);
     }
     let mut last = high.clone();
-    last.resource_id.push_str("-last");
+    last.resource_id = format!("{}-last", last.resource_id).into();
     report.results.push(last);
     let doc: Value = serde_json::from_str(&sarif::render(&report)).unwrap();
     let run = &doc["runs"][0];
@@ -342,11 +342,11 @@ fn sarif_fingerprints_are_stable_and_distinct() {
     let mut same = row.clone();
     same.reason = "worded differently".into();
     same.severity = Severity::Low;
-    same.resource_id = row.resource_id.to_uppercase();
+    same.resource_id = row.resource_id.to_uppercase().into();
     assert_eq!(sarif::fingerprint(&same), fp);
     // …the resource, the item and the check are.
     let mut other = row.clone();
-    other.resource_id.push('2');
+    other.resource_id = format!("{}2", other.resource_id).into();
     assert_ne!(sarif::fingerprint(&other), fp);
     let mut item = row.clone();
     item.item = Some("Microsoft.Authorization/policyAssignments/write".into());
@@ -526,7 +526,8 @@ fn junit_escapes_markup_and_control_characters() {
             .find(|r| r.status == status)
             .unwrap();
         r.reason = hostile.into();
-        r.resource_id = format!("/subscriptions/x/resourceGroups/rg/providers/P/t/{hostile}");
+        r.resource_id =
+            format!("/subscriptions/x/resourceGroups/rg/providers/P/t/{hostile}").into();
         r.item = Some("it<em>".into());
     }
     let xml = junit::render(&report);
@@ -639,7 +640,7 @@ fn csv_neutralises_formula_injection() {
     report.results.clear();
     for p in payloads {
         report.results.push(ResultRow {
-            resource_id: p.to_string(),
+            resource_id: p.to_string().into(),
             item: Some(p.to_string()),
             reason: p.to_string(),
             remediation_cli: Some(p.to_string()),

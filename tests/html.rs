@@ -96,7 +96,7 @@ fn poison(mut r: Report, payload: &str) -> Report {
             res.title = title;
         }
         if i % 2 == 0 {
-            res.resource_id = format!("{}-{p}", res.resource_id);
+            res.resource_id = format!("{}-{p}", res.resource_id).into();
             if res.remediation_cli.is_some() {
                 res.remediation_cli = Some(format!("az fix --name '{p}'"));
             }
@@ -906,7 +906,7 @@ fn browser_pages_50000_results() {
                 break;
             }
             let mut r = r.clone();
-            r.resource_id = format!("{}-copy{copy}", r.resource_id);
+            r.resource_id = format!("{}-copy{copy}", r.resource_id).into();
             results.push(r);
         }
         copy += 1;

@@ -164,7 +164,7 @@ pub struct Ctx<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub check_id: &'static str,
-    pub resource_id: String,
+    pub resource_id: ResourceId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
     /// Lower-case subscription GUID; `None` for tenant-scope results.
@@ -183,7 +183,7 @@ impl Finding {
     ) -> Self {
         Finding {
             check_id: check.id,
-            resource_id: resource_id.into(),
+            resource_id: ResourceId::new(resource_id),
             item: None,
             subscription_id: subscription.map(|s| s.to_ascii_lowercase()),
             status,

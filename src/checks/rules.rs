@@ -347,7 +347,7 @@ impl PropertyRule {
         let mut push = |status: Status, id: &str, sub: &Subscription, reason: String| {
             out.push(Finding {
                 check_id: self.id,
-                resource_id: id.to_string(),
+                resource_id: id.into(),
                 item: None,
                 subscription_id: Some(sub.id.clone()),
                 status,

@@ -3,7 +3,7 @@
 //! identity (check id, resource id compared case-insensitively, item).
 
 use crate::checks::{Severity, Status};
-use crate::inventory::norm_id;
+use crate::model::ResultKey;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,21 +45,9 @@ pub struct ResultDoc {
     pub reason: String,
 }
 
-/// The identity of a result across two reports: check id (upper case),
-/// [`norm_id`] of the resource, item (lower case; none is empty).
-pub type ResultKey = (String, String, String);
-
-pub fn result_key(check_id: &str, resource_id: &str, item: Option<&str>) -> ResultKey {
-    (
-        check_id.to_ascii_uppercase(),
-        norm_id(resource_id),
-        item.unwrap_or_default().to_lowercase(),
-    )
-}
-
 impl ResultDoc {
     pub fn key(&self) -> ResultKey {
-        result_key(&self.check_id, &self.resource_id, self.item.as_deref())
+        ResultKey::new(&self.check_id, &self.resource_id, self.item.as_deref())
     }
     /// `fail` or `error`: something to act on.
     pub fn is_failing(&self) -> bool {
@@ -87,7 +75,7 @@ impl ReportDoc {
                     title: x.title.to_string(),
                     severity: x.severity,
                     status: x.status,
-                    resource_id: x.resource_id.clone(),
+                    resource_id: x.resource_id.to_string(),
                     item: x.item.clone(),
                     subscription_id: x.subscription_id.clone(),
                     reason: x.reason.clone(),

@@ -6,7 +6,8 @@ pub mod frameworks;
 pub mod waivers;
 
 use crate::checks::{Check, Ctx, Family, Finding, Scope, Severity, Status};
-use crate::inventory::{norm_id, Inventory};
+use crate::inventory::Inventory;
+use crate::model::{ResourceId, ResultKey};
 use crate::profile::Baseline;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,7 +21,7 @@ pub struct ResultRow {
     /// The effective severity (after the baseline's overrides).
     pub severity: Severity,
     pub status: Status,
-    pub resource_id: String,
+    pub resource_id: ResourceId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
     pub subscription_id: Option<String>,
@@ -176,14 +177,11 @@ pub fn score(rows: &[&ResultRow]) -> Score {
     }
 }
 
-type SortKey = (&'static str, String, String);
-
-fn sort_key(r: &ResultRow) -> SortKey {
-    (
-        r.check_id,
-        norm_id(&r.resource_id),
-        r.item.clone().unwrap_or_default().to_lowercase(),
-    )
+impl ResultRow {
+    /// The result's identity (and its place in the result order).
+    pub fn key(&self) -> ResultKey {
+        ResultKey::new(self.check_id, &self.resource_id, self.item.as_deref())
+    }
 }
 
 /// Runs the baseline's checks and property rules, and scores them.
@@ -228,8 +226,7 @@ pub fn results(inv: &Inventory, baseline: &Baseline) -> Vec<ResultRow> {
 /// Rows in result order (check id, resource id and item, case-insensitive;
 /// a stable sort), with exact repeats (same key, status and reason) dropped.
 fn sort_and_dedup(rows: Vec<ResultRow>) -> Vec<ResultRow> {
-    let mut keyed: Vec<(SortKey, ResultRow)> =
-        rows.into_iter().map(|r| (sort_key(&r), r)).collect();
+    let mut keyed: Vec<(ResultKey, ResultRow)> = rows.into_iter().map(|r| (r.key(), r)).collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     keyed.dedup_by(|a, b| a.0 == b.0 && a.1.status == b.1.status && a.1.reason == b.1.reason);
     keyed.into_iter().map(|(_, r)| r).collect()

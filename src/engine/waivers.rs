@@ -525,7 +525,7 @@ mod tests {
             family: Family::Kv,
             severity: Severity::High,
             status,
-            resource_id: resource.to_string(),
+            resource_id: resource.into(),
             item: item.map(str::to_string),
             subscription_id: None,
             reason: format!("finding for {resource}"),

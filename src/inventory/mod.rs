@@ -112,41 +112,7 @@ impl<T> Listing<T> {
     }
 }
 
-/// Resource ids compare case-insensitively, ignoring a missing leading or a
-/// trailing slash.
-pub fn same_id(a: &str, b: &str) -> bool {
-    let (x, y) = (bare_id(a), bare_id(b));
-    if x.is_ascii() && y.is_ascii() {
-        // The common case, without building either key.
-        return x.eq_ignore_ascii_case(y);
-    }
-    norm_id(a) == norm_id(b)
-}
-
-/// An id without surrounding blanks and slashes (what [`norm_id`] lower-cases).
-fn bare_id(id: &str) -> &str {
-    id.trim().trim_end_matches('/').trim_start_matches('/')
-}
-
-/// The comparison key of a resource id: lower case, one leading `/`, no trailing `/`.
-pub fn norm_id(id: &str) -> String {
-    let t = bare_id(id);
-    let mut s = String::with_capacity(t.len() + 1);
-    s.push('/');
-    s.push_str(&t.to_lowercase());
-    s
-}
-
-/// The subscription GUID inside a resource id, lower-cased.
-pub fn subscription_of(id: &str) -> Option<String> {
-    let mut parts = id.split('/').filter(|s| !s.is_empty());
-    while let Some(p) = parts.next() {
-        if p.eq_ignore_ascii_case("subscriptions") {
-            return parts.next().map(|s| s.to_ascii_lowercase());
-        }
-    }
-    None
-}
+pub use crate::model::{norm_id, same_id, subscription_of};
 
 /// Log-capable resource types (recording spec, "Log-capable resource types").
 /// Storage accounts are assessed through their four services instead.

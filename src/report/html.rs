@@ -922,7 +922,7 @@ fn data(report: &Report) -> Value {
             });
     }
     // Failing results that are new since the previous report (`--compare`).
-    let new_keys: std::collections::HashSet<crate::engine::diff::ResultKey> = report
+    let new_keys: std::collections::HashSet<crate::model::ResultKey> = report
         .comparison
         .as_ref()
         .map(|c| {
@@ -982,7 +982,7 @@ fn data(report: &Report) -> Value {
         ]);
         let is_new = !new_keys.is_empty()
             && matches!(r.status, Status::Fail | Status::Error)
-            && new_keys.contains(&crate::engine::diff::result_key(
+            && new_keys.contains(&crate::model::ResultKey::new(
                 r.check_id,
                 &r.resource_id,
                 r.item.as_deref(),

@@ -113,7 +113,7 @@ fn suite(out: &mut String, report: &Report, c: &CheckSummary, rows: &[&ResultRow
     for r in rows {
         let name = match &r.item {
             Some(i) => format!("{} [{i}]", r.resource_id),
-            None => r.resource_id.clone(),
+            None => r.resource_id.to_string(),
         };
         let open = format!(
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",

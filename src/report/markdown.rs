@@ -248,7 +248,7 @@ fn new_section(out: &mut String, new: &[&ResultRow]) {
     for r in rows.iter().take(MAX_NEW_FINDINGS) {
         let resource = match &r.item {
             Some(i) => format!("{} ({i})", r.resource_id),
-            None => r.resource_id.clone(),
+            None => r.resource_id.to_string(),
         };
         let _ = writeln!(
             out,

@@ -279,7 +279,7 @@ fn result(r: &ResultRow, rule_index: Option<usize>) -> Value {
 fn error_notification(r: &ResultRow, rule_index: Option<usize>) -> Value {
     let what = match &r.item {
         Some(i) => format!("{} ({i})", r.resource_id),
-        None => r.resource_id.clone(),
+        None => r.resource_id.to_string(),
     };
     let mut rule = json!({"id": r.check_id});
     if let Some(i) = rule_index {
