@@ -1,0 +1,5 @@
+//! Estate recordings.
+
+mod synthetic;
+
+pub use synthetic::*;
