@@ -1413,79 +1413,6 @@ impl<'a> SubGen<'a> {
     }
 }
 
-// ---------------------------------------------------------------------------
-// `azward-lab generate`
-// ---------------------------------------------------------------------------
-
-/// `azward-lab generate`: write a synthetic estate recording.
-#[derive(Debug, Clone, clap::Args)]
-pub struct GenerateArgs {
-    /// Where to write the recording (`.gz` to compress).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: PathBuf,
-    /// Subscriptions in the estate.
-    #[arg(long, value_name = "N", default_value_t = 20)]
-    pub subscriptions: usize,
-    /// Resources per subscription (at least 16).
-    #[arg(long, value_name = "N", default_value_t = 2000)]
-    pub resources: usize,
-    /// Share of resources with at least one misconfiguration (0–1, or a percentage like 30%).
-    #[arg(long, value_name = "SHARE", default_value = "0.3", value_parser = parse_share)]
-    pub misconfigured: f64,
-    /// Seed: the same seed and sizes give the same file, byte for byte.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Items per list page (longer lists are paged with nextLink).
-    #[arg(long, value_name = "N", default_value_t = 1000)]
-    pub page_size: usize,
-}
-
-/// `0.3` or `30%`.
-pub fn parse_share(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let v = match t.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
-        None => t.parse::<f64>(),
-    }
-    .map_err(|_| format!("{s:?} is not a share (0.3 or 30%)"))?;
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{s:?} is not between 0 and 1 (0% and 100%)"))
-    }
-}
-
-impl GenerateArgs {
-    pub fn options(&self) -> GenerateOptions {
-        GenerateOptions {
-            subscriptions: self.subscriptions,
-            resources: self.resources,
-            misconfigured: self.misconfigured,
-            seed: self.seed,
-            page_size: self.page_size,
-        }
-    }
-}
-
-/// Runs `azward-lab generate`; prints a summary on stderr.
-pub fn run_cli(args: &GenerateArgs) -> Result<GenerateSummary, GenerateError> {
-    let started = std::time::Instant::now();
-    let s = generate(&args.options(), &args.output)?;
-    eprintln!(
-        "wrote {}: {} subscriptions × {} resources = {} resources, {} exchanges, {:.1} MB in {:.2} s (sha256 {})",
-        args.output.display(),
-        args.subscriptions,
-        args.resources,
-        s.resources,
-        s.exchanges,
-        s.bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64(),
-        s.sha256
-    );
-    eprintln!("tenant {}", s.tenant_id);
-    Ok(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1531,7 +1458,7 @@ mod tests {
             ..small()
         })
         .is_err());
-        assert_eq!(parse_share("30%").unwrap(), 0.3);
-        assert!(parse_share("130%").is_err());
+        assert_eq!(crate::generate::parse_share("30%").unwrap(), 0.3);
+        assert!(crate::generate::parse_share("130%").is_err());
     }
 }
