@@ -1,13 +1,15 @@
 //! Synthetic estates of any size (`azward-lab generate`): a recording of S
 //! subscriptions × R resources each, deterministic from a seed, in the
 //! response shapes Resource Manager returns (the body builders of
-//! `tools/gen_demo.py`), with a share of misconfigured resources.
+//! [`super::arm`], which the demo scenario uses too), with a share of
+//! misconfigured resources.
 //!
 //! Every call a scan makes is answered exactly once (a replay has 100 %
 //! coverage and no `NotRecorded` read), lists longer than a page come in
 //! pages joined by absolute `nextLink`s, and lines are streamed to the file,
 //! so 100,000 resources take a second or two and little memory.
 
+use super::arm::{self, T_NSG, T_STORAGE, T_VAULT, T_VNET, T_WORKSPACE};
 use azward::azure::api::{self, Call};
 use azward::azure::http::rate_scope;
 use azward::azure::recording::{sha256_hex, PUBLIC_ARM};
@@ -277,44 +279,40 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
         .iter()
         .enumerate()
         .map(|(i, id)| {
-            json!({
-                "id": format!("/subscriptions/{id}"),
-                "authorizationSource": "RoleBased",
-                "managedByTenants": [],
-                "tags": {"estate": "generated"},
-                "subscriptionId": id,
-                "tenantId": tenant,
-                "displayName": format!("gen-sub-{i:03}"),
-                "state": "Enabled",
-                "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "EnterpriseAgreement_2014-09-01", "spendingLimit": "Off"},
-            })
+            let name = format!("gen-sub-{i:03}");
+            arm::subscription_item(
+                id,
+                &name,
+                "Enabled",
+                &tenant,
+                json!({"estate": "generated"}),
+            )
         })
         .collect();
     let sub_pages = out.list(&api::SUBSCRIPTIONS, "/subscriptions", "", subs)?;
 
     // Entra ID: one export to the first subscription's workspace and archive.
     let first = SubNames::new(0, &sub_ids[0]);
-    let entra_logs: Vec<Value> = [
-        "AuditLogs",
-        "SignInLogs",
-        "NonInteractiveUserSignInLogs",
-        "ServicePrincipalSignInLogs",
-        "ManagedIdentitySignInLogs",
-        "ProvisioningLogs",
-        "RiskyUsers",
-        "UserRiskEvents",
-    ]
-    .iter()
-    .map(|c| json!({"category": c, "enabled": true, "retentionPolicy": {"enabled": false, "days": 0}}))
-    .collect();
-    let entra = json!({
-        "id": "providers/microsoft.aadiam/diagnosticSettings/entra-to-sentinel", "type": "", "name": "entra-to-sentinel", "location": "",
-        "properties": {
-            "storageAccountId": first.archive_id(),
-            "workspaceId": first.workspace_id(),
-            "logs": entra_logs,
-        }
-    });
+    let entra_logs = [
+        ("AuditLogs", true),
+        ("SignInLogs", true),
+        ("NonInteractiveUserSignInLogs", true),
+        ("ServicePrincipalSignInLogs", true),
+        ("ManagedIdentitySignInLogs", true),
+        ("ProvisioningLogs", true),
+        ("RiskyUsers", true),
+        ("UserRiskEvents", true),
+    ];
+    let (archive, workspace) = (first.archive_id(), first.workspace_id());
+    let entra = arm::entra_setting(
+        "entra-to-sentinel",
+        &entra_logs,
+        &arm::EntraDestinations {
+            workspace: &workspace,
+            storage: Some(&archive),
+            ..Default::default()
+        },
+    );
     out.list(
         &api::ENTRA_DIAGNOSTICS,
         "/providers/microsoft.aadiam",
@@ -364,13 +362,11 @@ fn guid(rng: &mut fastrand::Rng) -> String {
 
 const LOCATIONS: [&str; 2] = ["westeurope", "northeurope"];
 
-const T_VAULT: &str = "Microsoft.KeyVault/vaults";
-const T_STORAGE: &str = "Microsoft.Storage/storageAccounts";
-const T_WORKSPACE: &str = "Microsoft.OperationalInsights/workspaces";
-const T_NSG: &str = "Microsoft.Network/networkSecurityGroups";
-const T_VNET: &str = "Microsoft.Network/virtualNetworks";
-const T_WATCHER: &str = "Microsoft.Network/networkWatchers";
-const T_FLOWLOG: &str = "Microsoft.Network/networkWatchers/flowLogs";
+/// The generated estates' e-mail domain.
+const DOMAIN: &str = "generated.example";
+/// The etag every generated body carries.
+const ETAG: &str = "\"0\"";
+const WEAK_ETAG: &str = "W/\"0\"";
 
 /// Names of a subscription's fixed resources.
 struct SubNames {
@@ -406,11 +402,7 @@ impl SubNames {
         )
     }
     fn watcher_id(&self, loc: &str) -> String {
-        self.id(
-            "NetworkWatcherRG",
-            T_WATCHER,
-            &format!("NetworkWatcher_{loc}"),
-        )
+        arm::watcher_id(&self.sub, loc)
     }
 }
 
@@ -474,8 +466,9 @@ struct SubGen<'a> {
     tenant: String,
     opts: &'a GenerateOptions,
     rng: &'a mut fastrand::Rng,
-    /// Every resource's full body, in listing order.
-    resources: Vec<Value>,
+    /// Every resource's full body, in listing order, and the type the
+    /// generic list gives it when that differs in case.
+    resources: Vec<(Value, Option<&'static str>)>,
     /// Log-capable resource id → its diagnostic settings.
     diag: Vec<(String, Vec<Value>)>,
     vaults: Vec<Value>,
@@ -560,65 +553,37 @@ impl<'a> SubGen<'a> {
         format!("rg-{app}-{:02}", k / 100)
     }
 
-    fn log(&self, category: Option<&str>, group: Option<&str>, enabled: bool) -> Value {
-        json!({"category": category, "categoryGroup": group, "enabled": enabled, "retentionPolicy": {"enabled": false, "days": 0}})
-    }
-
     /// A resource diagnostic setting sending `logs` to the workspace (and the archive).
     fn setting(&self, scope: &str, name: &str, logs: Vec<Value>, archive: bool) -> Value {
-        json!({
-            "id": format!("{scope}/providers/microsoft.insights/diagnosticSettings/{name}"),
-            "type": "Microsoft.Insights/diagnosticSettings",
-            "name": name,
-            "location": null,
-            "properties": {
-                "storageAccountId": if archive { Value::String(self.names.archive_id()) } else { Value::Null },
-                "serviceBusRuleId": null,
-                "workspaceId": self.names.workspace_id(),
-                "eventHubAuthorizationRuleId": null,
-                "eventHubName": null,
-                "marketplacePartnerId": null,
-                "metrics": [{"category": "AllMetrics", "enabled": false, "retentionPolicy": {"enabled": false, "days": 0}}],
-                "logs": logs,
-            }
-        })
+        let mut to = arm::Destinations::workspace(&self.names.workspace_id());
+        if archive {
+            to = to.with_storage(&self.names.archive_id());
+        }
+        arm::diag_setting(scope, name, logs, &to, None)
     }
 
     /// Diagnostic settings of a log-capable resource: audit and all logs to
     /// the workspace, or (misconfigured) none, or one with its logs off.
     fn resource_diag(&mut self, id: &str, archive: bool) -> Vec<Value> {
         if !self.bad() {
-            let logs = vec![
-                self.log(None, Some("audit"), true),
-                self.log(None, Some("allLogs"), true),
-            ];
+            let logs = vec![arm::group("audit", true), arm::group("allLogs", true)];
             return vec![self.setting(id, "to-law", logs, archive)];
         }
         if self.rng.bool() {
             Vec::new()
         } else {
-            let logs = vec![
-                self.log(None, Some("audit"), false),
-                self.log(None, Some("allLogs"), false),
-            ];
+            let logs = vec![arm::group("audit", false), arm::group("allLogs", false)];
             vec![self.setting(id, "metrics-only", logs, false)]
         }
     }
 
-    fn item(body: &Value) -> Value {
-        let mut item = serde_json::Map::new();
-        for k in [
-            "id", "name", "type", "sku", "kind", "location", "identity", "tags",
-        ] {
-            if let Some(v) = body.get(k) {
-                item.insert(k.to_string(), v.clone());
-            }
-        }
-        Value::Object(item)
+    fn push(&mut self, body: Value) {
+        self.resources.push((body, None));
     }
 
-    fn push(&mut self, body: Value) {
-        self.resources.push(body);
+    /// A resource the generic list gives in lower-case type.
+    fn push_listed(&mut self, body: Value, list_type: &'static str) {
+        self.resources.push((body, Some(list_type)));
     }
 
     fn build(&mut self) {
@@ -626,12 +591,11 @@ impl<'a> SubGen<'a> {
         self.workspace();
         self.archive();
         for loc in LOCATIONS {
-            let wid = self.names.watcher_id(loc);
-            let w = json!({"name": format!("NetworkWatcher_{loc}"), "id": wid, "etag": "W/\"0\"", "type": T_WATCHER,
-                "location": loc, "tags": {}, "properties": {"provisioningState": "Succeeded"}});
+            let w = arm::watcher(&sub, loc, WEAK_ETAG);
             self.watchers.push(w.clone());
             self.push(w);
-            self.flow_logs.insert(wid, Vec::new());
+            self.flow_logs
+                .insert(arm::watcher_id(&sub, loc), Vec::new());
         }
         self.nsg(0, true);
         self.vnet(0, true);
@@ -665,19 +629,17 @@ impl<'a> SubGen<'a> {
         let id = self.names.workspace_id();
         let name = format!("law-gen-{:03}-sentinel", self.names.n);
         let tags = self.tags("security");
-        let body = json!({
-            "properties": {
-                "customerId": guid(self.rng), "provisioningState": "Succeeded",
-                "sku": {"name": "PerGB2018", "lastSkuUpdate": "2023-04-17T08:31:12.4418092Z"},
-                "retentionInDays": if bad[0] { 30 } else { 90 },
-                "features": {"legacy": 0, "searchVersion": 1, "enableLogAccessUsingOnlyResourcePermissions": true,
-                             "immediatePurgeDataOn30Days": bad[1]},
-                "workspaceCapping": {"dailyQuotaGb": -1.0, "quotaNextResetTime": "2026-11-20T14:00:00Z", "dataIngestionStatus": "RespectQuota"},
-                "publicNetworkAccessForIngestion": "Enabled", "publicNetworkAccessForQuery": "Enabled",
-                "createdDate": "2023-04-17T08:31:12.4418092Z", "modifiedDate": "2026-10-02T14:05:51.0071234Z"
-            },
-            "id": id, "name": name, "type": T_WORKSPACE, "location": "westeurope", "tags": tags,
-        });
+        let body = arm::Workspace {
+            sub: &self.names.sub,
+            rg: "rg-security",
+            name: &name,
+            location: "westeurope",
+            tags,
+            customer_id: guid(self.rng),
+            retention_days: Some(if bad[0] { 30 } else { 90 }),
+            purge30: Some(bad[1]),
+        }
+        .body();
         self.onboarded = !self.bad();
         let d = self.resource_diag(&id, false);
         self.diag.push((id, d));
@@ -685,69 +647,47 @@ impl<'a> SubGen<'a> {
         self.push(body);
     }
 
-    fn storage_body(&mut self, id: &str, name: &str, bad: &[bool], tags: Value) -> Value {
+    /// A StorageV2 account with its flaws: anonymous blob access, TLS 1.0,
+    /// shared keys, open network, HTTP.
+    fn storage_body(&mut self, rg: &str, name: &str, bad: &[bool], tags: Value) -> Value {
         let loc = self.loc();
-        let created = "2022-03-14T09:12:44.1234567Z";
-        let mut endpoints = serde_json::Map::new();
-        for svc in ["dfs", "web", "blob", "file", "queue", "table"] {
-            endpoints.insert(
-                svc.into(),
-                Value::String(format!("https://{name}.{svc}.core.windows.net/")),
-            );
+        arm::Storage {
+            sku: "Standard_GRS",
+            allow_blob_public: Some(bad[0]),
+            tls: Some(if bad[1] { "TLS1_0" } else { "TLS1_2" }),
+            shared_key: Some(bad[2]),
+            public_network: Some(if bad[3] { "Enabled" } else { "Disabled" }),
+            network_default: Some(if bad[3] { "Allow" } else { "Deny" }),
+            https: !bad[4],
+            ..arm::Storage::new(&self.names.sub, rg, name, loc, tags)
         }
-        json!({
-            "id": id, "kind": "StorageV2", "location": loc, "name": name,
-            "properties": {
-                "keyCreationTime": {"key1": created, "key2": created},
-                "allowBlobPublicAccess": bad[0],
-                "minimumTlsVersion": if bad[1] { "TLS1_0" } else { "TLS1_2" },
-                "allowSharedKeyAccess": bad[2],
-                "publicNetworkAccess": if bad[3] { "Enabled" } else { "Disabled" },
-                "networkAcls": {"bypass": "AzureServices", "defaultAction": if bad[3] { "Allow" } else { "Deny" }, "ipRules": [], "virtualNetworkRules": [], "resourceAccessRules": []},
-                "creationTime": created,
-                "primaryEndpoints": endpoints,
-                "primaryLocation": loc,
-                "provisioningState": "Succeeded",
-                "encryption": {"services": {"file": {"keyType": "Account", "enabled": true, "lastEnabledTime": created},
-                                            "blob": {"keyType": "Account", "enabled": true, "lastEnabledTime": created}},
-                               "requireInfrastructureEncryption": false, "keySource": "Microsoft.Storage"},
-                "statusOfPrimary": "available",
-                "supportsHttpsTrafficOnly": !bad[4],
-            },
-            "sku": {"name": "Standard_GRS", "tier": "Standard"},
-            "tags": tags,
-            "type": T_STORAGE,
-        })
+        .body()
     }
 
     /// The diagnostic settings of an account's four services, and its blob service.
     fn storage_extras(&mut self, id: &str, bad: bool) {
-        for svc in ["blob", "file", "queue", "table"] {
+        for svc in arm::ALL_SERVICES {
             let sid = format!("{id}/{svc}Services/default");
             let settings = if bad && self.rng.bool() {
                 Vec::new()
             } else {
                 let logs = ["StorageRead", "StorageWrite", "StorageDelete"]
                     .iter()
-                    .map(|c| self.log(Some(c), None, true))
+                    .map(|c| arm::cat(c, true))
                     .collect();
                 vec![self.setting(&sid, &format!("{svc}-to-law"), logs, false)]
             };
             self.diag.push((sid, settings));
         }
         let soft = !(bad && self.rng.bool());
-        let blob = json!({
-            "id": format!("{id}/blobServices/default"), "name": "default",
-            "type": "Microsoft.Storage/storageAccounts/blobServices",
-            "properties": {
-                "cors": {"corsRules": []},
-                "deleteRetentionPolicy": {"enabled": soft, "days": if soft { 14 } else { 0 }},
-                "containerDeleteRetentionPolicy": {"enabled": soft, "days": if soft { 14 } else { 0 }},
-                "isVersioningEnabled": soft,
-                "changeFeed": {"enabled": soft},
-            },
-            "sku": {"name": "Standard_GRS", "tier": "Standard"},
-        });
+        let days = if soft { 14 } else { 0 };
+        let blob = arm::blob_service(
+            id,
+            Some(arm::retention(soft, days)),
+            Some(arm::retention(soft, days)),
+            soft,
+            "Standard_GRS",
+        );
         self.blob_services.push((id.to_string(), blob));
     }
 
@@ -755,7 +695,7 @@ impl<'a> SubGen<'a> {
         let id = self.names.archive_id();
         let name = format!("stgen{:03}logarchive", self.names.n);
         let tags = self.tags("security");
-        let body = self.storage_body(&id, &name, &[false; 5], tags);
+        let body = self.storage_body("rg-security", &name, &[false; 5], tags);
         self.storage_extras(&id, false);
         self.storage.push(body.clone());
         self.push(body);
@@ -775,22 +715,24 @@ impl<'a> SubGen<'a> {
             ("insights-logs-networksecuritygroupflowevent", true, true),
         ] {
             let cid = format!("{id}/blobServices/default/containers/{name}");
-            let mut p = json!({"deleted": false, "remainingRetentionDays": 0, "defaultEncryptionScope": "$account-encryption-key",
-                "denyEncryptionScopeOverride": false, "publicAccess": "None", "leaseStatus": "Unlocked", "leaseState": "Available",
-                "lastModifiedTime": "2025-02-11T10:02:17.0000000Z", "hasImmutabilityPolicy": policy, "hasLegalHold": false});
-            if policy && in_list {
-                p["immutabilityPolicy"] = json!({"etag": "\"8dd1\"", "properties": {"immutabilityPeriodSinceCreationInDays": 365, "state": state, "allowProtectedAppendWrites": true}, "updateHistory": []});
+            let policy = policy.then(|| arm::ContainerPolicy {
+                days: 365,
+                state,
+                in_list,
+                etag: "\"8dd1\"".into(),
+                update_history: Vec::new(),
+            });
+            if policy.as_ref().is_some_and(|p| !p.in_list) {
+                let body = arm::immutability_policy(&cid, 730, state, "\"8dd2\"");
+                policies.push((cid.clone(), body));
             }
-            if policy && !in_list {
-                policies.push((
-                    cid.clone(),
-                    json!({"id": format!("{cid}/immutabilityPolicies/default"), "name": "default",
-                    "type": "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies", "etag": "\"8dd2\"",
-                    "properties": {"immutabilityPeriodSinceCreationInDays": 730, "allowProtectedAppendWrites": true, "state": state}}),
-                ));
-            }
-            items.push(json!({"id": cid, "name": name, "type": "Microsoft.Storage/storageAccounts/blobServices/containers",
-                "etag": "\"0x8DD1\"", "properties": p}));
+            items.push(arm::container(
+                &id,
+                name,
+                "\"0x8DD1\"",
+                policy.as_ref(),
+                false,
+            ));
         }
         (items, policies)
     }
@@ -802,35 +744,42 @@ impl<'a> SubGen<'a> {
         let id = self.names.id(&rg, T_VAULT, &name);
         let loc = self.loc();
         let tags = self.tags("secrets");
-        let mut p = json!({
-            "sku": {"family": "A", "name": "standard"}, "tenantId": self.tenant,
-            "networkAcls": {"bypass": "AzureServices", "defaultAction": if bad[2] { "Allow" } else { "Deny" }, "ipRules": [], "virtualNetworkRules": []},
-            "accessPolicies": [],
-            "enabledForDeployment": false, "enabledForDiskEncryption": false, "enabledForTemplateDeployment": false,
-            "enableSoftDelete": true, "softDeleteRetentionInDays": 90,
-            "enableRbacAuthorization": !bad[0],
-            "vaultUri": format!("https://{name}.vault.azure.net/"),
-            "provisioningState": "Succeeded",
-            "publicNetworkAccess": if bad[2] { "Enabled" } else { "Disabled" },
-        });
-        if !bad[1] {
-            p["enablePurgeProtection"] = json!(true);
+        let access_policies = if bad[0] {
+            let object_id = guid(self.rng);
+            vec![arm::access_policy(
+                &self.tenant,
+                &object_id,
+                &["get", "list"],
+                &["get", "list", "set", "delete"],
+                &[],
+            )]
+        } else {
+            Vec::new()
+        };
+        let owner = format!("platform@{DOMAIN}");
+        let body = arm::Vault {
+            sub: &self.names.sub,
+            rg: &rg,
+            name: &name,
+            location: loc,
+            tags,
+            tenant: &self.tenant,
+            owner: &owner,
+            rbac: Some(!bad[0]),
+            soft_delete: Some(true),
+            soft_delete_days: Some(90),
+            purge_protection: (!bad[1]).then_some(true),
+            public_network: Some(if bad[2] { "Enabled" } else { "Disabled" }),
+            network_acls: Some(json!({"bypass": "AzureServices", "defaultAction": if bad[2] { "Allow" } else { "Deny" },
+                "ipRules": [], "virtualNetworkRules": []})),
+            access_policies,
+            private_endpoints: Vec::new(),
         }
-        if bad[0] {
-            p["accessPolicies"] = json!([{"tenantId": self.tenant, "objectId": guid(self.rng),
-                "permissions": {"keys": ["get", "list"], "secrets": ["get", "list", "set", "delete"], "certificates": []}}]);
-        }
-        let body = json!({"id": id, "name": name, "type": T_VAULT, "location": loc, "tags": tags,
-            "systemData": {"createdBy": "platform@generated.example", "createdByType": "User", "createdAt": "2023-04-17T08:31:12.4418092Z",
-                           "lastModifiedBy": "platform@generated.example", "lastModifiedByType": "User", "lastModifiedAt": "2026-10-02T14:05:51.0071234Z"},
-            "properties": p});
+        .body();
         let d = if bad[3] {
             Vec::new()
         } else {
-            let logs = vec![
-                self.log(None, Some("audit"), true),
-                self.log(None, Some("allLogs"), true),
-            ];
+            let logs = vec![arm::group("audit", true), arm::group("allLogs", true)];
             vec![self.setting(&id, "kv-audit", logs, true)]
         };
         self.diag.push((id, d));
@@ -844,7 +793,7 @@ impl<'a> SubGen<'a> {
         let name = format!("stgen{:03}{k:06}", self.names.n);
         let id = self.names.id(&rg, T_STORAGE, &name);
         let tags = self.tags("data");
-        let body = self.storage_body(&id, &name, &bad, tags);
+        let body = self.storage_body(&rg, &name, &bad, tags);
         let any_bad = bad.iter().any(|b| *b);
         self.storage_extras(&id, any_bad);
         self.storage.push(body.clone());
@@ -864,20 +813,31 @@ impl<'a> SubGen<'a> {
             format!("nsg-gen-{:03}-{k:05}", self.names.n)
         };
         let id = self.names.id(&rg, T_NSG, &name);
-        let mut rules = vec![("allow-https-in", "443", "Internet")];
+        let rule = |name, port, source| arm::Rule {
+            name,
+            direction: "Inbound",
+            access: "Allow",
+            port,
+            source,
+        };
+        let mut rules = vec![rule("allow-https-in", "443", "Internet")];
         if bad[0] {
-            rules.push(("allow-rdp-anywhere", "3389", "*"));
+            rules.push(rule("allow-rdp-anywhere", "3389", "*"));
         }
-        let sec: Vec<Value> = rules.iter().enumerate().map(|(i, (rname, port, source))| json!({
-            "name": rname, "id": format!("{id}/securityRules/{rname}"), "etag": "W/\"0\"",
-            "type": "Microsoft.Network/networkSecurityGroups/securityRules",
-            "properties": {"provisioningState": "Succeeded", "protocol": "Tcp", "sourcePortRange": "*",
-                "destinationPortRange": port, "sourceAddressPrefix": source, "destinationAddressPrefix": "*",
-                "access": "Allow", "priority": 100 + 10 * i, "direction": "Inbound"}})).collect();
         let loc = self.loc();
         let tags = self.tags("network");
-        let body = json!({"name": name, "id": id, "etag": "W/\"0\"", "type": T_NSG, "location": loc, "tags": tags,
-            "properties": {"provisioningState": "Succeeded", "resourceGuid": guid(self.rng), "securityRules": sec, "subnets": []}});
+        let body = arm::Nsg {
+            sub: &self.names.sub,
+            rg: &rg,
+            name: &name,
+            location: loc,
+            tags,
+            etag: WEAK_ETAG.into(),
+            resource_guid: guid(self.rng),
+            rules,
+            ..Default::default()
+        }
+        .body();
         let d = self.resource_diag(&id, false);
         self.diag.push((id.clone(), d));
         self.last_nsg = id;
@@ -899,23 +859,27 @@ impl<'a> SubGen<'a> {
         };
         let id = self.names.id(&rg, T_VNET, &name);
         let b = (k % 250) as u8;
-        let subnets: Vec<Value> = (0..2)
-            .map(|s| {
-                let mut sp = json!({"provisioningState": "Succeeded", "addressPrefix": format!("10.{b}.{s}.0/24"),
-                    "delegations": [], "privateEndpointNetworkPolicies": "Disabled", "privateLinkServiceNetworkPolicies": "Enabled"});
-                if !(bad[0] && s == 1) {
-                    sp["networkSecurityGroup"] = json!({"id": self.last_nsg});
-                }
-                json!({"name": format!("snet-{s}"), "id": format!("{id}/subnets/snet-{s}"), "etag": "W/\"0\"",
-                       "properties": sp, "type": "Microsoft.Network/virtualNetworks/subnets"})
+        let subnets = (0..2)
+            .map(|s| arm::Subnet {
+                name: format!("snet-{s}"),
+                prefix: format!("10.{b}.{s}.0/24"),
+                nsg: (!(bad[0] && s == 1)).then(|| self.last_nsg.clone()),
             })
             .collect();
         let loc = self.loc();
         let tags = self.tags("network");
-        let body = json!({"name": name, "id": id, "etag": "W/\"0\"", "type": T_VNET, "location": loc, "tags": tags,
-            "properties": {"provisioningState": "Succeeded", "resourceGuid": guid(self.rng),
-                "addressSpace": {"addressPrefixes": [format!("10.{b}.0.0/16")]}, "subnets": subnets,
-                "virtualNetworkPeerings": [], "enableDdosProtection": false}});
+        let body = arm::Vnet {
+            sub: &self.names.sub,
+            rg: &rg,
+            name: &name,
+            location: loc,
+            tags,
+            etag: WEAK_ETAG.into(),
+            resource_guid: guid(self.rng),
+            prefixes: vec![format!("10.{b}.0.0/16")],
+            subnets,
+        }
+        .body();
         self.last_vnet = id;
         self.vnets.push(body.clone());
         self.push(body);
@@ -926,27 +890,36 @@ impl<'a> SubGen<'a> {
         let loc = self.loc();
         let watcher = self.names.watcher_id(loc);
         let name = format!("fl-gen-{:03}-{k:05}", self.names.n);
-        let id = format!("{watcher}/flowLogs/{name}");
         let target = if self.rng.bool() {
             self.last_vnet.clone()
         } else {
             self.last_nsg.clone()
         };
-        let body = json!({
-            "name": format!("NetworkWatcher_{loc}/{name}"), "id": id, "etag": "W/\"0\"", "location": loc, "type": T_FLOWLOG, "tags": {},
-            "properties": {
-                "provisioningState": "Succeeded", "targetResourceId": target, "targetResourceGuid": guid(self.rng),
-                "storageId": self.names.archive_id(), "enabled": !bad[0],
-                "flowAnalyticsConfiguration": {"networkWatcherFlowAnalyticsConfiguration": {
-                    "enabled": !bad[1], "workspaceId": guid(self.rng), "workspaceRegion": "westeurope",
-                    "workspaceResourceId": self.names.workspace_id(), "trafficAnalyticsInterval": 10}},
-                "retentionPolicy": {"enabled": !bad[2], "days": if bad[2] { 0 } else { 365 }},
-                "format": {"type": "JSON", "version": 2},
-            }
-        });
-        let mut listed = body.clone();
-        listed["name"] = json!(name);
-        self.flow_logs.entry(watcher).or_default().push(listed);
+        let target_guid = guid(self.rng);
+        let workspace_customer_id = guid(self.rng);
+        let (archive, workspace) = (self.names.archive_id(), self.names.workspace_id());
+        let body = arm::FlowLog {
+            watcher_id: &watcher,
+            location: loc,
+            name: &name,
+            etag: WEAK_ETAG.into(),
+            target_id: &target,
+            target_guid,
+            storage_id: &archive,
+            enabled: !bad[0],
+            retention_policy: Some(arm::retention(!bad[2], if bad[2] { 0 } else { 365 })),
+            analytics: Some(arm::Analytics {
+                enabled: !bad[1],
+                workspace: Some((workspace_customer_id, "westeurope".into(), workspace)),
+                interval: 10,
+            }),
+            state: "Succeeded",
+        }
+        .body();
+        self.flow_logs
+            .entry(watcher)
+            .or_default()
+            .push(body.clone());
         self.push(body);
     }
 
@@ -957,29 +930,32 @@ impl<'a> SubGen<'a> {
             .unwrap_or("res")
             .to_ascii_lowercase();
         let rg = self.rg_name(k, "app");
-        let name = format!("{short}-gen-{:03}-{k:05}", self.names.n);
-        let (name, id) = if rtype == "Microsoft.Sql/servers/databases" {
+        let mut name = format!("{short}-gen-{:03}-{k:05}", self.names.n);
+        if rtype == "Microsoft.Sql/servers/databases" {
             let server = if self.last_sql.is_empty() {
                 format!("servers-gen-{:03}-{k:05}", self.names.n)
             } else {
                 self.last_sql.clone()
             };
-            let id = format!(
-                "{}/providers/Microsoft.Sql/servers/{server}/databases/{name}",
-                self.names.rg(&rg)
-            );
-            (format!("{server}/{name}"), id)
-        } else {
-            let id = self.names.id(&rg, rtype, &name);
-            (name, id)
-        };
+            name = format!("{server}/{name}");
+        }
         if rtype == "Microsoft.Sql/servers" {
             self.last_sql = name.clone();
         }
         let loc = self.loc();
         let tags = self.tags(&short);
-        let body = json!({"id": id, "name": name, "type": rtype, "location": loc, "tags": tags});
+        let body = arm::Generic {
+            sub: &self.names.sub,
+            rg: &rg,
+            rtype,
+            name: &name,
+            location: loc,
+            tags,
+            ..Default::default()
+        }
+        .body();
         if log_capable {
+            let id = body["id"].as_str().unwrap_or_default().to_string();
             let d = self.resource_diag(&id, false);
             self.diag.push((id, d));
         }
@@ -991,88 +967,68 @@ impl<'a> SubGen<'a> {
         let mut groups = Vec::new();
         for (name, short) in [("ag-secops", "secops"), ("ag-platform", "platform")] {
             let bad = self.flaws(1);
-            let id = format!("{rg}/providers/microsoft.insights/actionGroups/{name}");
-            let emails: Vec<Value> = if bad[0] {
+            let emails = if bad[0] {
                 Vec::new()
             } else {
-                vec![
-                    json!({"name": short, "emailAddress": format!("{short}@generated.example"), "useCommonAlertSchema": true, "status": "Enabled"}),
-                ]
+                vec![(short, format!("{short}@{DOMAIN}"))]
             };
-            let body = json!({"id": id, "type": "Microsoft.Insights/ActionGroups", "name": name, "location": "Global",
-                "kind": null, "identity": null, "tags": {},
-                "properties": {"groupShortName": short, "enabled": true, "emailReceivers": emails,
-                    "smsReceivers": [], "webhookReceivers": [], "eventHubReceivers": [], "itsmReceivers": [],
-                    "azureAppPushReceivers": [], "automationRunbookReceivers": [], "voiceReceivers": [],
-                    "logicAppReceivers": [], "azureFunctionReceivers": [],
-                    "armRoleReceivers": [{"name": "Owners", "roleId": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "useCommonAlertSchema": true}]}});
-            groups.push(id);
+            let body =
+                arm::action_group(&rg, name, short, true, &emails, &[("Owners", arm::OWNER)]);
+            groups.push(body["id"].as_str().unwrap_or_default().to_string());
             self.action_groups.push(body.clone());
-            let mut listed = body;
-            listed["type"] = json!("microsoft.insights/actiongroups");
-            self.push(listed);
+            self.push_listed(body, arm::LIST_TYPE_AG);
         }
-        let adm = json!({"field": "category", "equals": "Administrative"});
-        let op = |name: &str| json!({"field": "operationName", "equals": name});
+        let adm = arm::administrative;
+        let op = arm::op;
         let alerts = [
             (
                 "ala-diagnostic-settings-delete",
-                vec![
-                    adm.clone(),
-                    op("Microsoft.Insights/diagnosticSettings/delete"),
-                ],
+                vec![adm(), op("Microsoft.Insights/diagnosticSettings/delete")],
             ),
             (
                 "ala-law-delete-or-write",
                 vec![
-                    adm.clone(),
+                    adm(),
                     json!({"anyOf": [op("Microsoft.OperationalInsights/workspaces/delete"), op("Microsoft.OperationalInsights/workspaces/write")]}),
                 ],
             ),
             (
                 "ala-policy-assignments",
                 vec![
-                    adm.clone(),
+                    adm(),
                     json!({"field": "operationName", "containsAny": ["Microsoft.Authorization/policyAssignments/write", "Microsoft.Authorization/policyAssignments/delete"]}),
                 ],
             ),
             (
                 "ala-nsg-write",
-                vec![
-                    adm.clone(),
-                    op("Microsoft.Network/networkSecurityGroups/write"),
-                ],
+                vec![adm(), op("Microsoft.Network/networkSecurityGroups/write")],
             ),
             (
                 "ala-nsg-delete",
-                vec![
-                    adm.clone(),
-                    op("Microsoft.Network/networkSecurityGroups/delete"),
-                ],
+                vec![adm(), op("Microsoft.Network/networkSecurityGroups/delete")],
             ),
         ];
+        let scope = [format!("/subscriptions/{sub}")];
+        let secops = &groups[..1];
         for (name, all_of) in alerts {
             let bad = self.flaws(1);
-            let id = format!("{rg}/providers/microsoft.insights/activityLogAlerts/{name}");
-            let body = json!({"id": id, "type": "Microsoft.Insights/ActivityLogAlerts", "name": name, "location": "Global", "tags": {},
-                "properties": {"scopes": [format!("/subscriptions/{sub}")], "condition": {"allOf": all_of},
-                    "actions": {"actionGroups": [{"actionGroupId": groups[0], "webhookProperties": {}}]},
-                    "enabled": !bad[0], "description": ""}});
+            let body = arm::activity_alert(&rg, name, &scope, all_of, secops, Some(!bad[0]), "");
             self.alerts.push(body.clone());
-            let mut listed = body;
-            listed["type"] = json!("microsoft.insights/activitylogalerts");
-            self.push(listed);
+            self.push_listed(body, arm::LIST_TYPE_ALERT);
         }
-        let id =
-            format!("{rg}/providers/microsoft.insights/scheduledqueryrules/sqr-kv-purge-attempts");
-        let body = json!({"id": id, "name": "sqr-kv-purge-attempts", "type": "microsoft.insights/scheduledqueryrules",
-            "location": "westeurope", "tags": {}, "kind": "LogAlert",
-            "properties": {"description": "kv purge attempts", "severity": 1, "enabled": true, "evaluationFrequency": "PT5M",
-                "scopes": [self.names.workspace_id()], "windowSize": "PT15M",
-                "criteria": {"allOf": [{"query": "AZKVAuditLogs | where OperationName in ('SecretPurge','KeyPurge','VaultPurge')",
-                    "timeAggregation": "Count", "dimensions": [], "operator": "GreaterThan", "threshold": 0,
-                    "failingPeriods": {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1}}]},
-                "autoMitigate": false, "actions": {"actionGroups": [groups[0]], "customProperties": {}}, "skipQueryValidation": false}});
+        let workspace = self.names.workspace_id();
+        let body = arm::QueryRule {
+            rg_id: &rg,
+            name: "sqr-kv-purge-attempts",
+            description: "kv purge attempts",
+            location: "westeurope",
+            scope: &workspace,
+            query: "AZKVAuditLogs | where OperationName in ('SecretPurge','KeyPurge','VaultPurge')",
+            action_groups: secops,
+            enabled: true,
+            severity: 1,
+        }
+        .body();
         self.query_rules.push(body.clone());
         self.push(body);
     }
@@ -1094,19 +1050,22 @@ impl<'a> SubGen<'a> {
             "Autoscale",
             "ResourceHealth",
         ];
-        let logs: Vec<Value> = cats
+        let categories: Vec<(&str, bool)> = cats
             .iter()
             .enumerate()
-            .map(|(i, c)| json!({"category": c, "enabled": !(bad[0] && i % 2 == 1)}))
+            .map(|(i, c)| (*c, !(bad[0] && i % 2 == 1)))
             .collect();
         let sub_diag = if bad[1] && bad[0] {
             Vec::new()
         } else {
-            vec![
-                json!({"id": format!("{scope}/providers/microsoft.insights/diagnosticSettings/activitylog-export"),
-                "type": "Microsoft.Insights/diagnosticSettings", "name": "activitylog-export", "location": "global",
-                "properties": {"storageAccountId": self.names.archive_id(), "workspaceId": self.names.workspace_id(), "logs": logs}}),
-            ]
+            vec![arm::subscription_diag_setting(
+                &sub,
+                "activitylog-export",
+                arm::activity_categories(&categories),
+                Some(&self.names.workspace_id()),
+                Some(&self.names.archive_id()),
+                false,
+            )]
         };
         // Defender plans (16), contacts (17).
         let plans = [
@@ -1126,22 +1085,25 @@ impl<'a> SubGen<'a> {
         let mut pricings = Vec::new();
         for plan in plans {
             let bad = self.flaws(1)[0];
-            let mut p = json!({"pricingTier": if bad { "Free" } else { "Standard" }, "freeTrialRemainingTime": "PT0S", "enforce": "False",
-                "resourcesCoverageStatus": if bad { "NotCovered" } else { "FullyCovered" }});
-            if !bad {
-                p["enablementTime"] = json!("2025-01-09T10:11:12.1234567Z");
-            }
-            pricings.push(json!({"id": format!("{scope}/providers/Microsoft.Security/pricings/{plan}"), "name": plan,
-                "type": "Microsoft.Security/pricings", "properties": p}));
+            pricings.push(
+                arm::Pricing {
+                    sub: &sub,
+                    plan,
+                    tier: if bad { "Free" } else { "Standard" },
+                    coverage: Some(if bad { "NotCovered" } else { "FullyCovered" }),
+                    ..Default::default()
+                }
+                .body(),
+            );
         }
         let off = self.flaws(1)[0];
-        let contacts = vec![
-            json!({"id": format!("{scope}/providers/Microsoft.Security/securityContacts/default"), "name": "default",
-            "type": "Microsoft.Security/securityContacts",
-            "properties": {"notificationsByRole": {"state": if off { "Off" } else { "On" }, "roles": ["Owner"]},
-                "isEnabled": !off, "emails": if off { "" } else { "secops@generated.example" }, "phone": "",
-                "notificationsSources": [{"sourceType": "Alert", "minimalSeverity": "Medium"}]}}),
-        ];
+        let contacts = vec![arm::security_contact(
+            &sub,
+            "default",
+            json!({"notificationsByRole": {"state": if off { "Off" } else { "On" }, "roles": ["Owner"]},
+                "isEnabled": !off, "emails": if off { String::new() } else { format!("secops@{DOMAIN}") }, "phone": "",
+                "notificationsSources": [{"sourceType": "Alert", "minimalSeverity": "Medium"}]}),
+        )];
         // Locks (20).
         let mut locks = Vec::new();
         for (target, name) in [
@@ -1149,18 +1111,21 @@ impl<'a> SubGen<'a> {
             (self.names.rg("rg-security"), "lock-rg-security"),
         ] {
             if !self.flaws(1)[0] {
-                locks.push(json!({"properties": {"level": "CanNotDelete", "notes": "Evidence: do not delete", "owners": []},
-                    "id": format!("{target}/providers/Microsoft.Authorization/locks/{name}"),
-                    "type": "Microsoft.Authorization/locks", "name": name}));
+                locks.push(arm::lock(
+                    &target,
+                    name,
+                    "CanNotDelete",
+                    "Evidence: do not delete",
+                ));
             }
         }
         // Role assignments (21).
         let roles = [
-            "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
-            "b24988ac-6180-42a0-ab88-20f7382dd24c", // Contributor
-            "acdd72a7-3385-48ef-bd42-f606fba81ae7", // Reader
-            "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
-            "00482a5a-887f-4fb3-b363-3b7fe8e74483", // Key Vault Administrator
+            arm::OWNER,
+            arm::CONTRIBUTOR,
+            arm::READER,
+            arm::USER_ACCESS_ADMIN,
+            arm::KV_ADMIN,
         ];
         let n = 4 + self.opts.resources / 200;
         let mut assignments = Vec::new();
@@ -1173,37 +1138,42 @@ impl<'a> SubGen<'a> {
                 roles[[1, 2, 4][self.rng.usize(..3)]]
             };
             let name = guid(self.rng);
-            assignments.push(json!({"properties": {"roleDefinitionId": format!("{scope}/providers/Microsoft.Authorization/roleDefinitions/{role}"),
-                "principalId": guid(self.rng), "principalType": if i % 3 == 0 { "Group" } else { "User" }, "scope": scope,
-                "condition": null, "conditionVersion": null, "createdOn": "2024-05-02T11:20:09.1234567Z",
-                "updatedOn": "2024-05-02T11:20:09.1234567Z", "createdBy": null, "updatedBy": null,
-                "delegatedManagedIdentityResourceId": null, "description": null},
-                "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"),
-                "type": "Microsoft.Authorization/roleAssignments", "name": name}));
+            let principal_id = guid(self.rng);
+            assignments.push(
+                arm::RoleAssignment {
+                    scope: &scope,
+                    role_definition_id: arm::role_definition_id(Some(&sub), role),
+                    principal_id,
+                    principal_type: if i % 3 == 0 { "Group" } else { "User" },
+                    name,
+                    created_by: None,
+                }
+                .body(),
+            );
         }
         (sub_diag, pricings, contacts, locks, assignments)
     }
 
     fn tables(&mut self, ws: &str) -> Vec<Value> {
         let short = !self.onboarded;
-        [("SigninLogs", 90, 730), ("AuditLogs", 90, 730), ("AzureActivity", 90, 365), ("AZKVAuditLogs", 90, 730),
-         ("StorageBlobLogs", 90, 365), ("SecurityEvent", 90, 365), ("Heartbeat", 30, 30)]
-            .iter()
-            .map(|(name, r, total)| {
-                let total = if short && *total > 90 { 90 } else { *total };
-                json!({"properties": {"totalRetentionInDays": total, "archiveRetentionInDays": total - r, "plan": "Analytics",
-                    "retentionInDaysAsDefault": false, "totalRetentionInDaysAsDefault": false,
-                    "schema": {"name": name, "tableSubType": "Classic", "tableType": "Microsoft", "solutions": ["LogManagement"]},
-                    "provisioningState": "Succeeded", "retentionInDays": r},
-                    "id": format!("{ws}/tables/{name}"), "name": name})
-            })
-            .collect()
+        [
+            ("SigninLogs", 90, 730),
+            ("AuditLogs", 90, 730),
+            ("AzureActivity", 90, 365),
+            ("AZKVAuditLogs", 90, 730),
+            ("StorageBlobLogs", 90, 365),
+            ("SecurityEvent", 90, 365),
+            ("Heartbeat", 30, 30),
+        ]
+        .iter()
+        .map(|(name, r, total)| {
+            let total = if short && *total > 90 { 90 } else { *total };
+            arm::table(ws, name, *r, total, total - r)
+        })
+        .collect()
     }
 
     fn sentinel(&mut self, ws: &str) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
-        let si = |kind: &str, name: &str| {
-            format!("{ws}/providers/Microsoft.SecurityInsights/{kind}/{name}")
-        };
         let connectors = [
             ("AzureSecurityCenter", "alerts"),
             ("MicrosoftThreatProtection", "incidents"),
@@ -1213,8 +1183,14 @@ impl<'a> SubGen<'a> {
         .iter()
         .map(|(kind, dt)| {
             let name = guid(self.rng);
-            json!({"id": si("dataConnectors", &name), "name": name, "type": "Microsoft.SecurityInsights/dataConnectors",
-                "kind": kind, "etag": "\"0\"", "properties": {"tenantId": self.tenant, "dataTypes": {*dt: {"state": "Enabled"}}}})
+            arm::connector(
+                ws,
+                &name,
+                ETAG,
+                kind,
+                json!({"tenantId": self.tenant}),
+                &[(dt, "Enabled")],
+            )
         })
         .collect();
         let rules = [
@@ -1224,23 +1200,19 @@ impl<'a> SubGen<'a> {
         ]
         .iter()
         .map(|(kind, display, query)| {
-            let name = guid(self.rng);
-            let mut p = json!({"displayName": display, "enabled": true, "severity": "High", "lastModifiedUtc": "2026-09-14T07:45:03.5221339Z"});
-            if let Some(q) = query {
-                p["query"] = json!(q);
-                p["queryFrequency"] = json!("PT1H");
-                p["queryPeriod"] = json!("P1D");
-                p["triggerOperator"] = json!("GreaterThan");
-                p["triggerThreshold"] = json!(0);
+            arm::AlertRule {
+                ws_id: ws,
+                name: guid(self.rng),
+                etag: ETAG.into(),
+                kind,
+                display,
+                enabled: true,
+                severity: "High",
+                query: *query,
+                template: (*kind == "Fusion").then_some("f71aba3d-28fb-450b-b192-4e76a83015c8"),
+                product: (*kind == "MicrosoftSecurityIncidentCreation").then_some("Azure Security Center"),
             }
-            if *kind == "Fusion" {
-                p["alertRuleTemplateName"] = json!("f71aba3d-28fb-450b-b192-4e76a83015c8");
-            }
-            if *kind == "MicrosoftSecurityIncidentCreation" {
-                p["productFilter"] = json!("Azure Security Center");
-            }
-            json!({"id": si("alertRules", &name), "name": name, "type": "Microsoft.SecurityInsights/alertRules",
-                "kind": kind, "etag": "\"0\"", "properties": p})
+            .body()
         })
         .collect();
         let settings = [
@@ -1249,8 +1221,7 @@ impl<'a> SubGen<'a> {
             ("Anomalies", json!({"isEnabled": true})),
         ]
         .into_iter()
-        .map(|(kind, p)| json!({"id": si("settings", kind), "name": kind, "type": "Microsoft.SecurityInsights/settings",
-            "kind": kind, "etag": "\"0\"", "properties": p}))
+        .map(|(kind, p)| arm::sentinel_setting(ws, kind, ETAG, p))
         .collect();
         (connectors, rules, settings)
     }
@@ -1261,7 +1232,11 @@ impl<'a> SubGen<'a> {
     fn write<W: Write>(&mut self, out: &mut Out<W>) -> io::Result<(u32, bool)> {
         let base = format!("/subscriptions/{}", self.names.sub);
         let (sub_diag, pricings, contacts, locks, assignments) = self.subscription_settings();
-        let items: Vec<Value> = self.resources.iter().map(SubGen::item).collect();
+        let items: Vec<Value> = self
+            .resources
+            .iter()
+            .map(|(body, list_type)| arm::resource_item(body, *list_type))
+            .collect();
         let mut pages = out.list(&api::RESOURCES, &base, "/resources", items)?;
         let lists: Vec<(&Call, &str, Vec<Value>)> = vec![
             (
@@ -1356,8 +1331,7 @@ impl<'a> SubGen<'a> {
             let wid = ws["id"].as_str().unwrap_or_default().to_string();
             let tables = self.tables(&wid);
             out.list(&api::TABLES, &wid, "/tables", tables)?;
-            let state = json!({"id": format!("{wid}/providers/Microsoft.SecurityInsights/onboardingStates/default"), "name": "default",
-                "type": "Microsoft.SecurityInsights/onboardingStates", "properties": {"customerManagedKey": false}});
+            let state = arm::onboarding_state(&wid);
             let onboarded = self.onboarded;
             out.list(
                 &api::ONBOARDING_STATES,

@@ -410,7 +410,10 @@ pub fn build(estate: &Estate, scenario: Scenario) -> Vec<Value> {
     out
 }
 
-/// The comment lines at the top of each recording.
+/// The comment lines at the top of each recording. They still name
+/// tools/gen_demo.py, the Python generator this one replaced: the committed
+/// recordings stay byte for byte what they were (the demo's SHA-256 is in
+/// every report made from it), so changing them is a decision of its own.
 fn comments(scenario: Scenario) -> Vec<String> {
     match scenario {
         Scenario::Demo => vec![
