@@ -24,7 +24,8 @@ pub enum ScenarioChoice {
     PartialFailure,
     /// `tests/recordings/throttled.jsonl`.
     Throttled,
-    /// The three, each to its place in the repository.
+    /// The three, each to its place in the repository, and the demo's
+    /// expected results (`demo/EXPECTED.md`).
     All,
 }
 
@@ -33,7 +34,8 @@ pub enum ScenarioChoice {
 pub struct GenerateArgs {
     /// Write a named scenario instead of a synthetic estate. Without
     /// --output it goes to its place in the repository (run from the
-    /// repository's root); `all` writes every scenario there.
+    /// repository's root); `all` writes every scenario there, and
+    /// demo/EXPECTED.md.
     #[arg(long, value_enum, value_name = "NAME")]
     pub scenario: Option<ScenarioChoice>,
     /// Where to write the recording (`.gz` to compress a synthetic estate).
@@ -149,7 +151,8 @@ pub fn run_cli(args: &GenerateArgs) -> Result<(), GenerateError> {
             for s in Scenario::ALL {
                 one(s)?;
             }
-            return Ok(());
+            // The expected results of the demo, from the same declarations.
+            return write_text(&in_repository(demo::EXPECTED_PATH)?, &demo::expected_md());
         }
         None => {}
     }

@@ -5,6 +5,7 @@
 
 pub mod estate;
 mod exchanges;
+pub mod expected;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,19 @@ impl Scenario {
         let estate = estate::build();
         exchanges::render(&exchanges::build(&estate, self), self)
     }
+}
+
+/// Where the repository keeps the expected results, relative to its root.
+pub const EXPECTED_PATH: &str = "demo/EXPECTED.md";
+
+/// The expected results of a scan of the demo, as declared by its builder.
+pub fn expectations() -> expected::Expected {
+    estate::build().expected
+}
+
+/// `demo/EXPECTED.md`, rendered from the declarations.
+pub fn expected_md() -> String {
+    expected::markdown(&expectations())
 }
 
 /// The repository's root, from this crate's manifest directory (`lab/`).
