@@ -15,7 +15,8 @@ struct Cli {
 enum Command {
     /// Serve a recording on loopback as Resource Manager would: read quotas, latency, faults.
     Emulate(Box<azward_lab::emulator::EmulateArgs>),
-    /// Write a synthetic estate recording (subscriptions × resources, deterministic from a seed).
+    /// Write an estate recording: a synthetic estate of any size (deterministic from a seed), or a
+    /// named scenario (--scenario: the demo estate and the test recordings derived from it).
     Generate(Box<azward_lab::generate::GenerateArgs>),
     /// Scan a generated estate through the emulator; print wall time against the throttle bound.
     Bench(Box<azward_lab::bench::BenchArgs>),
