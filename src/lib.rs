@@ -13,6 +13,9 @@
 //!   judges the gate once;
 //! - [`report`]: renders what the engine decided, one file per format;
 //! - [`app`]: the one audit pipeline the CLI, the lab tools and the tests call.
+//!
+//! The lab tools (emulator, estate generator, benchmark) are the separate
+//! crate `azward-lab` in `lab/`: the product ships no server.
 
 pub mod app;
 pub mod azure;
@@ -23,8 +26,3 @@ pub mod model;
 pub mod profile;
 pub mod report;
 pub mod util;
-
-// Lab tools: to be moved into their own crate.
-pub mod bench;
-pub mod emulator;
-pub mod generate;

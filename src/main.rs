@@ -48,12 +48,6 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },
-    /// Serve a recording on loopback as Resource Manager would: read quotas, latency, faults.
-    Emulate(Box<azward::emulator::EmulateArgs>),
-    /// Write a synthetic estate recording (subscriptions × resources, deterministic from a seed).
-    Generate(Box<azward::generate::GenerateArgs>),
-    /// Scan a generated estate through the emulator; print wall time against the throttle bound.
-    Bench(Box<azward::bench::BenchArgs>),
     /// Print the full documentation of one check.
     Explain {
         /// A check id, e.g. AZ-KV-003.
@@ -247,15 +241,6 @@ fn main() -> ExitCode {
         Command::Explain { id, baseline } => {
             explain(&id, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
-        Command::Emulate(args) => azward::emulator::run_cli(&args)
-            .map(|_| ExitCode::SUCCESS)
-            .map_err(Into::into),
-        Command::Generate(args) => azward::generate::run_cli(&args)
-            .map(|_| ExitCode::SUCCESS)
-            .map_err(Into::into),
-        Command::Bench(args) => azward::bench::run_cli(&args)
-            .map(|_| ExitCode::SUCCESS)
-            .map_err(Into::into),
     };
     match result {
         Ok(code) => code,

@@ -1,14 +1,11 @@
 //! End to end over recordings: the demo estate, a partial failure, a
-//! throttled replay, a live scan through the loopback emulator, and
-//! recording round trips.
+//! throttled replay, and recording round trips. (A live scan through the
+//! loopback emulator is in the lab crate: lab/tests/e2e_live.rs.)
 
 use azward::azure::collect::Target;
-use azward::azure::credentials::AuthMethod;
 use azward::azure::http::ClientOptions;
-use azward::azure::recording::Recording;
 use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::Status;
-use azward::emulator::{Emulator, EmulatorOptions};
 use azward::engine::{self, Evaluation, Gate, ResultRow};
 use azward::profile::Baseline;
 use azward::report::{Report, Timing};
@@ -233,47 +230,6 @@ async fn a_throttled_and_paged_replay_gives_the_demo_results() {
         demo.stats.requests + 2,
         "one retry and one extra page"
     );
-}
-
-#[tokio::test]
-async fn a_live_scan_through_the_emulator_equals_the_replay() {
-    let rec = Recording::from_bytes(scan::DEMO_RECORDING, Path::new("demo.jsonl")).unwrap();
-    let emu = Emulator::start(
-        &rec,
-        "127.0.0.1:0".parse().unwrap(),
-        EmulatorOptions::default(),
-    )
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let rec_path = dir.path().join("live.jsonl.gz");
-    let live = ScanOptions {
-        input: Input::Live {
-            auth: AuthMethod::None,
-        },
-        arm_endpoint: Some(emu.origin()),
-        record: Some(rec_path.clone()),
-        tenant_id: Some(TENANT.into()),
-        target: Target::All,
-        client: ClientOptions::default(),
-    };
-    let (outcome, live_eval) = scan(live).await;
-    let (_, demo_eval) = scan(opts(Input::Demo)).await;
-    assert_eq!(comparable(&live_eval), comparable(&demo_eval));
-    assert!(
-        emu.requests()
-            .iter()
-            .all(|r| r.method == "GET" && r.status == 200),
-        "{:?}",
-        emu.requests().iter().find(|r| r.status != 200)
-    );
-    assert_eq!(outcome.source.mode, "live");
-
-    // The recording of the live scan replays to the same results.
-    let (_, replayed) = scan(opts(Input::Replay(rec_path.clone()))).await;
-    assert_eq!(comparable(&replayed), comparable(&demo_eval));
-    let written = Recording::load(&rec_path).unwrap();
-    assert_eq!(written.exchanges.len(), emu.requests().len());
 }
 
 #[tokio::test]

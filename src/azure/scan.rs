@@ -165,7 +165,7 @@ fn cloud_name(endpoint: &str) -> &'static str {
 
 /// A client answering from `rec` (at `arm_endpoint`, else the recording's
 /// cloud), the recording's tenant, and the report's `source`.
-pub(crate) fn replay_client(
+pub fn replay_client(
     rec: Recording,
     arm_endpoint: Option<String>,
     options: ClientOptions,

@@ -4,7 +4,7 @@
 
 use azward::azure::http::{ArmClient, Auth, ClientOptions, RateLimit};
 use azward::azure::recording::{Exchange, Header, Recording};
-use azward::emulator::{
+use azward_lab::emulator::{
     Emulator, EmulatorOptions, Fault, FaultRates, FaultRule, Faults, Latency, StopReason, Throttle,
 };
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
 //! A loopback HTTP server that serves a recording as Resource Manager would,
-//! for tests, benchmarks and demos (`azward emulate`).
+//! for tests, benchmarks and demos (`azward-lab emulate`).
 //!
 //! - It binds loopback addresses only, answers every method but GET (and an
 //!   allow-listed POST) with 405, and rewrites recorded `nextLink`s to its own
@@ -17,8 +17,8 @@
 //! - It logs each request: method, path, when (from start), whether an
 //!   Authorization header came (never its value), status and injected fault.
 
-use crate::azure::http::{rate_scope, remaining_header, RateLimit, POST_ALLOW_LIST};
-use crate::azure::recording::{split_origin, Exchange, Matcher, Recording, RecordingError};
+use azward::azure::http::{rate_scope, remaining_header, RateLimit, POST_ALLOW_LIST};
+use azward::azure::recording::{split_origin, Exchange, Matcher, Recording, RecordingError};
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -714,7 +714,7 @@ fn error_body(code: &str, message: &str) -> Bytes {
 
 /// The bytes an exchange is served with: its body, `nextLink` pointed at the emulator.
 fn served_body(ex: &Exchange, recorded_origin: &str, own_origin: &str) -> Vec<u8> {
-    let body = crate::azure::recording::body_bytes(&ex.body);
+    let body = azward::azure::recording::body_bytes(&ex.body);
     let Some(recorded) = ex.body.as_ref().filter(|b| b.json().contains("nextLink")) else {
         return body;
     };
@@ -726,8 +726,8 @@ fn served_body(ex: &Exchange, recorded_origin: &str, own_origin: &str) -> Vec<u8
     };
     let (origin, rest) = split_origin(link);
     if origin.is_empty()
-        || crate::azure::recording::norm_origin(&origin)
-            != crate::azure::recording::norm_origin(recorded_origin)
+        || azward::azure::recording::norm_origin(&origin)
+            != azward::azure::recording::norm_origin(recorded_origin)
     {
         return body;
     }
@@ -902,7 +902,7 @@ async fn answer(req: Request<Incoming>, st: &Arc<State>) -> Result<Response<EmuB
             (ex.status, st.bodies[i].clone())
         }
         None => {
-            let nr = crate::azure::recording::not_recorded(&method, &path);
+            let nr = azward::azure::recording::not_recorded(&method, &path);
             headers.extend(nr.headers);
             (nr.status, Bytes::from(nr.body))
         }
@@ -929,10 +929,10 @@ async fn answer(req: Request<Incoming>, st: &Arc<State>) -> Result<Response<EmuB
 }
 
 // ---------------------------------------------------------------------------
-// `azward emulate`
+// `azward-lab emulate`
 // ---------------------------------------------------------------------------
 
-/// `azward emulate RECORDING`: serve a recording on loopback as Resource Manager would.
+/// `azward-lab emulate RECORDING`: serve a recording on loopback as Resource Manager would.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmulateArgs {
     /// The recording to serve (JSON Lines, `.gz` accepted).
@@ -1005,7 +1005,7 @@ impl EmulateArgs {
     }
 }
 
-/// Runs `azward emulate`: prints the origin on stdout (first line), serves
+/// Runs `azward-lab emulate`: prints the origin on stdout (first line), serves
 /// until SIGINT, SIGTERM or `--max-runtime`, and prints a summary on stderr.
 pub fn run_cli(args: &EmulateArgs) -> Result<StopReason, EmulatorError> {
     use std::io::Write as _;

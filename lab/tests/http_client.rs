@@ -5,7 +5,7 @@
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azward::azure::http::{ArmClient, Auth, ClientOptions};
 use azward::azure::recording::{Exchange, Header, Recording};
-use azward::emulator::{DelayRule, Emulator, EmulatorOptions};
+use azward_lab::emulator::{DelayRule, Emulator, EmulatorOptions};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -9,12 +9,12 @@ use azward::azure::credentials::AuthMethod;
 use azward::azure::http::{ArmClient, Auth, ClientOptions, RateLimit};
 use azward::azure::recording::Recording;
 use azward::azure::scan::{self, Input, ScanOptions};
-use azward::bench::{self, BenchOptions};
 use azward::checks::Status;
-use azward::emulator::{Emulator, EmulatorOptions, FaultRates, Faults, Latency};
 use azward::engine::{self, Evaluation, ResultRow};
-use azward::generate::{self, GenerateOptions, GenerateSummary};
 use azward::profile::Baseline;
+use azward_lab::bench::{self, BenchOptions};
+use azward_lab::emulator::{Emulator, EmulatorOptions, FaultRates, Faults, Latency};
+use azward_lab::generate::{self, GenerateOptions, GenerateSummary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -361,9 +361,28 @@ fn ctrl_c_stops_a_live_scan_within_a_second_and_writes_no_report() {
     drop(emu);
 }
 
+/// The product's binary. It belongs to another package of the workspace, so
+/// Cargo does not name it to this one (`CARGO_BIN_EXE_*` is per package): it
+/// is `azward` in the directory above this test's own executable
+/// (`target/<profile>/deps/…`), built by `cargo test --workspace`.
+fn azward_exe() -> PathBuf {
+    let me = std::env::current_exe().unwrap();
+    let dir = me
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test runs from target/<profile>/deps");
+    let exe = dir.join(format!("azward{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        exe.is_file(),
+        "{} is missing: run `cargo test --workspace` (or `cargo build -p azward` first)",
+        exe.display()
+    );
+    exe
+}
+
 /// Starts `azward ARGS` with no stdin or stdout and stderr captured.
 fn spawn_azward<'a>(args: impl IntoIterator<Item = &'a std::ffi::OsStr>) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_azward"))
+    std::process::Command::new(azward_exe())
         .args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -496,7 +515,7 @@ async fn a_small_benchmark_is_correct() {
 fn generate_and_emulate_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cli.jsonl.gz");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_azward"))
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_azward-lab"))
         .args([
             "generate",
             "--subscriptions",
@@ -517,7 +536,7 @@ fn generate_and_emulate_from_the_command_line() {
     );
     assert_eq!(Recording::load(&path).unwrap().header.recording, 1);
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_azward"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_azward-lab"))
         .arg("emulate")
         .arg(&path)
         .args(["--max-runtime", "30s", "--latency", "1ms"])

@@ -1,4 +1,4 @@
-//! `azward bench`: how close a live scan stays to the limit Azure itself sets.
+//! `azward-lab bench`: how close a live scan stays to the limit Azure itself sets.
 //!
 //! It generates an estate, serves it with the emulator (latency, ARM's read
 //! quotas), scans it live and prints the requests made, the 429s received,
@@ -18,17 +18,17 @@
 //! fault-free replay of the same recording (lost results), and measures the
 //! offline evaluation of a large recording: time, and peak memory (`VmHWM`).
 
-use crate::azure::collect::{collect, Target};
-use crate::azure::credentials::AuthMethod;
-use crate::azure::http::{ClientOptions, RateLimit};
-use crate::azure::recording::{Recording, RecordingError};
-use crate::azure::scan::{self, Input, ScanError, ScanOptions};
 use crate::emulator::{Emulator, EmulatorError, EmulatorOptions, Latency, Throttle};
-use crate::engine::{self, Evaluation, Gate};
 use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
-use crate::profile::Baseline;
-use crate::report::{Report, Timing};
-use crate::util::progress::Progress;
+use azward::azure::collect::{collect, Target};
+use azward::azure::credentials::AuthMethod;
+use azward::azure::http::{ClientOptions, RateLimit};
+use azward::azure::recording::{Recording, RecordingError};
+use azward::azure::scan::{self, Input, ScanError, ScanOptions};
+use azward::engine::{self, Evaluation, Gate};
+use azward::profile::Baseline;
+use azward::report::{Report, Timing};
+use azward::util::progress::Progress;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -48,7 +48,7 @@ pub struct BenchOptions {
     pub offline_subscriptions: usize,
     pub offline_resources: usize,
     /// Measure the offline run in a child process of this executable
-    /// (`azward bench --offline-child FILE`), so its peak memory is its own;
+    /// (`azward-lab bench --offline-child FILE`), so its peak memory is its own;
     /// `None` measures it in this process.
     pub offline_exe: Option<PathBuf>,
     /// Offline runs made; the one with the median total time is reported
@@ -308,7 +308,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let peak_load = peak_kb();
     let t = Instant::now();
     let (client, tenant, source) =
-        crate::azure::scan::replay_client(rec, None, ClientOptions::default(), "replay");
+        azward::azure::scan::replay_client(rec, None, ClientOptions::default(), "replay");
     let inventory = runtime
         .block_on(collect(&client, &Target::All, tenant))
         .map_err(|e| BenchError::Scan(e.into()))?;
@@ -336,8 +336,8 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         &eval,
         source,
         Timing {
-            started_at: crate::report::rfc3339(now),
-            finished_at: crate::report::rfc3339(now),
+            started_at: azward::report::rfc3339(now),
+            finished_at: azward::report::rfc3339(now),
             duration_ms: 0,
             http,
         },
@@ -456,12 +456,14 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// The figures as printed by `azward bench`.
+/// The figures as printed by `azward-lab bench`.
 pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineFigures>) -> String {
     let mut o = String::new();
     let e = &live.estate;
     let line = |o: &mut String, k: &str, v: String| o.push_str(&format!("{k:<17} {v}\n"));
-    o.push_str("azward bench: a live scan of a generated estate through the loopback emulator\n");
+    o.push_str(
+        "azward-lab bench: a live scan of a generated estate through the loopback emulator\n",
+    );
     line(
         &mut o,
         "estate",
@@ -648,10 +650,10 @@ fn show_ms(d: Duration) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// `azward bench`
+// `azward-lab bench`
 // ---------------------------------------------------------------------------
 
-/// `azward bench`: scan a generated estate through the emulator and print the figures.
+/// `azward-lab bench`: scan a generated estate through the emulator and print the figures.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// Subscriptions in the live estate.
@@ -722,7 +724,7 @@ impl BenchArgs {
     }
 }
 
-/// Runs `azward bench` and prints its figures on stdout.
+/// Runs `azward-lab bench` and prints its figures on stdout.
 pub fn run_cli(args: &BenchArgs) -> Result<(), BenchError> {
     if let Some(path) = &args.offline_child {
         let figures = offline_here(path)?;

@@ -1,0 +1,88 @@
+//! End to end, live: a scan of the demo estate through the loopback
+//! emulator gives the replay's results, and its recording replays to them.
+
+use azward::azure::collect::Target;
+use azward::azure::credentials::AuthMethod;
+use azward::azure::http::ClientOptions;
+use azward::azure::recording::Recording;
+use azward::azure::scan::{self, Input, ScanOptions};
+use azward::checks::Status;
+use azward::engine::{self, Evaluation};
+use azward::profile::Baseline;
+use azward_lab::emulator::{Emulator, EmulatorOptions};
+use std::path::Path;
+
+const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
+
+fn opts(input: Input) -> ScanOptions {
+    ScanOptions {
+        input,
+        arm_endpoint: None,
+        record: None,
+        tenant_id: None,
+        target: Target::All,
+        client: ClientOptions::default(),
+    }
+}
+
+async fn scan(o: ScanOptions) -> (scan::ScanOutcome, Evaluation) {
+    let outcome = scan::run(&o).await.expect("scan runs");
+    let eval = engine::evaluate(&outcome.inventory, &Baseline::default());
+    (outcome, eval)
+}
+
+fn comparable(eval: &Evaluation) -> Vec<(String, String, Option<String>, Status, String)> {
+    eval.results
+        .iter()
+        .map(|r| {
+            (
+                r.check_id.to_string(),
+                r.resource_id.to_lowercase(),
+                r.item.clone(),
+                r.status,
+                r.reason.clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_live_scan_through_the_emulator_equals_the_replay() {
+    let rec = Recording::from_bytes(scan::DEMO_RECORDING, Path::new("demo.jsonl")).unwrap();
+    let emu = Emulator::start(
+        &rec,
+        "127.0.0.1:0".parse().unwrap(),
+        EmulatorOptions::default(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rec_path = dir.path().join("live.jsonl.gz");
+    let live = ScanOptions {
+        input: Input::Live {
+            auth: AuthMethod::None,
+        },
+        arm_endpoint: Some(emu.origin()),
+        record: Some(rec_path.clone()),
+        tenant_id: Some(TENANT.into()),
+        target: Target::All,
+        client: ClientOptions::default(),
+    };
+    let (outcome, live_eval) = scan(live).await;
+    let (_, demo_eval) = scan(opts(Input::Demo)).await;
+    assert_eq!(comparable(&live_eval), comparable(&demo_eval));
+    assert!(
+        emu.requests()
+            .iter()
+            .all(|r| r.method == "GET" && r.status == 200),
+        "{:?}",
+        emu.requests().iter().find(|r| r.status != 200)
+    );
+    assert_eq!(outcome.source.mode, "live");
+
+    // The recording of the live scan replays to the same results.
+    let (_, replayed) = scan(opts(Input::Replay(rec_path.clone()))).await;
+    assert_eq!(comparable(&replayed), comparable(&demo_eval));
+    let written = Recording::load(&rec_path).unwrap();
+    assert_eq!(written.exchanges.len(), emu.requests().len());
+}
