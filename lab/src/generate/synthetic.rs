@@ -553,6 +553,22 @@ impl<'a> SubGen<'a> {
         format!("rg-{app}-{:02}", k / 100)
     }
 
+    /// Resource group and name of a network resource (`nsg`, `vnet`): the
+    /// subscription's hub one lives in `rg-network`.
+    fn network_place(&self, k: usize, hub: bool, kind: &str) -> (String, String) {
+        if hub {
+            (
+                "rg-network".into(),
+                format!("{kind}-gen-{:03}-hub", self.names.n),
+            )
+        } else {
+            (
+                self.rg_name(k, "network"),
+                format!("{kind}-gen-{:03}-{k:05}", self.names.n),
+            )
+        }
+    }
+
     /// A resource diagnostic setting sending `logs` to the workspace (and the archive).
     fn setting(&self, scope: &str, name: &str, logs: Vec<Value>, archive: bool) -> Value {
         let mut to = arm::Destinations::workspace(&self.names.workspace_id());
@@ -802,16 +818,7 @@ impl<'a> SubGen<'a> {
 
     fn nsg(&mut self, k: usize, hub: bool) {
         let bad = self.flaws(1);
-        let rg = if hub {
-            "rg-network".to_string()
-        } else {
-            self.rg_name(k, "network")
-        };
-        let name = if hub {
-            format!("nsg-gen-{:03}-hub", self.names.n)
-        } else {
-            format!("nsg-gen-{:03}-{k:05}", self.names.n)
-        };
+        let (rg, name) = self.network_place(k, hub, "nsg");
         let id = self.names.id(&rg, T_NSG, &name);
         let rule = |name, port, source| arm::Rule {
             name,
@@ -847,16 +854,7 @@ impl<'a> SubGen<'a> {
 
     fn vnet(&mut self, k: usize, hub: bool) {
         let bad = self.flaws(1);
-        let rg = if hub {
-            "rg-network".to_string()
-        } else {
-            self.rg_name(k, "network")
-        };
-        let name = if hub {
-            format!("vnet-gen-{:03}-hub", self.names.n)
-        } else {
-            format!("vnet-gen-{:03}-{k:05}", self.names.n)
-        };
+        let (rg, name) = self.network_place(k, hub, "vnet");
         let id = self.names.id(&rg, T_VNET, &name);
         let b = (k % 250) as u8;
         let subnets = (0..2)
