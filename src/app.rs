@@ -1,1 +1,271 @@
-//! The audit pipeline (placeholder while the layout moves).
+//! The application: one audit, from a typed configuration to everything the
+//! outputs need. The command line, the lab tools and the tests all call
+//! [`audit`] (or [`evaluate`] over an inventory they already hold), so the
+//! pipeline exists once:
+//!
+//! scan → results → waivers → summary → framework → comparison → gate → report.
+//!
+//! The gate is judged here, once, `--fail-on-new` included; the report carries
+//! the verdict and the exit code is read from [`Audit::passed`].
+
+use crate::azure::credentials::AuthMethod;
+use crate::azure::scan::{self, ScanError, ScanOptions, ScanOutcome};
+use crate::engine::diff::{self, Comparison, ReportDoc};
+use crate::engine::frameworks::{self, Framework};
+use crate::engine::waivers::{self, Waivers};
+use crate::engine::{self, Gate, ResultRow, Since};
+use crate::model::ResultKey;
+use crate::profile::Baseline;
+use crate::report::{self, Report, Timing};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// A previous JSON report to compare with (`--compare`).
+#[derive(Debug, Clone)]
+pub struct Previous {
+    /// The file, as the user named it (shown in the report and the gate).
+    pub path: PathBuf,
+    pub doc: ReportDoc,
+}
+
+impl Previous {
+    /// Reads a report written by `azward scan --format json`.
+    pub fn load(path: impl Into<PathBuf>) -> Result<Previous, diff::DiffError> {
+        let path = path.into();
+        let doc = diff::load(&path)?;
+        Ok(Previous { path, doc })
+    }
+}
+
+/// What to judge the estate against, and how: everything but the scan.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub baseline: Baseline,
+    pub waivers: Option<Waivers>,
+    /// The day waiver expiry is judged on.
+    pub as_of: time::Date,
+    pub framework: Option<Framework>,
+    pub previous: Option<Previous>,
+    pub gate: Gate,
+}
+
+impl Judgement {
+    /// [`Judgement::new`] as of today (UTC).
+    pub fn today() -> Judgement {
+        Judgement::new(time::OffsetDateTime::now_utc().date())
+    }
+
+    /// The default baseline, no waivers, no gate.
+    pub fn new(as_of: time::Date) -> Judgement {
+        Judgement {
+            baseline: Baseline::default(),
+            waivers: None,
+            as_of,
+            framework: None,
+            previous: None,
+            gate: Gate::default(),
+        }
+    }
+}
+
+/// One audit's configuration.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    pub scan: ScanOptions,
+    pub judgement: Judgement,
+}
+
+/// Everything the outputs need.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// The report, with the gate's verdict.
+    pub report: Report,
+    /// The credential a live scan used.
+    pub auth_used: Option<AuthMethod>,
+}
+
+impl Audit {
+    /// Whether the gate holds (exit code 0).
+    pub fn passed(&self) -> bool {
+        self.report.gate.verdict.passed
+    }
+
+    /// With a comparison: the results of this report that are new since the previous one.
+    pub fn new_results(&self) -> Option<Vec<&ResultRow>> {
+        let c = self.report.comparison.as_ref()?;
+        let keys: BTreeSet<ResultKey> = c.new.iter().map(|r| r.key()).collect();
+        Some(
+            self.report
+                .results
+                .iter()
+                .filter(|r| keys.contains(&r.key()))
+                .collect(),
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    /// A task of the audit panicked or was cancelled.
+    #[error("the {0} stopped: {1}")]
+    Stopped(&'static str, String),
+}
+
+/// Runs the whole audit. The scan runs as a task of its own (a replay spreads
+/// its work over threads) and the evaluation on a blocking thread, so a caller
+/// that races this future against Ctrl-C sees the signal at once.
+pub async fn audit(config: AuditConfig) -> Result<Audit, AuditError> {
+    let AuditConfig { scan, judgement } = config;
+    let outcome = tokio::spawn(async move { scan::run(&scan).await })
+        .await
+        .map_err(|e| AuditError::Stopped("scan", e.to_string()))??;
+    tokio::task::spawn_blocking(move || evaluate(outcome, &judgement))
+        .await
+        .map_err(|e| AuditError::Stopped("evaluation", e.to_string()))
+}
+
+/// [`audit`] on a runtime of its own, for callers that are not async.
+pub fn audit_blocking(config: AuditConfig) -> Result<Audit, AuditError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| AuditError::Stopped("runtime", e.to_string()))?
+        .block_on(audit(config))
+}
+
+/// Judges a scanned estate: results, waivers, summary, framework,
+/// comparison, the gate (once) and the report. Pure: no I/O.
+pub fn evaluate(outcome: ScanOutcome, j: &Judgement) -> Audit {
+    let inv = &outcome.inventory;
+    // Waivers change statuses before anything is summarized or scored.
+    let mut results = engine::results(inv, &j.baseline);
+    let waiver_report = j
+        .waivers
+        .as_ref()
+        .map(|w| waivers::apply(w, &mut results, j.as_of));
+    let eval = engine::summarize(inv, &j.baseline, results);
+    let compared = j.previous.as_ref().map(|p| {
+        let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval);
+        (p, diff::diff(&p.doc, &now))
+    });
+    let previous_name = compared.as_ref().map(|(p, _)| p.path.display().to_string());
+    let since = compared
+        .as_ref()
+        .zip(previous_name.as_deref())
+        .map(|((_, d), name)| Since {
+            previous: name,
+            diff: d,
+        });
+    let verdict = j.gate.judge(&eval, since.as_ref());
+    let timing = Timing {
+        started_at: report::rfc3339(outcome.started),
+        finished_at: report::rfc3339(outcome.finished),
+        duration_ms: outcome
+            .finished
+            .duration_since(outcome.started)
+            .unwrap_or_default()
+            .as_millis() as u64,
+        http: outcome.stats,
+    };
+    let mut report = Report::build(
+        inv,
+        &j.baseline,
+        &eval,
+        outcome.source,
+        timing,
+        &j.gate,
+        verdict,
+    );
+    report.waivers = waiver_report;
+    report.framework = j.framework.as_ref().map(|fw| frameworks::assess(fw, &eval));
+    report.comparison = compared
+        .as_ref()
+        .map(|(p, d)| Comparison::new(&p.path, d, j.gate.fail_on_new));
+    Audit {
+        report,
+        auth_used: outcome.auth_used,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::collect::Target;
+    use crate::azure::http::ClientOptions;
+    use crate::azure::scan::Input;
+    use crate::checks::Severity;
+
+    fn demo(judgement: Judgement) -> Audit {
+        audit_blocking(AuditConfig {
+            scan: ScanOptions {
+                input: Input::Demo,
+                arm_endpoint: None,
+                record: None,
+                tenant_id: None,
+                target: Target::All,
+                client: ClientOptions::default(),
+            },
+            judgement,
+        })
+        .expect("the demo audits")
+    }
+
+    #[test]
+    fn fail_on_new_is_judged_with_the_rest_of_the_gate() {
+        let day = time::macros::date!(2026 - 12 - 05);
+        let first = demo(Judgement::new(day));
+        assert!(first.passed(), "no gate set: it holds");
+        assert!(first.new_results().is_none());
+        let gate = Gate {
+            fail_on_new: Some(Severity::High),
+            ..Gate::default()
+        };
+
+        // Against itself nothing is new: the gate holds.
+        let same = Previous {
+            path: "same.json".into(),
+            doc: first.report.to_doc(),
+        };
+        let again = demo(Judgement {
+            previous: Some(same),
+            gate: gate.clone(),
+            ..Judgement::new(day)
+        });
+        assert!(again.passed(), "{:?}", again.report.gate.verdict);
+        assert_eq!(again.new_results().map(|v| v.len()), Some(0));
+
+        // Against a report with no results every failing one is new.
+        let mut empty = first.report.to_doc();
+        empty.results.clear();
+        let after = demo(Judgement {
+            previous: Some(Previous {
+                path: "empty.json".into(),
+                doc: empty,
+            }),
+            gate: gate.clone(),
+            ..Judgement::new(day)
+        });
+        assert!(!after.passed());
+        let v = &after.report.gate.verdict;
+        assert_eq!(v.reasons.len(), 1, "{v:?}");
+        assert!(
+            v.reasons[0].ends_with("at severity high or higher since empty.json"),
+            "{v:?}"
+        );
+        let new = after.new_results().expect("a comparison");
+        assert!(!new.is_empty());
+        assert_eq!(
+            new.len(),
+            after.report.comparison.as_ref().unwrap().new.len()
+        );
+
+        // --fail-on-new with nothing to compare with never passes.
+        let alone = demo(Judgement {
+            gate,
+            ..Judgement::new(day)
+        });
+        assert!(!alone.passed());
+    }
+}

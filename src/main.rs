@@ -3,14 +3,15 @@
 //! 130 interrupted.
 
 use anyhow::{bail, Context, Result};
+use azward::app::{self, AuditConfig, Judgement, Previous};
 use azward::azure::collect::Target;
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::ClientOptions;
-use azward::azure::scan::{self, Input, ScanOptions};
+use azward::azure::scan::{Input, ScanOptions};
 use azward::checks::{Severity, REGISTRY};
-use azward::engine::{self, Gate};
+use azward::engine::Gate;
 use azward::profile::Baseline;
-use azward::report::{self, terminal, Report, Timing};
+use azward::report::{self, terminal, Report};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -316,135 +317,62 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             ..Default::default()
         },
     };
-    let gate = Gate {
-        fail_on: args.fail_on,
-        allow_errors: args.allow_errors,
-        min_score: args.min_score,
-        min_coverage: args.min_coverage,
-        fail_on_new: args.fail_on_new,
-    };
     let baseline = load_baseline(args.baseline.as_deref())?;
-    let waivers = match &args.waivers {
-        Some(p) => Some(azward::engine::waivers::load(p, &baseline.known_ids())?),
-        None => None,
-    };
-    let today = args
-        .as_of
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let framework = match &args.framework {
-        Some(id) => Some(azward::engine::frameworks::load(id)?),
-        None => None,
+    let judgement = Judgement {
+        waivers: match &args.waivers {
+            Some(p) => Some(azward::engine::waivers::load(p, &baseline.known_ids())?),
+            None => None,
+        },
+        baseline,
+        as_of: args
+            .as_of
+            .unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
+        framework: match &args.framework {
+            Some(id) => Some(azward::engine::frameworks::load(id)?),
+            None => None,
+        },
+        // Read before the scan: a bad file fails at once, not after minutes of reading Azure.
+        previous: match &args.compare {
+            Some(p) => Some(Previous::load(p)?),
+            None => None,
+        },
+        gate: Gate {
+            fail_on: args.fail_on,
+            allow_errors: args.allow_errors,
+            min_score: args.min_score,
+            min_coverage: args.min_coverage,
+            fail_on_new: args.fail_on_new,
+        },
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    // Scanning and evaluating both stop on Ctrl-C. Each runs off this task
-    // (the scan as a task of its own, since a replay spreads its CPU work
-    // over threads; the evaluation on a blocking thread), so the signal is
-    // seen at once, whatever they are doing.
-    let evaluated = runtime.block_on(async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        let scan_opts = opts.clone();
-        let scan = tokio::spawn(async move { scan::run(&scan_opts).await });
-        let outcome = tokio::select! {
-            r = scan => r,
-            _ = &mut ctrl_c => return None,
-        };
-        let outcome = match outcome {
-            Ok(Ok(o)) => o,
-            Ok(Err(e)) => return Some(Err(anyhow::Error::from(e))),
-            Err(e) => return Some(Err(anyhow::anyhow!("the scan stopped: {e}"))),
-        };
-        let base = baseline.clone();
-        let evaluation = tokio::task::spawn_blocking(move || {
-            // Waivers change statuses before anything is summarized or scored.
-            let mut results = engine::results(&outcome.inventory, &base);
-            let waiver_report = waivers
-                .as_ref()
-                .map(|w| azward::engine::waivers::apply(w, &mut results, today));
-            let eval = engine::summarize(&outcome.inventory, &base, results);
-            (outcome, eval, waiver_report)
-        });
+    // The audit stops on Ctrl-C: it runs its work off this task, so the
+    // signal is seen at once, whatever it is doing.
+    let audited = runtime.block_on(async {
         tokio::select! {
-            r = evaluation => Some(r.map_err(|e| anyhow::anyhow!("the evaluation stopped: {e}"))),
-            _ = &mut ctrl_c => None,
+            r = app::audit(AuditConfig { scan: opts, judgement }) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
         }
     });
     progress.finish();
-    let Some(evaluated) = evaluated else {
+    let Some(audited) = audited else {
         eprintln!("interrupted: no report written");
         // Work still running on other threads is abandoned, not waited for.
         runtime.shutdown_background();
         return Ok(ExitCode::from(130));
     };
-    let (outcome, eval, waiver_report) = evaluated?;
-    if let (Some(m), false) = (outcome.auth_used, args.quiet) {
+    let audit = audited?;
+    if let (Some(m), false) = (audit.auth_used, args.quiet) {
         eprintln!("authenticated with {}", m.label());
     }
-    let timing = Timing {
-        started_at: report::rfc3339(outcome.started),
-        finished_at: report::rfc3339(outcome.finished),
-        duration_ms: outcome
-            .finished
-            .duration_since(outcome.started)
-            .unwrap_or_default()
-            .as_millis() as u64,
-        http: outcome.stats,
-    };
-    let mut report = Report::build(
-        &outcome.inventory,
-        &baseline,
-        &eval,
-        outcome.source,
-        timing,
-        &gate,
-    );
-    report.waivers = waiver_report;
-    report.framework = framework
-        .as_ref()
-        .map(|fw| azward::engine::frameworks::assess(fw, &eval));
-    if let Some(old_path) = &args.compare {
-        let old = azward::engine::diff::load(old_path)?;
-        let new = azward::engine::diff::ReportDoc::from_report(&report);
-        let d = azward::engine::diff::diff(&old, &new);
-        if let Some(threshold) = args.fail_on_new {
-            let fresh = d.new_at_or_above(threshold, args.allow_errors);
-            if !fresh.is_empty() {
-                report.gate.verdict.passed = false;
-                report.gate.verdict.reasons.push(format!(
-                    "{} new finding(s) at severity {threshold} or higher since {}",
-                    fresh.len(),
-                    old_path.display()
-                ));
-            }
-        }
-        report.comparison = Some(azward::engine::diff::Comparison::new(
-            old_path,
-            &d,
-            args.fail_on_new,
-        ));
-    }
-
-    let new_rows: Option<Vec<&azward::engine::ResultRow>> = report.comparison.as_ref().map(|c| {
-        let keys: std::collections::BTreeSet<_> = c.new.iter().map(|r| r.key()).collect();
-        report
-            .results
-            .iter()
-            .filter(|r| {
-                keys.contains(&azward::model::ResultKey::new(
-                    r.check_id,
-                    &r.resource_id,
-                    r.item.as_deref(),
-                ))
-            })
-            .collect()
-    });
+    let new_rows = audit.new_results();
+    let report = &audit.report;
     let to_stdout = args.output.is_none() && args.output_dir.is_none() && !file_formats.is_empty();
     for f in &file_formats {
-        let text = f.render(&report, new_rows.as_deref());
+        let text = f.render(report, new_rows.as_deref());
         let path = match (&args.output, &args.output_dir) {
             (Some(p), _) => p.clone(),
             (None, Some(dir)) => dir.join(f.file_name()),
@@ -466,14 +394,14 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         } else {
             std::io::stdout().is_terminal()
         });
-        let text = terminal::render(&report, colour);
+        let text = terminal::render(report, colour);
         if on_stderr {
             eprint!("{text}");
         } else {
             emit(&text)?;
         }
     }
-    Ok(if report.gate.verdict.passed {
+    Ok(if audit.passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

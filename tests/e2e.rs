@@ -52,6 +52,7 @@ fn report(outcome: &scan::ScanOutcome, eval: &Evaluation) -> Report {
         outcome.source.clone(),
         timing,
         &Gate::default(),
+        Gate::default().judge(eval, None),
     )
 }
 
@@ -190,7 +191,7 @@ async fn a_forbidden_subscription_and_a_malformed_vault_are_errors_and_the_rest_
         allow_errors: false,
         ..Default::default()
     }
-    .judge(&eval)
+    .judge(&eval, None)
     .reasons
     .iter()
     .any(|r| r.contains("could not be assessed")));

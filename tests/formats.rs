@@ -53,16 +53,19 @@ fn build_with(baseline: &Baseline, tweak: bool) -> Report {
         duration_ms: 0,
         http: outcome.stats,
     };
+    let gate = Gate {
+        fail_on: Some(Severity::High),
+        ..Default::default()
+    };
+    let verdict = gate.judge(&eval, None);
     Report::build(
         &outcome.inventory,
         baseline,
         &eval,
         outcome.source.clone(),
         timing,
-        &Gate {
-            fail_on: Some(Severity::High),
-            ..Default::default()
-        },
+        &gate,
+        verdict,
     )
 }
 

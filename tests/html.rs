@@ -7,14 +7,14 @@
 //! The browser tests need Debian's `chromium` (`tests/browser/ensure-chromium.sh`
 //! installs it; CI runs that). Without it they fail: they do not skip.
 
+use azward::app::{self, Judgement};
 use azward::azure::collect::Target;
 use azward::azure::http::ClientOptions;
 use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::Status;
 use azward::engine::diff;
 use azward::engine::frameworks::{self, ControlResult, ControlStatus, FrameworkReport};
-use azward::engine::{self, Gate, WaiverNote};
-use azward::profile::Baseline;
+use azward::engine::{Gate, WaiverNote};
 use azward::report::html;
 use azward::report::{RecordingInfo, Report, Timing};
 use base64::Engine as _;
@@ -41,28 +41,22 @@ fn demo() -> Report {
         client: ClientOptions::default(),
     };
     let outcome = rt.block_on(scan::run(&opts)).expect("the demo scans");
-    let baseline = Baseline::default();
-    let eval = engine::evaluate(&outcome.inventory, &baseline);
-    let timing = Timing {
+    let stats = outcome.stats.clone();
+    let judgement = Judgement {
+        framework: Some(frameworks::load("cis-azure-3.0").unwrap()),
+        gate: Gate {
+            fail_on: Some(azward::checks::Severity::Critical),
+            ..Gate::default()
+        },
+        ..Judgement::new(time::macros::date!(2026 - 11 - 20))
+    };
+    let mut report = app::evaluate(outcome, &judgement).report;
+    report.timing = Timing {
         started_at: "2026-11-20T09:00:00Z".into(),
         finished_at: "2026-11-20T09:00:02Z".into(),
         duration_ms: 2100,
-        http: outcome.stats,
+        http: stats,
     };
-    let gate = Gate {
-        fail_on: Some(azward::checks::Severity::Critical),
-        ..Gate::default()
-    };
-    let mut report = Report::build(
-        &outcome.inventory,
-        &baseline,
-        &eval,
-        outcome.source.clone(),
-        timing,
-        &gate,
-    );
-    let fw = frameworks::load("cis-azure-3.0").unwrap();
-    report.framework = Some(frameworks::assess(&fw, &eval));
     report
 }
 
@@ -122,7 +116,7 @@ fn poison(mut r: Report, payload: &str) -> Report {
         expired: vec![],
         unused: vec![],
     });
-    let doc = diff::ReportDoc::from_report(&r);
+    let doc = r.to_doc();
     r.comparison = Some(diff::Comparison {
         previous: p.clone(),
         fail_on_new: None,
@@ -810,10 +804,7 @@ fn browser_marks_and_filters_new_findings() {
     {
         r.status = Status::Pass;
     }
-    let d = diff::diff(
-        &diff::ReportDoc::from_report(&previous),
-        &diff::ReportDoc::from_report(&report),
-    );
+    let d = diff::diff(&previous.to_doc(), &report.to_doc());
     report.comparison = Some(diff::Comparison::new(Path::new("previous.json"), &d, None));
     let new: Vec<usize> = report
         .results

@@ -20,14 +20,14 @@
 
 use crate::emulator::{Emulator, EmulatorError, EmulatorOptions, Latency, Throttle};
 use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
+use azward::app::{self, Judgement};
 use azward::azure::collect::{collect, Target};
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::{ClientOptions, RateLimit};
 use azward::azure::recording::{Recording, RecordingError};
+use azward::azure::scan::ScanOutcome;
 use azward::azure::scan::{self, Input, ScanError, ScanOptions};
-use azward::engine::{self, Evaluation, Gate};
-use azward::profile::Baseline;
-use azward::report::{Report, Timing};
+use azward::report::Report;
 use azward::util::progress::Progress;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -158,11 +158,9 @@ impl OfflineFigures {
     }
 }
 
-fn comparable(
-    eval: &Evaluation,
-) -> HashMap<(String, String, Option<String>, String, String), usize> {
+fn comparable(report: &Report) -> HashMap<(String, String, Option<String>, String, String), usize> {
     let mut out = HashMap::new();
-    for r in &eval.results {
+    for r in &report.results {
         *out.entry((
             r.check_id.to_string(),
             r.resource_id.to_ascii_lowercase(),
@@ -238,10 +236,9 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
     emu.stop();
     let emu_stats = emu.stats();
     drop(emu);
-    let baseline = Baseline::default();
-    let live_eval = engine::evaluate(&outcome.inventory, &baseline);
-    let live_stats = outcome.stats;
-    drop(outcome);
+    let judgement = Judgement::today();
+    let live_stats = outcome.stats.clone();
+    let live = app::evaluate(outcome, &judgement).report;
 
     let replay = scan::run(&ScanOptions {
         input: Input::Replay(path.clone()),
@@ -252,11 +249,10 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
         client: ClientOptions::default(),
     })
     .await?;
-    let replay_eval = engine::evaluate(&replay.inventory, &baseline);
-    drop(replay);
-    let mut live_rows = comparable(&live_eval);
+    let replayed = app::evaluate(replay, &judgement).report;
+    let mut live_rows = comparable(&live);
     let mut lost = 0;
-    for (row, n) in comparable(&replay_eval) {
+    for (row, n) in comparable(&replayed) {
         let have = live_rows.entry(row).or_insert(0);
         let kept = (*have).min(n);
         *have -= kept;
@@ -288,10 +284,10 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
         critical_path: estate.critical_path,
         bound_latency,
         bound: bound_throttle + bound_latency,
-        results: live_eval.results.len(),
-        replay_results: replay_eval.results.len(),
+        results: live.results.len(),
+        replay_results: replayed.results.len(),
         lost,
-        coverage: live_eval.scores.overall.coverage,
+        coverage: live.scores.overall.coverage,
         estate,
     })
 }
@@ -323,26 +319,21 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         .filter_map(|s| s.resources.as_ref().ok())
         .map(|l| l.items.len())
         .sum();
+    // The product's own pipeline (results, summary, gate, report), as `scan` runs it.
     let t = Instant::now();
-    let baseline = Baseline::default();
-    let eval = engine::evaluate(&inventory, &baseline);
+    let now = SystemTime::now();
+    let outcome = ScanOutcome {
+        inventory,
+        source,
+        stats: http.clone(),
+        started: now,
+        finished: now,
+        auth_used: None,
+    };
+    let report = app::evaluate(outcome, &Judgement::today()).report;
     let evaluate_ms = ms(t.elapsed());
     let peak_evaluate = peak_kb();
     let t = Instant::now();
-    let now = SystemTime::now();
-    let report = Report::build(
-        &inventory,
-        &baseline,
-        &eval,
-        source,
-        Timing {
-            started_at: azward::report::rfc3339(now),
-            finished_at: azward::report::rfc3339(now),
-            duration_ms: 0,
-            http,
-        },
-        &Gate::default(),
-    );
     let json = report.to_json();
     let report_ms = ms(t.elapsed());
     drop(json);
@@ -353,7 +344,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         collect_ms,
         evaluate_ms,
         report_ms,
-        results: eval.results.len(),
+        results: report.results.len(),
         failed_reads: http.failed_reads,
         peak_kb: peak_kb(),
         peak_kb_after: match (peak_load, peak_collect, peak_evaluate) {

@@ -6,7 +6,7 @@ use crate::azure::credentials::{self, AuthError, AuthMethod};
 use crate::azure::http::{ArmClient, Auth, ClientOptions, StatsSnapshot};
 use crate::azure::recording::{self, Header, Matcher, Recording, RecordingError};
 use crate::inventory::Inventory;
-use crate::report::{RecordingInfo, Source};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -14,6 +14,26 @@ use std::time::SystemTime;
 /// The demo estate, embedded so `azward scan --demo` needs no files and no network.
 pub const DEMO_RECORDING: &[u8] = include_bytes!("../../demo/estate.jsonl");
 pub const DEMO_NAME: &str = "<embedded demo estate>";
+
+/// Where the data came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    /// `live`, `replay` or `demo`.
+    pub mode: &'static str,
+    pub arm_endpoint: String,
+    /// The recording replayed or written, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingInfo {
+    pub path: String,
+    /// SHA-256 of the file's bytes as stored (compressed bytes for `.gz`).
+    pub sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<String>,
+}
 
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -125,7 +145,7 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
             recording: 1,
             cloud: Some(cloud_name(client.endpoint()).into()),
             tenant_id: tenant,
-            recorded_at: Some(crate::report::rfc3339(started)),
+            recorded_at: Some(crate::util::text::rfc3339(started)),
             tool: Some(format!("azward {}", env!("CARGO_PKG_VERSION"))),
         };
         let sha256 = recording::write(path, &header, &client.recorded()).map_err(|source| {

@@ -305,7 +305,7 @@ fn run(p: &cel::Program, resource: &Value) -> Result<bool, String> {
 /// A condition shortened for a one-line reason.
 fn short(cond: &str) -> String {
     let one_line = cond.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::report::truncate(&one_line, 100)
+    crate::util::text::truncate(&one_line, 100)
 }
 
 impl PropertyRule {

@@ -56,19 +56,27 @@ impl ResultDoc {
 }
 
 impl ReportDoc {
-    /// The comparable part of a report built in this run.
-    pub fn from_report(r: &crate::report::Report) -> ReportDoc {
+    /// The comparable part of this run's evaluation (what its JSON report will hold).
+    pub fn from_evaluation(tenant_id: Option<&str>, eval: &super::Evaluation) -> ReportDoc {
+        ReportDoc::new(tenant_id, &eval.scores, &eval.results)
+    }
+
+    /// The comparable part of scores and results.
+    pub fn new(
+        tenant_id: Option<&str>,
+        scores: &super::Scores,
+        results: &[super::ResultRow],
+    ) -> ReportDoc {
         ReportDoc {
-            schema_version: crate::report::SCHEMA_VERSION.into(),
-            tenant_id: r.tenant_id.clone(),
+            schema_version: crate::model::SCHEMA_VERSION.into(),
+            tenant_id: tenant_id.map(str::to_string),
             scores: ScoresDoc {
                 overall: ScoreDoc {
-                    score: r.scores.overall.score,
-                    coverage: r.scores.overall.coverage,
+                    score: scores.overall.score,
+                    coverage: scores.overall.coverage,
                 },
             },
-            results: r
-                .results
+            results: results
                 .iter()
                 .map(|x| ResultDoc {
                     check_id: x.check_id.to_string(),

@@ -366,9 +366,16 @@ pub struct Gate {
     pub min_score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_coverage: Option<f64>,
-    /// `--fail-on-new`: judged against a previous report (see `diff`), not by [`Gate::judge`].
+    /// `--fail-on-new`: judged against a previous report (see `diff`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fail_on_new: Option<Severity>,
+}
+
+/// The comparison a `--fail-on-new` gate is judged against.
+pub struct Since<'a> {
+    /// The previous report, as named to the user.
+    pub previous: &'a str,
+    pub diff: &'a diff::Diff,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -386,7 +393,30 @@ impl Gate {
             || self.fail_on_new.is_some()
     }
 
-    pub fn judge(&self, eval: &Evaluation) -> GateVerdict {
+    /// The command-line flags that set this gate, in a fixed order.
+    pub fn flags(&self) -> Vec<String> {
+        let mut f = Vec::new();
+        if let Some(s) = self.fail_on {
+            f.push(format!("--fail-on {s}"));
+        }
+        if let Some(s) = self.fail_on_new {
+            f.push(format!("--fail-on-new {s}"));
+        }
+        if self.allow_errors && (self.fail_on.is_some() || self.fail_on_new.is_some()) {
+            f.push("--allow-errors".into());
+        }
+        if let Some(s) = self.min_score {
+            f.push(format!("--min-score {s}"));
+        }
+        if let Some(s) = self.min_coverage {
+            f.push(format!("--min-coverage {s}"));
+        }
+        f
+    }
+
+    /// The verdict, judged once: severity thresholds, score, coverage and,
+    /// with `--fail-on-new`, the findings new `since` a previous report.
+    pub fn judge(&self, eval: &Evaluation, since: Option<&Since>) -> GateVerdict {
         let mut reasons = Vec::new();
         if let Some(threshold) = self.fail_on {
             let mut failing = 0;
@@ -425,6 +455,23 @@ impl Gate {
                     "coverage is n/a, --min-coverage {min} requires one"
                 )),
             }
+        }
+        match (self.fail_on_new, since) {
+            (Some(threshold), Some(since)) => {
+                let fresh = since.diff.new_at_or_above(threshold, self.allow_errors);
+                if !fresh.is_empty() {
+                    reasons.push(format!(
+                        "{} new finding(s) at severity {threshold} or higher since {}",
+                        fresh.len(),
+                        since.previous
+                    ));
+                }
+            }
+            // Never a pass by default: nothing to compare with is not "nothing new".
+            (Some(_), None) => {
+                reasons.push("--fail-on-new needs a previous report (--compare)".into())
+            }
+            (None, _) => {}
         }
         GateVerdict {
             passed: reasons.is_empty(),
@@ -517,24 +564,24 @@ mod tests {
             fail_on: Some(Severity::High),
             ..Default::default()
         };
-        assert!(!g.judge(&e).passed);
+        assert!(!g.judge(&e, None).passed);
         let g = Gate {
             fail_on: Some(Severity::High),
             allow_errors: true,
             ..Default::default()
         };
-        assert!(g.judge(&e).passed);
+        assert!(g.judge(&e, None).passed);
         let g = Gate {
             fail_on: Some(Severity::Low),
             allow_errors: true,
             ..Default::default()
         };
-        assert!(!g.judge(&e).passed);
+        assert!(!g.judge(&e, None).passed);
         let g = Gate {
             min_score: Some(1.0),
             ..Default::default()
         };
-        let v = g.judge(&e);
+        let v = g.judge(&e, None);
         assert!(!v.passed && v.reasons[0].contains("below"), "{v:?}");
         let none = eval(vec![r("A", Severity::High, Status::Error)]);
         assert!(
@@ -542,7 +589,7 @@ mod tests {
                 min_score: Some(0.0),
                 ..Default::default()
             }
-            .judge(&none)
+            .judge(&none, None)
             .passed
         );
         assert!(
@@ -550,9 +597,9 @@ mod tests {
                 min_coverage: Some(50.0),
                 ..Default::default()
             }
-            .judge(&none)
+            .judge(&none, None)
             .passed
         );
-        assert!(Gate::default().judge(&none).passed);
+        assert!(Gate::default().judge(&none, None).passed);
     }
 }

@@ -219,23 +219,7 @@ fn header(report: &Report) -> String {
     } else {
         ("gate-fail", "failed")
     };
-    let mut gate_terms = Vec::new();
-    if let Some(s) = gate.gate.fail_on {
-        gate_terms.push(format!(
-            "--fail-on {s}{}",
-            if gate.gate.allow_errors {
-                " --allow-errors"
-            } else {
-                ""
-            }
-        ));
-    }
-    if let Some(s) = gate.gate.min_score {
-        gate_terms.push(format!("--min-score {s}"));
-    }
-    if let Some(s) = gate.gate.min_coverage {
-        gate_terms.push(format!("--min-coverage {s}"));
-    }
+    let gate_terms = gate.gate.flags();
     let meter = |v: Option<f64>| {
         let w = v.unwrap_or(0.0).clamp(0.0, 100.0);
         format!(

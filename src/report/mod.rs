@@ -15,9 +15,6 @@ use crate::inventory::{Inventory, SubscriptionStatus};
 use crate::profile::{Baseline, Params};
 use serde::Serialize;
 
-/// Bumped on any incompatible change of the JSON report.
-pub const SCHEMA_VERSION: &str = "1.0";
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: &'static str,
@@ -41,26 +38,6 @@ pub struct BaselineInfo {
     /// The profile's property rules.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<std::sync::Arc<crate::checks::rules::PropertyRule>>,
-}
-
-/// Where the data came from.
-#[derive(Debug, Clone, Serialize)]
-pub struct Source {
-    /// `live`, `replay` or `demo`.
-    pub mode: &'static str,
-    pub arm_endpoint: String,
-    /// The recording replayed or written, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recording: Option<RecordingInfo>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordingInfo {
-    pub path: String,
-    /// SHA-256 of the file's bytes as stored (compressed bytes for `.gz`).
-    pub sha256: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recorded_at: Option<String>,
 }
 
 /// The only fields that change between two runs over the same data.
@@ -118,6 +95,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of an evaluation, with the gate's verdict as judged (once) by the engine.
     pub fn build(
         inv: &Inventory,
         baseline: &Baseline,
@@ -125,6 +103,7 @@ impl Report {
         source: Source,
         timing: Timing,
         gate: &Gate,
+        verdict: GateVerdict,
     ) -> Report {
         let subscriptions = inv
             .subscriptions
@@ -166,7 +145,7 @@ impl Report {
             scores: eval.scores.clone(),
             gate: GateInfo {
                 gate: gate.clone(),
-                verdict: gate.judge(eval),
+                verdict,
             },
             checks: eval.checks.clone(),
             framework: None,
@@ -176,6 +155,11 @@ impl Report {
         }
     }
 
+    /// The part of this report a comparison reads (as `diff` loads it from JSON).
+    pub fn to_doc(&self) -> crate::engine::diff::ReportDoc {
+        crate::engine::diff::ReportDoc::new(self.tenant_id.as_deref(), &self.scores, &self.results)
+    }
+
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("the report serializes");
         s.push('\n');
@@ -183,20 +167,6 @@ impl Report {
     }
 }
 
-/// `s`, or its first `max` − 1 characters and `…` when it is longer than `max`.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// RFC 3339 UTC timestamp of a system time.
-pub fn rfc3339(t: std::time::SystemTime) -> String {
-    let dt = time::OffsetDateTime::from(t);
-    dt.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "unknown".into())
-}
+pub use crate::azure::scan::{RecordingInfo, Source};
+pub use crate::model::SCHEMA_VERSION;
+pub use crate::util::text::{rfc3339, truncate};

@@ -1,7 +1,9 @@
 //! Helpers with no azward types: files, a parallel map, line:col diagnostics,
-//! progress on stderr.
+//! progress on stderr,
+//! text.
 
 pub mod diagnostics;
 pub mod fsutil;
 pub mod parallel;
 pub mod progress;
+pub mod text;
