@@ -237,7 +237,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
     let emu_stats = emu.stats();
     drop(emu);
     let judgement = Judgement::today();
-    let live_stats = outcome.stats.clone();
+    let live_stats = outcome.stats;
     let live = app::evaluate(outcome, &judgement).report;
 
     let replay = scan::run(&ScanOptions {
@@ -325,7 +325,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let outcome = ScanOutcome {
         inventory,
         source,
-        stats: http.clone(),
+        stats: http,
         started: now,
         finished: now,
         auth_used: None,
