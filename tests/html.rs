@@ -41,7 +41,7 @@ fn demo() -> Report {
         client: ClientOptions::default(),
     };
     let outcome = rt.block_on(scan::run(&opts)).expect("the demo scans");
-    let stats = outcome.stats.clone();
+    let stats = outcome.stats;
     let judgement = Judgement {
         framework: Some(frameworks::load("cis-azure-3.0").unwrap()),
         gate: Gate {
