@@ -6,10 +6,11 @@
 
 use crate::inventory::{Inventory, Listing, Malformed, Read, ReadError, Subscription};
 pub use crate::model::*;
-use crate::profile::Params;
+pub use params::{Param, Params};
 use serde::Serialize;
 use std::fmt;
 
+pub mod params;
 pub mod rules;
 pub mod support;
 #[cfg(test)]
@@ -79,9 +80,13 @@ pub fn find(id: &str) -> Option<&'static Check> {
         .find(|c| c.id.eq_ignore_ascii_case(id))
 }
 
-/// How to fix a failing resource. The `cli` and `bicep` texts may hold the
-/// placeholders `{name}`, `{resource_group}`, `{subscription}` and `{id}`,
-/// filled in per result by [`Remediation::cli_for`].
+/// How to fix a failing resource. The texts are templates:
+/// - `{law_min_retention_days}` and the other [`Param`] names are filled with
+///   the values in force, in every text ([`fill_params`]);
+/// - `{name}`, `{resource_group}`, `{subscription}` and `{id}` are filled in
+///   the `cli` command per result, shell-quoted ([`Remediation::cli_for`]).
+///
+/// A test fails when a template names a placeholder that is neither.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Remediation {
     pub portal: &'static [&'static str],
@@ -89,14 +94,101 @@ pub struct Remediation {
     pub bicep: &'static str,
 }
 
+/// The names a remediation template may hold besides the parameters.
+pub const RESOURCE_PLACEHOLDERS: [&str; 4] = ["name", "resource_group", "subscription", "id"];
+
+/// A check's remediation with the parameters in force filled in (resource
+/// names stay placeholders: each result's `remediation_cli` has them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Filled {
+    pub portal: Vec<String>,
+    pub cli: String,
+    pub bicep: String,
+}
+
 impl Remediation {
-    /// The `az` command with the resource's own names filled in.
-    pub fn cli_for(&self, resource_id: &str, subscription: Option<&str>) -> String {
-        fill_placeholders(self.cli, resource_id, subscription)
+    /// Every text with the parameters in force: what renderers show.
+    pub fn filled(&self, params: &Params) -> Filled {
+        Filled {
+            portal: self.portal.iter().map(|t| fill_params(t, params)).collect(),
+            cli: fill_params(self.cli, params),
+            bicep: fill_params(self.bicep, params),
+        }
+    }
+
+    /// The `az` command for one resource: the parameters in force and the
+    /// resource's own names filled in.
+    pub fn cli_for(
+        &self,
+        resource_id: &str,
+        subscription: Option<&str>,
+        params: &Params,
+    ) -> String {
+        fill_placeholders(&fill_params(self.cli, params), resource_id, subscription)
     }
 }
 
-/// Fills `{name}`, `{resource_group}`, `{subscription}`, `{id}` from a resource id.
+/// The `{placeholder}` names of a template, with their byte ranges. Bicep's
+/// own `${interpolation}` is not a placeholder.
+pub fn placeholders(template: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let bytes = template.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(off) = template[i..].find('{') {
+        let start = i + off;
+        i = start + 1;
+        if start > 0 && bytes[start - 1] == b'$' {
+            continue;
+        }
+        let rest = &template[start + 1..];
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_lowercase() || *b == b'_')
+            .count();
+        if len > 0 && rest.as_bytes().get(len) == Some(&b'}') {
+            out.push((start..start + len + 2, &rest[..len]));
+            i = start + len + 2;
+        }
+    }
+    out
+}
+
+fn replace_placeholders(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut last = 0;
+    for (range, name) in placeholders(template) {
+        if let Some(v) = value(name) {
+            out.push_str(&template[last..range.start]);
+            out.push_str(&v);
+            last = range.end;
+        }
+    }
+    out.push_str(&template[last..]);
+    out
+}
+
+/// Fills the parameter placeholders of a template with the values in force.
+pub fn fill_params(template: &str, params: &Params) -> String {
+    replace_placeholders(template, |name| {
+        Param::parse(name).map(|p| params.get(p).to_string())
+    })
+}
+
+/// A value as one shell word: as it is when it is plainly safe, else in
+/// single quotes (names come from whoever owns the subscription).
+pub fn shell_word(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "'\\''"))
+    }
+}
+
+/// Fills `{name}`, `{resource_group}`, `{subscription}`, `{id}` from a
+/// resource id, each a quoted shell word.
 pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option<&str>) -> String {
     let segs: Vec<&str> = resource_id.split('/').filter(|s| !s.is_empty()).collect();
     let after = |key: &str| {
@@ -113,17 +205,19 @@ pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option
         _ => segs.last().copied().unwrap_or(""),
     };
     let sub = subscription
-        .map(str::to_string)
-        .or_else(|| after("subscriptions").map(str::to_string))
+        .or_else(|| after("subscriptions"))
         .unwrap_or_default();
-    template
-        .replace("{name}", name)
-        .replace(
-            "{resource_group}",
-            after("resourceGroups").unwrap_or("<resource-group>"),
-        )
-        .replace("{subscription}", &sub)
-        .replace("{id}", resource_id)
+    replace_placeholders(template, |p| match p {
+        "name" => Some(shell_word(name)),
+        "resource_group" => Some(
+            after("resourceGroups")
+                .map(shell_word)
+                .unwrap_or_else(|| "<resource-group>".into()),
+        ),
+        "subscription" => Some(shell_word(sub)),
+        "id" => Some(shell_word(resource_id)),
+        _ => None,
+    })
 }
 
 /// A check: metadata and its pure evaluation.
@@ -140,7 +234,7 @@ pub struct Check {
     /// Rows of the recording spec's call set this check reads.
     pub reads: &'static str,
     /// Names of the baseline parameters the check uses.
-    pub parameters: &'static [&'static str],
+    pub parameters: &'static [Param],
     pub references: &'static [Reference],
     pub remediation: Remediation,
     pub evaluate: fn(&Ctx) -> Vec<Finding>,
@@ -426,6 +520,70 @@ mod tests {
             }
             assert!(!c.reads.is_empty(), "{} reads", c.id);
         }
+    }
+
+    #[test]
+    fn every_template_placeholder_is_a_resource_name_or_a_parameter() {
+        for c in REGISTRY {
+            let texts = c
+                .remediation
+                .portal
+                .iter()
+                .map(|t| ("portal", *t))
+                .chain([("cli", c.remediation.cli), ("bicep", c.remediation.bicep)]);
+            for (part, text) in texts {
+                for (_, name) in placeholders(text) {
+                    if let Some(p) = Param::parse(name) {
+                        // Only numbers go into a shell command unquoted.
+                        assert!(
+                            part != "cli" || matches!(p.kind(), params::Kind::Int(_)),
+                            "{} {part}: `{{{name}}}` is not an integer parameter",
+                            c.id
+                        );
+                    } else {
+                        assert!(
+                            part == "cli" && RESOURCE_PLACEHOLDERS.contains(&name),
+                            "{} {part}: `{{{name}}}` names no parameter{}",
+                            c.id,
+                            if RESOURCE_PLACEHOLDERS.contains(&name) {
+                                " (resource names are filled in the CLI command only)"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_fill_with_the_values_in_force() {
+        let params = Params {
+            law_min_retention_days: 365,
+            security_tables: vec!["SigninLogs".into(), "AuditLogs".into()],
+            ..Params::default()
+        };
+        assert_eq!(
+            fill_params(
+                "--retention-time {law_min_retention_days} for {security_tables}; '${location}' {name} {unknown}",
+                &params
+            ),
+            "--retention-time 365 for SigninLogs, AuditLogs; '${location}' {name} {unknown}"
+        );
+        let law = find("AZ-LAW-001").unwrap();
+        let id = "/subscriptions/S1/resourceGroups/rg-a/providers/Microsoft.OperationalInsights/workspaces/law";
+        let cli = law.remediation.cli_for(id, Some("S1"), &params);
+        assert!(cli.ends_with("--retention-time 365"), "{cli}");
+    }
+
+    #[test]
+    fn hostile_names_stay_one_shell_word() {
+        let id = "/subscriptions/S1/resourceGroups/rg;rm -rf ~/providers/Microsoft.KeyVault/vaults/it's$(x)";
+        assert_eq!(
+            fill_placeholders("az x --name {name} -g {resource_group}", id, None),
+            "az x --name 'it'\\''s$(x)' -g 'rg;rm -rf ~'"
+        );
     }
 
     #[test]

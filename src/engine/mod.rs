@@ -204,10 +204,15 @@ pub fn results(inv: &Inventory, baseline: &Baseline) -> Vec<ResultRow> {
     let mut parts: Vec<Vec<ResultRow>> =
         crate::util::parallel::map(n_checks + baseline.rules.len(), |i| {
             let rows: Vec<ResultRow> = match baseline.checks.get(i) {
-                Some(enabled) => (enabled.check.evaluate)(&ctx)
-                    .into_iter()
-                    .map(|f| row(enabled.check, enabled.severity, f))
-                    .collect(),
+                Some(enabled) => {
+                    // The command with the parameters in force, once per check.
+                    let cli =
+                        crate::checks::fill_params(enabled.check.remediation.cli, &baseline.params);
+                    (enabled.check.evaluate)(&ctx)
+                        .into_iter()
+                        .map(|f| row(enabled.check, enabled.severity, &cli, f))
+                        .collect()
+                }
                 None => rule_rows(&baseline.rules[i - n_checks], inv),
             };
             sort_and_dedup(rows)
@@ -335,11 +340,10 @@ fn scores(results: &[ResultRow], inv: &Inventory, baseline: &Baseline) -> Scores
     }
 }
 
-fn row(check: &Check, severity: Severity, f: Finding) -> ResultRow {
+/// A finding as reported; `cli` is the check's command with the parameters in force.
+fn row(check: &Check, severity: Severity, cli: &str, f: Finding) -> ResultRow {
     let remediation_cli = (f.status == Status::Fail).then(|| {
-        check
-            .remediation
-            .cli_for(&f.resource_id, f.subscription_id.as_deref())
+        crate::checks::fill_placeholders(cli, &f.resource_id, f.subscription_id.as_deref())
     });
     ResultRow {
         check_id: check.id,

@@ -23,78 +23,12 @@ pub const BASELINE_VERSION: &str = "1.1";
 pub const DEFAULT_PROFILE: &str = include_str!("../../checks/baseline.toml");
 pub const DEFAULT_PROFILE_PATH: &str = "checks/baseline.toml";
 
-/// Every parameter of the baseline. Values come from the profile (the
-/// defaults from `checks/baseline.toml`, the baseline's reference values).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Params {
-    pub law_min_retention_days: i64,
-    pub law_min_total_retention_days: i64,
-    pub security_tables: Vec<String>,
-    pub archive_min_immutability_days: i64,
-    pub flow_log_min_retention_days: i64,
-    pub required_defender_plans: Vec<String>,
-    pub defender_servers_plan: String,
-    pub kv_max_privileged_principals: usize,
-    pub required_sentinel_connectors: Vec<String>,
-    pub dedicated_table_types: Vec<String>,
-}
-
-/// The kind of value a parameter takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// A whole number of days or principals, at least the given minimum.
-    Int(i64),
-    Str,
-    List,
-}
-
-/// Parameter names and kinds, in the order of the baseline's table.
-const PARAMS: &[(&str, Kind)] = &[
-    ("law_min_retention_days", Kind::Int(0)),
-    ("law_min_total_retention_days", Kind::Int(0)),
-    ("security_tables", Kind::List),
-    ("archive_min_immutability_days", Kind::Int(0)),
-    ("flow_log_min_retention_days", Kind::Int(0)),
-    ("required_defender_plans", Kind::List),
-    ("defender_servers_plan", Kind::Str),
-    ("kv_max_privileged_principals", Kind::Int(0)),
-    ("required_sentinel_connectors", Kind::List),
-    ("dedicated_table_types", Kind::List),
-];
+pub use crate::checks::params::{Kind, Param, Params};
 
 impl Params {
     /// The default profile's parameters.
     pub fn defaults() -> Params {
         Baseline::default().params
-    }
-
-    fn set_int(&mut self, name: &str, v: i64) {
-        match name {
-            "law_min_retention_days" => self.law_min_retention_days = v,
-            "law_min_total_retention_days" => self.law_min_total_retention_days = v,
-            "archive_min_immutability_days" => self.archive_min_immutability_days = v,
-            "flow_log_min_retention_days" => self.flow_log_min_retention_days = v,
-            "kv_max_privileged_principals" => {
-                self.kv_max_privileged_principals = usize::try_from(v).unwrap_or(0)
-            }
-            _ => {}
-        }
-    }
-
-    fn set_str(&mut self, name: &str, v: String) {
-        if name == "defender_servers_plan" {
-            self.defender_servers_plan = v;
-        }
-    }
-
-    fn set_list(&mut self, name: &str, v: Vec<String>) {
-        match name {
-            "security_tables" => self.security_tables = v,
-            "required_defender_plans" => self.required_defender_plans = v,
-            "required_sentinel_connectors" => self.required_sentinel_connectors = v,
-            "dedicated_table_types" => self.dedicated_table_types = v,
-            _ => {}
-        }
     }
 }
 
@@ -296,7 +230,7 @@ fn apply_profile(
     }
     if is_default {
         let params = root.get("parameters").and_then(|i| i.as_table_like());
-        for (name, _) in PARAMS {
+        for name in Param::ALL.map(Param::name) {
             if params.is_none_or(|p| p.get(name).is_none()) {
                 c.at(
                     None,
@@ -344,8 +278,8 @@ fn apply_profile(
 fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
     for (name, item) in t.iter() {
         let span = key_span(t, name);
-        let Some((_, kind)) = PARAMS.iter().find(|(n, _)| *n == name) else {
-            let known: Vec<&str> = PARAMS.iter().map(|(n, _)| *n).collect();
+        let Some(param) = Param::parse(name) else {
+            let known: Vec<&str> = Param::ALL.iter().map(|p| p.name()).collect();
             c.at(
                 span,
                 format!("unknown parameter `{name}` (known: {})", known.join(", ")),
@@ -353,9 +287,9 @@ fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
             continue;
         };
         let vspan = item.span().or(span.clone());
-        match kind {
+        match param.kind() {
             Kind::Int(min) => match item.as_integer() {
-                Some(v) if v >= *min => params.set_int(name, v),
+                Some(v) if v >= min => params.set_int(param, v),
                 Some(v) => c.at(
                     vspan,
                     format!("parameter `{name}` must be at least {min}, found {v}"),
@@ -369,7 +303,7 @@ fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
                 ),
             },
             Kind::Str => match item.as_str() {
-                Some(v) if !v.trim().is_empty() => params.set_str(name, v.to_string()),
+                Some(v) if !v.trim().is_empty() => params.set_str(param, v.to_string()),
                 Some(_) => c.at(vspan, format!("parameter `{name}` must not be empty")),
                 None => c.at(
                     vspan,
@@ -380,7 +314,7 @@ fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
                 ),
             },
             Kind::List => match string_list(item) {
-                Some(v) => params.set_list(name, v),
+                Some(v) => params.set_list(param, v),
                 None => c.at(
                     vspan,
                     format!(

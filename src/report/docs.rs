@@ -4,26 +4,7 @@
 
 use crate::checks::rules::PropertyRule;
 use crate::checks::Check;
-use crate::profile::{Baseline, Params};
-
-/// The current value of a named parameter, as text.
-pub fn param_value(params: &Params, name: &str) -> String {
-    let v = serde_json::to_value(params).unwrap_or_default();
-    match v.get(name) {
-        Some(serde_json::Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| x.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => "(unknown parameter)".into(),
-    }
-}
+use crate::profile::Baseline;
 
 /// The full documentation of a check, as Markdown, with the severity and
 /// parameter values of `baseline`.
@@ -52,22 +33,17 @@ pub fn explain(c: &Check, baseline: &Baseline) -> String {
     if !c.parameters.is_empty() {
         s.push_str("## Parameters\n\n");
         for p in c.parameters {
-            s.push_str(&format!("- `{p}` = {}\n", param_value(params, p)));
+            s.push_str(&format!("- `{p}` = {}\n", params.get(*p)));
         }
         s.push('\n');
     }
     s.push_str("## Remediation\n\n### Portal\n\n");
-    for (i, step) in c.remediation.portal.iter().enumerate() {
+    let rem = c.remediation.filled(params);
+    for (i, step) in rem.portal.iter().enumerate() {
         s.push_str(&format!("{}. {step}\n", i + 1));
     }
-    s.push_str(&format!(
-        "\n### Azure CLI\n\n```sh\n{}\n```\n\n",
-        c.remediation.cli
-    ));
-    s.push_str(&format!(
-        "### Bicep\n\n```bicep\n{}\n```\n\n",
-        c.remediation.bicep
-    ));
+    s.push_str(&format!("\n### Azure CLI\n\n```sh\n{}\n```\n\n", rem.cli));
+    s.push_str(&format!("### Bicep\n\n```bicep\n{}\n```\n\n", rem.bicep));
     s.push_str("## References\n\n");
     for r in c.references {
         s.push_str(&format!("- {}: {}\n", r.framework.label(), r.id));

@@ -863,9 +863,10 @@ fn data(report: &Report) -> Value {
         if let Some(meta) = checks::find(id) {
             o.insert("condition".into(), json!(meta.condition));
             o.insert("rationale".into(), json!(meta.rationale));
-            o.insert("portal".into(), json!(meta.remediation.portal));
-            o.insert("cli".into(), json!(meta.remediation.cli));
-            o.insert("bicep".into(), json!(meta.remediation.bicep));
+            let rem = meta.remediation.filled(&report.baseline.parameters);
+            o.insert("portal".into(), json!(rem.portal));
+            o.insert("cli".into(), json!(rem.cli));
+            o.insert("bicep".into(), json!(rem.bicep));
             let refs: Vec<Value> = meta
                 .references
                 .iter()

@@ -79,7 +79,8 @@ fn remediation_text(report: &Report, r: &ResultRow) -> String {
     let mut s = String::new();
     if let Some(c) = checks::find(r.check_id) {
         s.push_str("Remediation (Azure portal):\n");
-        for (i, step) in c.remediation.portal.iter().enumerate() {
+        let rem = c.remediation.filled(&report.baseline.parameters);
+        for (i, step) in rem.portal.iter().enumerate() {
             let _ = writeln!(s, "{}. {step}", i + 1);
         }
     } else if let Some(rule) = report.baseline.rules.iter().find(|p| p.id == r.check_id) {

@@ -352,8 +352,8 @@ struct Help {
     markdown: String,
 }
 
-fn check_help(c: &Check) -> Help {
-    let rem = &c.remediation;
+fn check_help(c: &Check, params: &crate::checks::Params) -> Help {
+    let rem = c.remediation.filled(params);
     let refs: Vec<String> = c
         .references
         .iter()
@@ -381,12 +381,12 @@ fn check_help(c: &Check) -> Help {
     for (i, step) in rem.portal.iter().enumerate() {
         md.push_str(&format!("{}. {step}\n", i + 1));
     }
-    let f = fence(rem.cli);
+    let f = fence(&rem.cli);
     md.push_str(&format!(
         "\n**Azure CLI** (each result's `remediationCli` property has the resource's names filled in)\n\n{f}sh\n{}\n{f}\n",
         rem.cli
     ));
-    let f = fence(rem.bicep);
+    let f = fence(&rem.bicep);
     md.push_str(&format!("\n**Bicep**\n\n{f}bicep\n{}\n{f}\n", rem.bicep));
     if !refs.is_empty() {
         md.push_str(&format!("\n**References:** {}\n", refs.join(" · ")));
@@ -429,7 +429,7 @@ fn rule(report: &Report, c: &CheckSummary) -> Value {
     let (full, help, refs): (String, Help, Vec<String>) = match (builtin, prop_rule) {
         (Some(chk), _) => (
             chk.condition.to_string(),
-            check_help(chk),
+            check_help(chk, &report.baseline.parameters),
             chk.references
                 .iter()
                 .map(|r| format!("{} {}", r.framework.label(), r.id))

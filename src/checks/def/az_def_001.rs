@@ -18,7 +18,7 @@ collect the host, storage, Key Vault and Resource Manager telemetry a responder 
 with resources excluded, means attacks on those resources raise no alert and leave no Defender evidence; Defender for \
 Servers P1 lacks the file integrity monitoring and agentless scanning a host investigation relies on.",
     reads: "16",
-    parameters: &["required_defender_plans", "defender_servers_plan"],
+    parameters: &[Param::RequiredDefenderPlans, Param::DefenderServersPlan],
     references: &[cis("3.1.x"), mcsb("LT-1")],
     remediation: Remediation {
         portal: &[

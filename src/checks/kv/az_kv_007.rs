@@ -21,7 +21,7 @@ of every vault below, and with access policies a plain Contributor can add itsel
 theft of secrets require one of a few well-protected identities and keeps the list of identities to review after an \
 incident short.",
     reads: "6, 21",
-    parameters: &["kv_max_privileged_principals"],
+    parameters: &[Param::KvMaxPrivilegedPrincipals],
     references: &[mcsb("PA-7"), attack("T1555.006")],
     remediation: Remediation {
         portal: &[

@@ -14,21 +14,21 @@ how far back a responder can query the logs it holds; with the default 30 days, 
 the persistence an attacker set up have already been deleted by the time the incident is noticed, and an attacker who \
 waits out the window erases their tracks without touching anything.",
     reads: "10",
-    parameters: &["law_min_retention_days"],
+    parameters: &[Param::LawMinRetentionDays],
     references: &[mcsb("LT-6"), attack("T1070")],
     remediation: Remediation {
         portal: &[
             "Open the Log Analytics workspace > Settings > Usage and estimated costs > Data retention.",
-            "Set the retention to at least the baseline minimum (90 days by default; up to 730 days) and OK.",
+            "Set the retention to at least {law_min_retention_days} days (the baseline minimum in force; up to 730 days) and OK.",
             "For longer, cheaper retention of specific tables, also set a total retention per table (AZ-LAW-002).",
         ],
-        cli: "az monitor log-analytics workspace update --workspace-name {name} --resource-group {resource_group} --subscription {subscription} --retention-time 90",
+        cli: "az monitor log-analytics workspace update --workspace-name {name} --resource-group {resource_group} --subscription {subscription} --retention-time {law_min_retention_days}",
         bicep: r#"resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
   name: workspaceName
   location: location
   properties: {
     sku: { name: 'PerGB2018' }
-    retentionInDays: 90
+    retentionInDays: {law_min_retention_days}
   }
 }"#,
     },

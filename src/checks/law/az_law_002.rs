@@ -18,15 +18,15 @@ an intrusion from, and intrusions are often found many months after they began. 
 long-term) keeps these tables searchable at low cost for a year or more, so the first sign-in of a compromised account or \
 the first secret read can still be found when the investigation starts.",
     reads: "10, 11",
-    parameters: &["law_min_total_retention_days", "security_tables"],
+    parameters: &[Param::LawMinTotalRetentionDays, Param::SecurityTables],
     references: &[mcsb("LT-6")],
     remediation: Remediation {
         portal: &[
             "Open the Log Analytics workspace > Settings > Tables.",
-            "For each table named in the finding, select '...' > Manage table and set 'Total retention period' to at least the baseline minimum (365 days by default), then Save.",
+            "For each table named in the finding, select '...' > Manage table and set 'Total retention period' to at least {law_min_total_retention_days} days (the baseline minimum in force), then Save.",
             "Alternatively raise the workspace's default retention, which tables without their own setting inherit.",
         ],
-        cli: "az monitor log-analytics workspace table update --workspace-name {name} --resource-group {resource_group} --subscription {subscription} --name SigninLogs --total-retention-time 365",
+        cli: "az monitor log-analytics workspace table update --workspace-name {name} --resource-group {resource_group} --subscription {subscription} --name SigninLogs --total-retention-time {law_min_total_retention_days}",
         bicep: r#"resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
   name: workspaceName
 }
@@ -34,7 +34,7 @@ resource signinLogs 'Microsoft.OperationalInsights/workspaces/tables@2025-02-01'
   parent: workspace
   name: 'SigninLogs'
   properties: {
-    totalRetentionInDays: 365
+    totalRetentionInDays: {law_min_total_retention_days}
   }
 }"#,
     },

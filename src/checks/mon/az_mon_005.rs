@@ -19,7 +19,7 @@ limit: columns beyond it are silently dropped into AdditionalFields, queries mus
 per-table retention cannot keep Key Vault or firewall evidence longer than noise. Resource-specific tables (AZKVAuditLogs, \
 AZFW*, AKS tables) keep every field typed, queryable by Sentinel content, and retainable on their own.",
     reads: "4, 7, 12",
-    parameters: &["dedicated_table_types"],
+    parameters: &[Param::DedicatedTableTypes],
     references: &[baseline_ref("resource-specific preferred")],
     remediation: Remediation {
         portal: &[

@@ -28,7 +28,7 @@ during an incident.",
             "Set a retention period, optionally enable traffic analytics to a Log Analytics workspace, then Review + create.",
         ],
         cli: "az network watcher flow-log create --name {name}-flowlog --location <region> --resource-group {resource_group} \
---subscription {subscription} --vnet {id} --storage-account <storage-account-id> --retention 90 --enabled true",
+--subscription {subscription} --vnet {id} --storage-account <storage-account-id> --retention {flow_log_min_retention_days} --enabled true",
         bicep: r#"param vnetId string
 param storageId string
 param location string = resourceGroup().location
@@ -39,7 +39,7 @@ resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
     targetResourceId: vnetId
     storageId: storageId
     enabled: true
-    retentionPolicy: { enabled: true, days: 90 }
+    retentionPolicy: { enabled: true, days: {flow_log_min_retention_days} }
   }
 }"#,
     },

@@ -16,26 +16,27 @@ applicable.",
 initial beacon, the lateral movement and the exfiltration volume must still exist when the investigation starts. A retention \
 policy that deletes flow logs after a few days destroys exactly the history a responder needs to scope an incident.",
     reads: "18, 19",
-    parameters: &["flow_log_min_retention_days"],
+    parameters: &[Param::FlowLogMinRetentionDays],
     references: &[cis("7.5")],
     remediation: Remediation {
         portal: &[
             "Open Network Watcher > Flow logs and select the flow log.",
-            "Under Retention, set 'Retention days' to at least 90 (or 0 to keep records until deleted by a storage lifecycle rule).",
+            "Under Retention, set 'Retention days' to at least {flow_log_min_retention_days} (or 0 to keep records until deleted by a storage lifecycle rule).",
             "Save.",
         ],
-        cli: "az network watcher flow-log update --ids {id} --retention 90",
+        cli: "az network watcher flow-log update --ids {id} --retention {flow_log_min_retention_days}",
         bicep: r#"param location string = resourceGroup().location
 param targetResourceId string
 param storageId string
+param flowLogName string
 resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
-  name: 'NetworkWatcher_${location}/{name}'
+  name: 'NetworkWatcher_${location}/${flowLogName}'
   location: location
   properties: {
     targetResourceId: targetResourceId
     storageId: storageId
     enabled: true
-    retentionPolicy: { enabled: true, days: 90 }
+    retentionPolicy: { enabled: true, days: {flow_log_min_retention_days} }
   }
 }"#,
     },

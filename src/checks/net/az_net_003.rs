@@ -26,7 +26,7 @@ lateral movement.",
             "Delete the NSG flow log.",
         ],
         cli: "az network watcher flow-log create --name <vnet>-flowlog --location <region> --vnet <vnet-id> \
---storage-account <storage-account-id> --retention 90 --enabled true --subscription {subscription} && \
+--storage-account <storage-account-id> --retention {flow_log_min_retention_days} --enabled true --subscription {subscription} && \
 az network watcher flow-log delete --ids {id}",
         bicep: r#"param location string = resourceGroup().location
 param vnetId string

@@ -31,8 +31,9 @@ with sign-ins, Defender alerts and resource logs.",
 param targetResourceId string
 param storageId string
 param workspaceResourceId string
+param flowLogName string
 resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
-  name: 'NetworkWatcher_${location}/{name}'
+  name: 'NetworkWatcher_${location}/${flowLogName}'
   location: location
   properties: {
     targetResourceId: targetResourceId

@@ -20,7 +20,7 @@ takeover and privilege changes; Defender for Cloud and Microsoft Defender XDR al
 first. A workspace missing one of these sources leaves a whole class of attack invisible in the incident queue and the \
 investigation graph.",
     reads: "22, 23, 2",
-    parameters: &["required_sentinel_connectors"],
+    parameters: &[Param::RequiredSentinelConnectors],
     references: &[mcsb("LT-1"), mcsb("LT-2")],
     remediation: Remediation {
         portal: &[

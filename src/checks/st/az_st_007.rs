@@ -22,16 +22,16 @@ intrusion (T1070) or destroy them outright (T1485). A Locked time-based immutabi
 write-once for the retention period, even for the account owner, so the evidence a responder relies on survives the \
 attacker; an Unlocked policy can simply be removed.",
     reads: "7, and 2, 5, 12, 19 to find log archive accounts; 9, 9a",
-    parameters: &["archive_min_immutability_days"],
+    parameters: &[Param::ArchiveMinImmutabilityDays],
     references: &[attack("T1070"), attack("T1485")],
     remediation: Remediation {
         portal: &[
             "Open the log archive storage account > Data storage > Containers, and select each container whose name starts with 'insights-'.",
-            "Choose Access policy > '+ Add policy' > Time-based retention, set the retention period to at least the baseline minimum (365 days by default), and Save.",
+            "Choose Access policy > '+ Add policy' > Time-based retention, set the retention period to at least {archive_min_immutability_days} days (the baseline minimum in force), and Save.",
             "Select the policy's '...' menu > 'Lock policy' and confirm: only a Locked policy protects the logs from deletion by an administrator.",
         ],
         cli: "az storage container immutability-policy create --account-name {name} --resource-group {resource_group} --subscription {subscription} \
---container-name <insights-container> --period 365 && \
+--container-name <insights-container> --period {archive_min_immutability_days} && \
 az storage container immutability-policy lock --account-name {name} --resource-group {resource_group} --subscription {subscription} \
 --container-name <insights-container> --if-match \"$(az storage container immutability-policy show --account-name {name} \
 --resource-group {resource_group} --subscription {subscription} --container-name <insights-container> --query etag -o tsv)\"",
@@ -42,7 +42,7 @@ resource retention 'Microsoft.Storage/storageAccounts/blobServices/containers/im
   parent: container
   name: 'default'
   properties: {
-    immutabilityPeriodSinceCreationInDays: 365
+    immutabilityPeriodSinceCreationInDays: {archive_min_immutability_days}
     allowProtectedAppendWrites: true
   }
 }
