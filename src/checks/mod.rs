@@ -10,6 +10,7 @@ use crate::profile::Params;
 use serde::Serialize;
 use std::fmt;
 
+pub mod drivers;
 pub mod rules;
 pub mod support;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Shared definitions of the baseline used by several checks: categories
 //! enabled by diagnostic settings, alert matching, lock and role scopes.
 
+use crate::checks::drivers::listed_ids;
 use crate::checks::{Ctx, Out, Status};
 use crate::inventory::{
     eq_ci, is_log_capable, is_storage_account_type, last_segment, norm_id, ActivityLogAlert,
@@ -460,41 +461,43 @@ pub fn each_archive_account(
     mut assess: impl FnMut(&mut Out, &Subscription, &StorageAccount),
 ) {
     let archives = log_archives(ctx.inv);
-    for sub in ctx.inv.scanned() {
-        let Some(accounts) = out.list(sub, "storage accounts", &sub.storage_accounts) else {
-            continue;
-        };
-        for a in &accounts.items {
-            if archives.contains(&a.id) {
-                assess(out, sub, a);
-            } else {
-                out.not_applicable(
-                    &a.id,
-                    Some(&sub.id),
-                    archives.not_archive_reason(a.display_name()),
-                );
+    out.each_list(
+        ctx.inv,
+        "storage accounts",
+        |s| &s.storage_accounts,
+        |out, sub, accounts| {
+            for a in &accounts.items {
+                if archives.contains(&a.id) {
+                    assess(out, sub, a);
+                } else {
+                    out.not_applicable(
+                        &a.id,
+                        Some(&sub.id),
+                        archives.not_archive_reason(a.display_name()),
+                    );
+                }
             }
-        }
-        for m in &accounts.malformed {
-            let Some(id) = &m.id else { continue };
-            if archives.contains(id) {
-                out.error(
-                    id,
-                    Some(&sub.id),
-                    format!(
-                        "the storage account (a log archive account) could not be parsed: {}",
-                        m.error
-                    ),
-                );
-            } else {
-                out.not_applicable(
-                    id,
-                    Some(&sub.id),
-                    archives.not_archive_reason(crate::inventory::last_segment(id)),
-                );
+            for m in &accounts.malformed {
+                let Some(id) = &m.id else { continue };
+                if archives.contains(id) {
+                    out.error(
+                        id,
+                        Some(&sub.id),
+                        format!(
+                            "the storage account (a log archive account) could not be parsed: {}",
+                            m.error
+                        ),
+                    );
+                } else {
+                    out.not_applicable(
+                        id,
+                        Some(&sub.id),
+                        archives.not_archive_reason(crate::inventory::last_segment(id)),
+                    );
+                }
             }
-        }
-    }
+        },
+    );
 }
 
 /// Drives the per-flow-log checks (AZ-NET-002 … 004): every flow log of every
@@ -514,16 +517,8 @@ pub fn each_flow_log(
         &crate::inventory::FlowLog,
     ),
 ) {
-    for sub in inv.scanned() {
-        let Some(watchers) = out.list(sub, "network watchers", &sub.network_watchers) else {
-            continue;
-        };
-        let watcher_ids = watchers
-            .items
-            .iter()
-            .map(|w| w.id.as_str())
-            .chain(watchers.malformed.iter().filter_map(|m| m.id.as_deref()));
-        for watcher_id in watcher_ids {
+    out.each_list(inv, "network watchers", |s| &s.network_watchers, |out, sub, watchers| {
+        for watcher_id in listed_ids(watchers, |w| &w.id) {
             let watcher_name = crate::inventory::last_segment(watcher_id);
             let logs = match crate::inventory::lookup(&inv.reads.flow_logs, watcher_id, "flow logs")
             {
@@ -559,7 +554,7 @@ pub fn each_flow_log(
                 assess(out, sub, fl);
             }
         }
-    }
+    });
 }
 
 /// Whether a workspace is onboarded to Microsoft Sentinel (call 22).
@@ -593,18 +588,6 @@ pub fn onboarding(inv: &crate::inventory::Inventory, workspace_id: &str) -> Onbo
     }
 }
 
-/// The ids of a workspace list: parsed items, then items that could not be
-/// parsed but have an id (their per-workspace reads were made by id).
-pub fn workspace_ids(
-    workspaces: &crate::inventory::Listing<crate::inventory::Workspace>,
-) -> impl Iterator<Item = &str> {
-    workspaces
-        .items
-        .iter()
-        .map(|w| w.id.as_str())
-        .chain(workspaces.malformed.iter().filter_map(|m| m.id.as_deref()))
-}
-
 /// Drives the per-workspace Sentinel checks (AZ-SEN-002 … 004): a failed
 /// workspace list is one `error` on the subscription; a workspace whose
 /// onboarding could not be read is `error`; one not onboarded is
@@ -614,27 +597,29 @@ pub fn each_onboarded_workspace(
     inv: &crate::inventory::Inventory,
     mut assess: impl FnMut(&mut crate::checks::Out, &crate::inventory::Subscription, &str, &str),
 ) {
-    for sub in inv.scanned() {
-        let Some(workspaces) = out.list(sub, "Log Analytics workspaces", &sub.workspaces) else {
-            continue;
-        };
-        for ws in workspace_ids(workspaces) {
-            let name = crate::inventory::last_segment(ws);
-            match onboarding(inv, ws) {
-                Onboarding::Onboarded => assess(out, sub, ws, name),
-                Onboarding::NotOnboarded => {
-                    out.not_applicable(
-                        ws,
-                        Some(&sub.id),
-                        format!("workspace '{name}' is not onboarded to Microsoft Sentinel"),
-                    );
-                }
-                Onboarding::Unknown(cause) => {
-                    out.error(ws, Some(&sub.id), format!("workspace '{name}': {cause}"));
+    out.each_list(
+        inv,
+        "Log Analytics workspaces",
+        |s| &s.workspaces,
+        |out, sub, workspaces| {
+            for ws in listed_ids(workspaces, |w| &w.id) {
+                let name = crate::inventory::last_segment(ws);
+                match onboarding(inv, ws) {
+                    Onboarding::Onboarded => assess(out, sub, ws, name),
+                    Onboarding::NotOnboarded => {
+                        out.not_applicable(
+                            ws,
+                            Some(&sub.id),
+                            format!("workspace '{name}' is not onboarded to Microsoft Sentinel"),
+                        );
+                    }
+                    Onboarding::Unknown(cause) => {
+                        out.error(ws, Some(&sub.id), format!("workspace '{name}': {cause}"));
+                    }
                 }
             }
-        }
-    }
+        },
+    );
 }
 
 /// Why `alert` does not match operation `op` for subscription `sub_id`
@@ -945,17 +930,15 @@ pub fn subscription_categories(
     workspace_only: bool,
 ) -> Vec<crate::checks::Finding> {
     let mut out = Out::new(check);
-    for sub in ctx.inv.scanned() {
-        let Some(settings) = out.list(
-            sub,
-            "subscription diagnostic settings",
-            &sub.diagnostic_settings,
-        ) else {
-            continue;
-        };
-        let v = require_categories(settings, categories, &[], workspace_only);
-        out.verdict(v, &sub.resource_id(), Some(&sub.id));
-    }
+    out.each_list(
+        ctx.inv,
+        "subscription diagnostic settings",
+        |s| &s.diagnostic_settings,
+        |out, sub, settings| {
+            let v = require_categories(settings, categories, &[], workspace_only);
+            out.verdict(v, &sub.resource_id(), Some(&sub.id));
+        },
+    );
     out.done()
 }
 
@@ -990,44 +973,46 @@ pub fn vault_audit_event(
     workspace_only: bool,
 ) -> Vec<crate::checks::Finding> {
     let mut out = Out::new(check);
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
-        let mut targets: Vec<(&str, &str)> = vaults
-            .items
-            .iter()
-            .map(|v| (v.id.as_str(), v.display_name()))
-            .collect();
-        targets.extend(
-            vaults
-                .malformed
+    out.each_list(
+        ctx.inv,
+        "key vaults",
+        |s| &s.vaults,
+        |out, sub, vaults| {
+            let mut targets: Vec<(&str, &str)> = vaults
+                .items
                 .iter()
-                .filter_map(|m| m.id.as_deref())
-                .map(|id| (id, last_segment(id))),
-        );
-        for (id, name) in targets {
-            match ctx.inv.diagnostics_of(id) {
-                Err(e) => {
-                    out.read_error(
-                        id,
-                        Some(&sub.id),
-                        &format!("the diagnostic settings of vault '{name}'"),
-                        &e,
-                    );
-                }
-                Ok(settings) => {
-                    let v = require_categories(
-                        settings,
-                        &["AuditEvent"],
-                        &["AuditEvent"],
-                        workspace_only,
-                    );
-                    out.verdict(v.labelled(&format!("vault '{name}'")), id, Some(&sub.id));
+                .map(|v| (v.id.as_str(), v.display_name()))
+                .collect();
+            targets.extend(
+                vaults
+                    .malformed
+                    .iter()
+                    .filter_map(|m| m.id.as_deref())
+                    .map(|id| (id, last_segment(id))),
+            );
+            for (id, name) in targets {
+                match ctx.inv.diagnostics_of(id) {
+                    Err(e) => {
+                        out.read_error(
+                            id,
+                            Some(&sub.id),
+                            &format!("the diagnostic settings of vault '{name}'"),
+                            &e,
+                        );
+                    }
+                    Ok(settings) => {
+                        let v = require_categories(
+                            settings,
+                            &["AuditEvent"],
+                            &["AuditEvent"],
+                            workspace_only,
+                        );
+                        out.verdict(v.labelled(&format!("vault '{name}'")), id, Some(&sub.id));
+                    }
                 }
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

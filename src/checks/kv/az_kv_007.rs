@@ -125,18 +125,15 @@ struct Holder {
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let max = ctx.params.kv_max_privileged_principals;
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
+    out.each_list(ctx.inv, "key vaults", |s| &s.vaults, |out, sub, vaults| {
         // Whether Contributor counts depends on the vault's own
         // `enableRbacAuthorization`: a vault that could not be parsed is an error.
         out.malformed_items(sub, "key vault", &vaults.malformed);
         if vaults.items.is_empty() {
-            continue; // no vault to assess: the role assignment list is not needed
+            return; // no vault to assess: the role assignment list is not needed
         }
         let Some(assignments) = out.list(sub, "role assignments", &sub.role_assignments) else {
-            continue;
+            return;
         };
         // Each assignment's scope, normalized once for all the vaults.
         let scopes: Vec<Option<String>> = assignments
@@ -251,7 +248,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 out.pass(&v.id, Some(&sub.id), reason);
             }
         }
-    }
+    });
     out.done()
 }
 

@@ -62,10 +62,7 @@ fn placement(scope: &str, target: &str) -> String {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(workspaces) = out.list(sub, "Log Analytics workspaces", &sub.workspaces) else {
-            continue;
-        };
+    out.each_list(ctx.inv, "Log Analytics workspaces", |s| &s.workspaces, |out, sub, workspaces| {
         // Decided from the workspace's id and the lock list: a workspace whose
         // own body could not be parsed is still assessed when its id is readable.
         let mut targets: Vec<(&str, &str)> = workspaces
@@ -81,10 +78,10 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 .map(|id| (id, last_segment(id))),
         );
         if targets.is_empty() {
-            continue; // no workspace to assess: the lock list is not needed
+            return; // no workspace to assess: the lock list is not needed
         }
         let Some(locks) = out.list(sub, "management locks", &sub.locks) else {
-            continue;
+            return;
         };
         for (id, name) in targets {
             let covering: Vec<&Lock> = locks
@@ -153,7 +150,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 out.fail(id, Some(&sub.id), reason);
             }
         }
-    }
+    });
     out.done()
 }
 
