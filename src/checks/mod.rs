@@ -113,6 +113,7 @@ pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option
         Some(i) if segs.len() > i + 3 => segs[i + 3],
         _ => segs.last().copied().unwrap_or(""),
     };
+    // As written in the id, not `model::subscription_of` (which lower-cases).
     let sub = subscription
         .map(str::to_string)
         .or_else(|| after("subscriptions").map(str::to_string))
@@ -277,7 +278,7 @@ impl<'c> Out<'c> {
                 out.push(f);
                 continue;
             }
-            let key = (crate::inventory::norm_id(&f.resource_id), f.item.clone());
+            let key = (f.resource_id.key(), f.item.clone());
             match first_error.get(&key) {
                 Some(&i) => {
                     let first = &mut out[i];

@@ -1,8 +1,8 @@
 //! AZ-KV-007: few principals can take over a Key Vault.
 
-use super::support::{join, norm_scope, normed_scope_covers};
+use super::support::{join, normed_scope_covers};
 use super::*;
-use crate::inventory::RoleAssignment;
+use crate::inventory::{norm_id, RoleAssignment};
 
 pub static CHECK: Check = Check {
     id: "AZ-KV-007",
@@ -88,6 +88,7 @@ const ASSIGNMENT_SEGMENT: &str = "/providers/microsoft.authorization/roleassignm
 
 /// The scope of an assignment: `properties.scope`, else the part of its id
 /// before `/providers/Microsoft.Authorization/roleAssignments/` (empty = root `/`).
+/// The scope keeps its case here; it is compared after `norm_id`.
 fn scope_from_id(id: &str) -> Option<String> {
     let lower = id.to_ascii_lowercase();
     let i = lower.find(ASSIGNMENT_SEGMENT)?;
@@ -139,7 +140,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         let scopes: Vec<Option<String>> = assignments
             .items
             .iter()
-            .map(|ra| assignment_scope(ra).map(|s| norm_scope(&s)))
+            .map(|ra| assignment_scope(ra).map(|s| norm_id(&s)))
             .collect();
         let malformed_scopes: Vec<Option<String>> = assignments
             .malformed
@@ -147,11 +148,11 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             .map(|m| {
                 m.id.as_deref()
                     .and_then(scope_from_id)
-                    .map(|s| norm_scope(&s))
+                    .map(|s| norm_id(&s))
             })
             .collect();
         for v in &vaults.items {
-            let vault_scope = norm_scope(&v.id);
+            let vault_scope = norm_id(&v.id);
             let rbac = v.rbac_authorization();
             let mut holders: Vec<Holder> = Vec::new();
             let mut unreadable = 0usize;

@@ -1,8 +1,8 @@
 //! AZ-LAW-003: a resource lock protects the workspace.
 
-use super::support::{norm_scope, scope_covers};
+use super::support::scope_covers;
 use super::*;
-use crate::inventory::{last_segment, Lock};
+use crate::inventory::{last_segment, same_id, Lock};
 
 pub static CHECK: Check = Check {
     id: "AZ-LAW-003",
@@ -43,8 +43,7 @@ resource lock 'Microsoft.Authorization/locks@2020-05-01' = {
 
 /// Where a lock sits relative to the workspace, for reasons.
 fn placement(scope: &str, target: &str) -> String {
-    let s = norm_scope(scope);
-    if s == norm_scope(target) {
+    if same_id(scope, target) {
         return "on the workspace".to_string();
     }
     let segs: Vec<&str> = scope.split('/').filter(|x| !x.is_empty()).collect();

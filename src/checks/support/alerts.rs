@@ -1,8 +1,8 @@
 //! Baseline alert matching (AZ-MON-006 … 008): whether an activity log
 //! alert matches an operation on a subscription, and why not.
 
-use super::{join, norm_scope, Verdict};
-use crate::inventory::{eq_ci, last_segment, ActivityLogAlert, AlertCondition, Listing};
+use super::{join, Verdict};
+use crate::inventory::{eq_ci, last_segment, same_id, ActivityLogAlert, AlertCondition, Listing};
 
 /// The resource type an operation acts on: the operation minus its last segment.
 pub fn operation_resource_type(op: &str) -> &str {
@@ -37,8 +37,8 @@ pub fn alert_mismatch(alert: &ActivityLogAlert, sub_id: &str, op: &str) -> Optio
     if alert.action_group_ids().is_empty() {
         return Some(format!("'{name}' has no action group"));
     }
-    let sub_scope = norm_scope(&format!("/subscriptions/{sub_id}"));
-    if !alert.scopes().iter().any(|s| norm_scope(s) == sub_scope) {
+    let sub_scope = format!("/subscriptions/{sub_id}");
+    if !alert.scopes().iter().any(|s| same_id(s, &sub_scope)) {
         let scopes = alert.scopes();
         return Some(if scopes.is_empty() {
             format!("'{name}' has no scope")

@@ -2,18 +2,14 @@
 
 use crate::inventory::norm_id;
 
-/// Normalizes a scope for comparison: lower case, leading `/`, no trailing `/`.
-pub fn norm_scope(scope: &str) -> String {
-    norm_id(scope)
-}
-
 /// Whether `scope` is `target` or an ancestor of it (a resource group, the
 /// subscription, a management group or the root scope `/`).
 pub fn scope_covers(scope: &str, target: &str) -> bool {
-    normed_scope_covers(&norm_scope(scope), &norm_scope(target))
+    normed_scope_covers(&norm_id(scope), &norm_id(target))
 }
 
-/// [`scope_covers`] over scopes already put through [`norm_scope`].
+/// [`scope_covers`] over scopes already put through [`norm_id`] (a scope is
+/// compared as a resource id).
 pub fn normed_scope_covers(s: &str, t: &str) -> bool {
     if s == "/" || s.starts_with("/providers/microsoft.management/managementgroups/") {
         return true;
