@@ -10,6 +10,7 @@ pub use params::{Param, Params};
 use serde::Serialize;
 use std::fmt;
 
+pub mod drivers;
 pub mod params;
 pub mod rules;
 pub mod support;
@@ -204,6 +205,7 @@ pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option
         Some(i) if segs.len() > i + 3 => segs[i + 3],
         _ => segs.last().copied().unwrap_or(""),
     };
+    // As written in the id, not `model::subscription_of` (which lower-cases).
     let sub = subscription
         .or_else(|| after("subscriptions"))
         .unwrap_or_default();
@@ -370,7 +372,7 @@ impl<'c> Out<'c> {
                 out.push(f);
                 continue;
             }
-            let key = (crate::inventory::norm_id(&f.resource_id), f.item.clone());
+            let key = (f.resource_id.key(), f.item.clone());
             match first_error.get(&key) {
                 Some(&i) => {
                     let first = &mut out[i];

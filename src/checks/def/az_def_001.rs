@@ -78,10 +78,7 @@ fn assess(p: &Pricing, plan: &str, servers_plan: &str) -> Result<String, String>
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(pricings) = out.list(sub, "Defender pricings", &sub.pricings) else {
-            continue;
-        };
+    out.each_list(ctx.inv, "Defender pricings", |s| &s.pricings, |out, sub, pricings| {
         for plan in &ctx.params.required_defender_plans {
             let rid = format!(
                 "/subscriptions/{}/providers/Microsoft.Security/pricings/{plan}",
@@ -131,7 +128,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 format!("plan {plan} is missing from the subscription's Defender pricings"),
             );
         }
-    }
+    });
     out.done()
 }
 

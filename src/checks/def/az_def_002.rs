@@ -177,7 +177,7 @@ fn assess(c: &SecurityContact) -> Result<String, String> {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
+    out.each_sub(ctx.inv, |out, sub| {
         let rid = sub.resource_id();
         let contacts = match &sub.security_contacts {
             Ok(c) => c,
@@ -187,7 +187,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     Some(&sub.id),
                     format!("could not read the security contacts list: {e}"),
                 );
-                continue;
+                return;
             }
         };
         let mut failures = Vec::new();
@@ -203,7 +203,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         }
         if let Some(r) = passed {
             out.pass(&rid, Some(&sub.id), r);
-            continue;
+            return;
         }
         let found = if failures.is_empty() {
             "no security contact is configured".to_string()
@@ -223,7 +223,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             ),
             None => out.fail(&rid, Some(&sub.id), found),
         };
-    }
+    });
     out.done()
 }
 

@@ -38,12 +38,12 @@ Privileged Identity Management make it time-bound.",
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
-        out.malformed_items(sub, "key vault", &vaults.malformed);
-        for v in &vaults.items {
+    out.each_item(
+        ctx.inv,
+        "key vaults",
+        "key vault",
+        |s| &s.vaults,
+        |out, sub, v| {
             match v.props().enable_rbac_authorization {
                 Some(true) => out.pass(&v.id, Some(&sub.id), format!("vault '{}' uses Azure RBAC", v.display_name())),
                 Some(false) => out.fail(
@@ -57,8 +57,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     format!("vault '{}' uses access policies (enableRbacAuthorization not set, defaults to false)", v.display_name()),
                 ),
             };
-        }
-    }
+        },
+    );
     out.done()
 }
 

@@ -43,12 +43,12 @@ elsewhere is rejected and logged, which gives the responder both containment and
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
-        out.malformed_items(sub, "key vault", &vaults.malformed);
-        for v in &vaults.items {
+    out.each_item(
+        ctx.inv,
+        "key vaults",
+        "key vault",
+        |s| &s.vaults,
+        |out, sub, v| {
             let props = v.props();
             let public = v.public_network_access();
             let action = v.network_default_action();
@@ -86,8 +86,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     format!("vault '{name}' is reachable from any network: {public_text} and {action_text}"),
                 );
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

@@ -65,12 +65,12 @@ fn connection_status(c: &PrivateEndpointConnection) -> Option<&str> {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
-        out.malformed_items(sub, "key vault", &vaults.malformed);
-        for v in &vaults.items {
+    out.each_item(
+        ctx.inv,
+        "key vaults",
+        "key vault",
+        |s| &s.vaults,
+        |out, sub, v| {
             let name = v.display_name();
             let connections = v
                 .props()
@@ -115,8 +115,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     ),
                 );
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

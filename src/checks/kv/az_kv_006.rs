@@ -41,12 +41,12 @@ whole retention period, so encrypted data stays readable and the vault's content
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
-        out.malformed_items(sub, "key vault", &vaults.malformed);
-        for v in &vaults.items {
+    out.each_item(
+        ctx.inv,
+        "key vaults",
+        "key vault",
+        |s| &s.vaults,
+        |out, sub, v| {
             let props = v.props();
             let soft = match props.enable_soft_delete {
                 Some(true) => "soft delete is on",
@@ -64,8 +64,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             } else {
                 out.fail(&v.id, Some(&sub.id), reason);
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

@@ -1,8 +1,8 @@
 //! AZ-KV-007: few principals can take over a Key Vault.
 
-use super::support::{join, norm_scope, normed_scope_covers};
+use super::support::{join, normed_scope_covers};
 use super::*;
-use crate::inventory::RoleAssignment;
+use crate::inventory::{norm_id, RoleAssignment};
 
 pub static CHECK: Check = Check {
     id: "AZ-KV-007",
@@ -88,6 +88,7 @@ const ASSIGNMENT_SEGMENT: &str = "/providers/microsoft.authorization/roleassignm
 
 /// The scope of an assignment: `properties.scope`, else the part of its id
 /// before `/providers/Microsoft.Authorization/roleAssignments/` (empty = root `/`).
+/// The scope keeps its case here; it is compared after `norm_id`.
 fn scope_from_id(id: &str) -> Option<String> {
     let lower = id.to_ascii_lowercase();
     let i = lower.find(ASSIGNMENT_SEGMENT)?;
@@ -125,24 +126,21 @@ struct Holder {
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let max = ctx.params.kv_max_privileged_principals;
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
+    out.each_list(ctx.inv, "key vaults", |s| &s.vaults, |out, sub, vaults| {
         // Whether Contributor counts depends on the vault's own
         // `enableRbacAuthorization`: a vault that could not be parsed is an error.
         out.malformed_items(sub, "key vault", &vaults.malformed);
         if vaults.items.is_empty() {
-            continue; // no vault to assess: the role assignment list is not needed
+            return; // no vault to assess: the role assignment list is not needed
         }
         let Some(assignments) = out.list(sub, "role assignments", &sub.role_assignments) else {
-            continue;
+            return;
         };
         // Each assignment's scope, normalized once for all the vaults.
         let scopes: Vec<Option<String>> = assignments
             .items
             .iter()
-            .map(|ra| assignment_scope(ra).map(|s| norm_scope(&s)))
+            .map(|ra| assignment_scope(ra).map(|s| norm_id(&s)))
             .collect();
         let malformed_scopes: Vec<Option<String>> = assignments
             .malformed
@@ -150,11 +148,11 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             .map(|m| {
                 m.id.as_deref()
                     .and_then(scope_from_id)
-                    .map(|s| norm_scope(&s))
+                    .map(|s| norm_id(&s))
             })
             .collect();
         for v in &vaults.items {
-            let vault_scope = norm_scope(&v.id);
+            let vault_scope = norm_id(&v.id);
             let rbac = v.rbac_authorization();
             let mut holders: Vec<Holder> = Vec::new();
             let mut unreadable = 0usize;
@@ -251,7 +249,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 out.pass(&v.id, Some(&sub.id), reason);
             }
         }
-    }
+    });
     out.done()
 }
 

@@ -74,12 +74,12 @@ fn purge_grants(p: &AccessPolicy) -> Vec<String> {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(vaults) = out.list(sub, "key vaults", &sub.vaults) else {
-            continue;
-        };
-        out.malformed_items(sub, "key vault", &vaults.malformed);
-        for v in &vaults.items {
+    out.each_item(
+        ctx.inv,
+        "key vaults",
+        "key vault",
+        |s| &s.vaults,
+        |out, sub, v| {
             let name = v.display_name();
             if v.rbac_authorization() {
                 out.not_applicable(
@@ -87,7 +87,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     Some(&sub.id),
                     format!("vault '{name}' uses Azure RBAC (enableRbacAuthorization true); access policies are not used"),
                 );
-                continue;
+                return;
             }
             let policies = v.props().access_policies.clone().unwrap_or_default();
             let offenders: Vec<String> = policies
@@ -125,8 +125,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     ),
                 );
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

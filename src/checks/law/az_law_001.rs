@@ -38,12 +38,12 @@ waits out the window erases their tracks without touching anything.",
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let min = ctx.params.law_min_retention_days;
-    for sub in ctx.inv.scanned() {
-        let Some(workspaces) = out.list(sub, "Log Analytics workspaces", &sub.workspaces) else {
-            continue;
-        };
-        out.malformed_items(sub, "Log Analytics workspace", &workspaces.malformed);
-        for ws in &workspaces.items {
+    out.each_item(
+        ctx.inv,
+        "Log Analytics workspaces",
+        "Log Analytics workspace",
+        |s| &s.workspaces,
+        |out, sub, ws| {
             let days = ws.retention_days();
             let set = ws
                 .properties
@@ -64,8 +64,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             } else {
                 out.fail(&ws.id, Some(&sub.id), reason);
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

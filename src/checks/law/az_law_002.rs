@@ -66,13 +66,13 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let min = ctx.params.law_min_total_retention_days;
     let wanted = &ctx.params.security_tables;
     let is_security = |name: &str| wanted.iter().any(|w| w.eq_ignore_ascii_case(name));
-    for sub in ctx.inv.scanned() {
-        let Some(workspaces) = out.list(sub, "Log Analytics workspaces", &sub.workspaces) else {
-            continue;
-        };
-        // The fallback needs the workspace's own retentionInDays.
-        out.malformed_items(sub, "Log Analytics workspace", &workspaces.malformed);
-        for ws in &workspaces.items {
+    // The fallback needs the workspace's own retentionInDays.
+    out.each_item(
+        ctx.inv,
+        "Log Analytics workspaces",
+        "Log Analytics workspace",
+        |s| &s.workspaces,
+        |out, sub, ws| {
             let name = ws.display_name();
             let tables = match crate::inventory::lookup(&ctx.inv.reads.tables, &ws.id, "tables") {
                 Ok(t) => t,
@@ -83,7 +83,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                         &format!("the tables of workspace '{name}'"),
                         &e,
                     );
-                    continue;
+                    return;
                 }
             };
             let ws_days = ws.retention_days();
@@ -165,8 +165,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     ),
                 );
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

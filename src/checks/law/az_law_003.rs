@@ -1,8 +1,8 @@
 //! AZ-LAW-003: a resource lock protects the workspace.
 
-use super::support::{norm_scope, scope_covers};
+use super::support::scope_covers;
 use super::*;
-use crate::inventory::{last_segment, Lock};
+use crate::inventory::{last_segment, same_id, Lock};
 
 pub static CHECK: Check = Check {
     id: "AZ-LAW-003",
@@ -43,8 +43,7 @@ resource lock 'Microsoft.Authorization/locks@2020-05-01' = {
 
 /// Where a lock sits relative to the workspace, for reasons.
 fn placement(scope: &str, target: &str) -> String {
-    let s = norm_scope(scope);
-    if s == norm_scope(target) {
+    if same_id(scope, target) {
         return "on the workspace".to_string();
     }
     let segs: Vec<&str> = scope.split('/').filter(|x| !x.is_empty()).collect();
@@ -62,10 +61,7 @@ fn placement(scope: &str, target: &str) -> String {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(workspaces) = out.list(sub, "Log Analytics workspaces", &sub.workspaces) else {
-            continue;
-        };
+    out.each_list(ctx.inv, "Log Analytics workspaces", |s| &s.workspaces, |out, sub, workspaces| {
         // Decided from the workspace's id and the lock list: a workspace whose
         // own body could not be parsed is still assessed when its id is readable.
         let mut targets: Vec<(&str, &str)> = workspaces
@@ -81,10 +77,10 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 .map(|id| (id, last_segment(id))),
         );
         if targets.is_empty() {
-            continue; // no workspace to assess: the lock list is not needed
+            return; // no workspace to assess: the lock list is not needed
         }
         let Some(locks) = out.list(sub, "management locks", &sub.locks) else {
-            continue;
+            return;
         };
         for (id, name) in targets {
             let covering: Vec<&Lock> = locks
@@ -153,7 +149,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 out.fail(id, Some(&sub.id), reason);
             }
         }
-    }
+    });
     out.done()
 }
 

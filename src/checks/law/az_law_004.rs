@@ -38,12 +38,12 @@ disappear, and a responder who expects the usual grace period finds nothing.",
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(workspaces) = out.list(sub, "Log Analytics workspaces", &sub.workspaces) else {
-            continue;
-        };
-        out.malformed_items(sub, "Log Analytics workspace", &workspaces.malformed);
-        for ws in &workspaces.items {
+    out.each_item(
+        ctx.inv,
+        "Log Analytics workspaces",
+        "Log Analytics workspace",
+        |s| &s.workspaces,
+        |out, sub, ws| {
             let name = ws.display_name();
             let flag = ws
                 .properties
@@ -67,8 +67,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     format!("workspace '{name}' does not set features.immediatePurgeDataOn30Days"),
                 ),
             };
-        }
-    }
+        },
+    );
     out.done()
 }
 

@@ -44,17 +44,15 @@ resource activityLogExport 'Microsoft.Insights/diagnosticSettings@2021-05-01-pre
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(settings) = out.list(
-            sub,
-            "subscription diagnostic settings",
-            &sub.diagnostic_settings,
-        ) else {
-            continue;
-        };
-        let v = require_any_category(settings);
-        out.verdict(v, &sub.resource_id(), Some(&sub.id));
-    }
+    out.each_list(
+        ctx.inv,
+        "subscription diagnostic settings",
+        |s| &s.diagnostic_settings,
+        |out, sub, settings| {
+            let v = require_any_category(settings);
+            out.verdict(v, &sub.resource_id(), Some(&sub.id));
+        },
+    );
     out.done()
 }
 

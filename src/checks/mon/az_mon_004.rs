@@ -46,25 +46,27 @@ resource resourceLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview'
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(resources) = out.list(sub, "resources", &sub.resources) else {
-            continue;
-        };
-        for t in log_targets(ctx.inv, sub, resources, |_| true) {
-            match t.settings {
-                Err(reason) => {
-                    out.error(&t.id, Some(&sub.id), format!("{}: {reason}", t.label));
-                }
-                Ok(settings) => {
-                    out.verdict(
-                        require_any_category(settings).labelled(&t.label),
-                        &t.id,
-                        Some(&sub.id),
-                    );
+    out.each_list(
+        ctx.inv,
+        "resources",
+        |s| &s.resources,
+        |out, sub, resources| {
+            for t in log_targets(ctx.inv, sub, resources, |_| true) {
+                match t.settings {
+                    Err(reason) => {
+                        out.error(&t.id, Some(&sub.id), format!("{}: {reason}", t.label));
+                    }
+                    Ok(settings) => {
+                        out.verdict(
+                            require_any_category(settings).labelled(&t.label),
+                            &t.id,
+                            Some(&sub.id),
+                        );
+                    }
                 }
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

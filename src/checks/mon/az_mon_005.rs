@@ -60,10 +60,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let types = &ctx.params.dedicated_table_types;
     let in_scope = |ty: &str| types.iter().any(|t| t.eq_ignore_ascii_case(ty));
-    for sub in ctx.inv.scanned() {
-        let Some(resources) = out.list(sub, "resources", &sub.resources) else {
-            continue;
-        };
+    out.each_list(ctx.inv, "resources", |s| &s.resources, |out, sub, resources| {
         for t in log_targets(ctx.inv, sub, resources, in_scope) {
             let sub_id = Some(sub.id.as_str());
             let settings = match t.settings {
@@ -139,7 +136,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 );
             }
         }
-    }
+    });
     out.done()
 }
 

@@ -53,13 +53,15 @@ resource alert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(alerts) = out.list(sub, "activity log alerts", &sub.activity_log_alerts) else {
-            continue;
-        };
-        let v = alert_verdict(alerts, &sub.id, &[OP], OP);
-        out.verdict(v, &sub.resource_id(), Some(&sub.id));
-    }
+    out.each_list(
+        ctx.inv,
+        "activity log alerts",
+        |s| &s.activity_log_alerts,
+        |out, sub, alerts| {
+            let v = alert_verdict(alerts, &sub.id, &[OP], OP);
+            out.verdict(v, &sub.resource_id(), Some(&sub.id));
+        },
+    );
     out.done()
 }
 

@@ -88,16 +88,18 @@ resource alerts 'Microsoft.Insights/activityLogAlerts@2020-10-01' = [for (op, i)
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        // A failed list: one error on the subscription, no result per operation.
-        let Some(alerts) = out.list(sub, "activity log alerts", &sub.activity_log_alerts) else {
-            continue;
-        };
-        for op in OPERATIONS {
-            let v = alert_verdict(alerts, &sub.id, &[op], op);
-            out.verdict(v, &sub.resource_id(), Some(&sub.id)).item = Some(op.to_string());
-        }
-    }
+    // A failed list: one error on the subscription, no result per operation.
+    out.each_list(
+        ctx.inv,
+        "activity log alerts",
+        |s| &s.activity_log_alerts,
+        |out, sub, alerts| {
+            for op in OPERATIONS {
+                let v = alert_verdict(alerts, &sub.id, &[op], op);
+                out.verdict(v, &sub.resource_id(), Some(&sub.id)).item = Some(op.to_string());
+            }
+        },
+    );
     out.done()
 }
 

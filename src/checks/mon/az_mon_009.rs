@@ -51,29 +51,33 @@ enum Route {
 
 fn route(inv: &Inventory, ag_id: &str) -> Route {
     let short = last_segment(ag_id);
-    for s in inv.scanned() {
+    // The first scanned subscription whose action groups hold the id.
+    let found = inv.scanned().find_map(|s| {
         let Ok(groups) = &s.action_groups else {
-            continue;
+            return None;
         };
         if let Some(g) = groups.items.iter().find(|g| same_id(&g.id, ag_id)) {
             let name = g.display_name();
             if !g.enabled() {
-                return Route::Fail(format!("action group '{name}' is disabled"));
+                return Some(Route::Fail(format!("action group '{name}' is disabled")));
             }
-            return match g.receiver_count() {
+            return Some(match g.receiver_count() {
                 0 => Route::Fail(format!("action group '{name}' has no receiver")),
                 n => Route::Ok(format!(
                     "'{name}' (enabled, {n} receiver{})",
                     if n == 1 { "" } else { "s" }
                 )),
-            };
+            });
         }
-        if let Some(m) = groups.malformed_with_id(ag_id) {
-            return Route::Error(format!(
+        groups.malformed_with_id(ag_id).map(|m| {
+            Route::Error(format!(
                 "action group '{short}' could not be parsed: {}",
                 m.error
-            ));
-        }
+            ))
+        })
+    });
+    if let Some(r) = found {
+        return r;
     }
     let Some(holder) = subscription_of(ag_id) else {
         return Route::Fail(format!(
@@ -156,44 +160,36 @@ fn assess(out: &mut Out, inv: &Inventory, sub: &str, id: &str, label: &str, grou
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        if let Some(alerts) = out.list(sub, "activity log alerts", &sub.activity_log_alerts) {
-            out.malformed_items(sub, "activity log alert", &alerts.malformed);
-            for a in &alerts.items {
+    out.each_sub(ctx.inv, |out, sub| {
+        out.items_of(
+            sub,
+            "activity log alerts",
+            "activity log alert",
+            &sub.activity_log_alerts,
+            |out, sub, a| {
                 let label = format!("activity log alert '{}'", a.display_name());
                 if !a.enabled() {
                     out.not_applicable(&a.id, Some(&sub.id), format!("{label} is disabled"));
-                    continue;
+                    return;
                 }
-                assess(
-                    &mut out,
-                    ctx.inv,
-                    &sub.id,
-                    &a.id,
-                    &label,
-                    &a.action_group_ids(),
-                );
-            }
-        }
-        if let Some(rules) = out.list(sub, "scheduled query rules", &sub.scheduled_query_rules) {
-            out.malformed_items(sub, "scheduled query rule", &rules.malformed);
-            for r in &rules.items {
+                assess(out, ctx.inv, &sub.id, &a.id, &label, &a.action_group_ids());
+            },
+        );
+        out.items_of(
+            sub,
+            "scheduled query rules",
+            "scheduled query rule",
+            &sub.scheduled_query_rules,
+            |out, sub, r| {
                 let label = format!("scheduled query rule '{}'", r.display_name());
                 if !r.enabled() {
                     out.not_applicable(&r.id, Some(&sub.id), format!("{label} is disabled"));
-                    continue;
+                    return;
                 }
-                assess(
-                    &mut out,
-                    ctx.inv,
-                    &sub.id,
-                    &r.id,
-                    &label,
-                    &r.action_group_ids(),
-                );
-            }
-        }
-    }
+                assess(out, ctx.inv, &sub.id, &r.id, &label, &r.action_group_ids());
+            },
+        );
+    });
     out.done()
 }
 

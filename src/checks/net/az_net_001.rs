@@ -62,48 +62,30 @@ fn all_flow_logs(inv: &Inventory) -> FlowLogs<'_> {
         by_target: HashMap::new(),
         gaps: Vec::new(),
     };
-    for sub in inv.scanned() {
-        let watchers = match &sub.network_watchers {
-            Ok(w) => w,
-            Err(e) => {
-                found.gaps.push(format!(
-                    "the network watchers of subscription {} could not be read: {e}",
-                    sub.id
-                ));
-                continue;
-            }
-        };
-        if let Some(m) = watchers.malformed.iter().find(|m| m.id.is_none()) {
-            found.gaps.push(format!(
-                "item {} of the network watchers list of subscription {} could not be read: {}",
-                m.position, sub.id, m.error
-            ));
-        }
-        let ids = watchers
-            .items
-            .iter()
-            .map(|w| w.id.as_str())
-            .chain(watchers.malformed.iter().filter_map(|m| m.id.as_deref()));
-        for watcher_id in ids {
-            match lookup(&inv.reads.flow_logs, watcher_id, "flow logs") {
-                Ok(l) => {
-                    found.logs.extend(l.items.iter());
-                    if let Some(m) = l.malformed.first() {
-                        found.gaps.push(format!(
-                            "{} flow log(s) of network watcher '{}' could not be parsed: {}",
-                            l.malformed.len(),
-                            last_segment(watcher_id),
-                            m.error
-                        ));
-                    }
+    drivers::each_listed_id(
+        inv,
+        "network watchers",
+        |s| &s.network_watchers,
+        |w| &w.id,
+        &mut found.gaps,
+        |gaps, _, watcher_id| match lookup(&inv.reads.flow_logs, watcher_id, "flow logs") {
+            Ok(l) => {
+                found.logs.extend(l.items.iter());
+                if let Some(m) = l.malformed.first() {
+                    gaps.push(format!(
+                        "{} flow log(s) of network watcher '{}' could not be parsed: {}",
+                        l.malformed.len(),
+                        last_segment(watcher_id),
+                        m.error
+                    ));
                 }
-                Err(e) => found.gaps.push(format!(
-                    "the flow logs of network watcher '{}' could not be read: {e}",
-                    last_segment(watcher_id)
-                )),
             }
-        }
-    }
+            Err(e) => gaps.push(format!(
+                "the flow logs of network watcher '{}' could not be read: {e}",
+                last_segment(watcher_id)
+            )),
+        },
+    );
     for fl in &found.logs {
         if let Some(t) = fl.target() {
             found.by_target.entry(norm_id(t)).or_default().push(fl);
@@ -231,15 +213,15 @@ fn assess(out: &mut Out, sub: &str, vnet: &VirtualNetwork, logs: &FlowLogs) {
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let logs = all_flow_logs(ctx.inv);
-    for sub in ctx.inv.scanned() {
-        let Some(vnets) = out.list(sub, "virtual networks", &sub.virtual_networks) else {
-            continue;
-        };
-        out.malformed_items(sub, "virtual network", &vnets.malformed);
-        for vnet in &vnets.items {
-            assess(&mut out, &sub.id, vnet, &logs);
-        }
-    }
+    out.each_item(
+        ctx.inv,
+        "virtual networks",
+        "virtual network",
+        |s| &s.virtual_networks,
+        |out, sub, vnet| {
+            assess(out, &sub.id, vnet, &logs);
+        },
+    );
     out.done()
 }
 

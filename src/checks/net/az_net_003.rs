@@ -54,6 +54,7 @@ enum Target {
 }
 
 /// The kind of resource a flow log targets, from the segments after the last `providers`.
+/// (Lower-cased to match types, not to compare ids: not `model::norm_id`.)
 fn classify(target: &str) -> Target {
     let segs: Vec<String> = target
         .split('/')

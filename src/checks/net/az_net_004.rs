@@ -52,6 +52,8 @@ resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
     evaluate,
 };
 
+/// A test of the id's type (the segment may be anywhere in it), not an id
+/// comparison: nothing of `model`'s id normalization applies.
 fn is_workspace_id(id: &str) -> bool {
     id.to_ascii_lowercase()
         .contains("/providers/microsoft.operationalinsights/workspaces/")

@@ -56,7 +56,7 @@ fn describe_malformed(what: &str, l: &crate::inventory::Listing<impl Sized>) -> 
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
+    out.each_sub(ctx.inv, |out, sub| {
         let rid = sub.resource_id();
         let (vnets, watchers) = match (&sub.virtual_networks, &sub.network_watchers) {
             (Ok(v), Ok(w)) => (v, w),
@@ -69,7 +69,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     causes.push(format!("could not read the network watchers list: {e}"));
                 }
                 out.error(&rid, Some(&sub.id), causes.join("; "));
-                continue;
+                return;
             }
         };
         // Regions holding a virtual network, in first-seen order of the list.
@@ -127,7 +127,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     ),
                 );
             }
-            continue;
+            return;
         }
         // A virtual network that could not be read might be in a region without a watcher.
         if let Some(u) = vnets_unknown {
@@ -138,7 +138,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     "every region of the readable virtual networks has a Network Watcher, but {u}"
                 ),
             );
-            continue;
+            return;
         }
         if vnet_regions.is_empty() {
             out.pass(
@@ -156,7 +156,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 ),
             );
         }
-    }
+    });
     out.done()
 }
 

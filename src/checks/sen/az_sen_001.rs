@@ -1,6 +1,6 @@
 //! AZ-SEN-001: Microsoft Sentinel is onboarded on at least one workspace in scope.
 
-use super::support::{join, onboarding, workspace_ids, Onboarding};
+use super::support::{join, onboarding, Onboarding};
 use super::*;
 use crate::inventory::last_segment;
 
@@ -45,41 +45,34 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let tenant = ctx.inv.tenant_resource_id();
     let mut seen = Vec::new();
     let mut unknown = Vec::new();
-    for sub in ctx.inv.scanned() {
-        let workspaces = match &sub.workspaces {
-            Ok(w) => w,
-            Err(e) => {
-                unknown.push(format!(
-                    "the workspaces of subscription {} could not be read: {e}",
-                    sub.id
-                ));
-                continue;
+    // The first onboarded workspace decides; the others are then not looked at.
+    let mut onboarded = None;
+    drivers::each_listed_id(
+        ctx.inv,
+        "workspaces",
+        |s| &s.workspaces,
+        |w| &w.id,
+        &mut unknown,
+        |unknown, sub, ws| {
+            if onboarded.is_some() {
+                return;
             }
-        };
-        if let Some(m) = workspaces.malformed.iter().find(|m| m.id.is_none()) {
-            unknown.push(format!(
-                "item {} of the workspaces list of subscription {} could not be read: {}",
-                m.position, sub.id, m.error
-            ));
-        }
-        for ws in workspace_ids(workspaces) {
             let name = last_segment(ws);
             match onboarding(ctx.inv, ws) {
                 Onboarding::Onboarded => {
-                    out.pass(
-                        &tenant,
-                        None,
-                        format!(
-                            "workspace '{name}' (subscription {}) is onboarded to Microsoft Sentinel",
-                            sub.id
-                        ),
-                    );
-                    return out.done();
+                    onboarded = Some(format!(
+                        "workspace '{name}' (subscription {}) is onboarded to Microsoft Sentinel",
+                        sub.id
+                    ));
                 }
                 Onboarding::NotOnboarded => seen.push(format!("'{name}'")),
                 Onboarding::Unknown(cause) => unknown.push(format!("workspace '{name}': {cause}")),
             }
-        }
+        },
+    );
+    if let Some(reason) = onboarded {
+        out.pass(&tenant, None, reason);
+        return out.done();
     }
     let found = if seen.is_empty() {
         "no readable workspace in scope is onboarded to Microsoft Sentinel".to_string()

@@ -55,10 +55,7 @@ resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(accounts) = out.list(sub, "storage accounts", &sub.storage_accounts) else {
-            continue;
-        };
+    out.each_list(ctx.inv, "storage accounts", |s| &s.storage_accounts, |out, sub, accounts| {
         // Which services a malformed account has cannot be known.
         for m in &accounts.malformed {
             if let Some(id) = &m.id {
@@ -92,7 +89,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 }
             }
         }
-    }
+    });
     out.done()
 }
 

@@ -38,12 +38,12 @@ authenticated, attributable one.",
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(accounts) = out.list(sub, "storage accounts", &sub.storage_accounts) else {
-            continue;
-        };
-        out.malformed_items(sub, "storage account", &accounts.malformed);
-        for a in &accounts.items {
+    out.each_item(
+        ctx.inv,
+        "storage accounts",
+        "storage account",
+        |s| &s.storage_accounts,
+        |out, sub, a| {
             let name = a.display_name();
             match a.allow_blob_public_access() {
                 Some(false) => out.pass(
@@ -62,8 +62,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     format!("account '{name}': allowBlobPublicAccess not set (not assumed false: accounts that never set it allow anonymous access)"),
                 ),
             };
-        }
-    }
+        },
+    );
     out.done()
 }
 

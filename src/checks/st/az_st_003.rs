@@ -43,12 +43,12 @@ logs.",
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(accounts) = out.list(sub, "storage accounts", &sub.storage_accounts) else {
-            continue;
-        };
-        out.malformed_items(sub, "storage account", &accounts.malformed);
-        for a in &accounts.items {
+    out.each_item(
+        ctx.inv,
+        "storage accounts",
+        "storage account",
+        |s| &s.storage_accounts,
+        |out, sub, a| {
             let name = a.display_name();
             let p = a.props();
             let explicit_pna = p.public_network_access.as_deref();
@@ -86,8 +86,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     format!("account '{name}' is reachable from all networks: {pna}, {acl}"),
                 );
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

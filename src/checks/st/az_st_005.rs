@@ -58,12 +58,12 @@ fn tls_1_2_or_later(v: &str) -> bool {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(accounts) = out.list(sub, "storage accounts", &sub.storage_accounts) else {
-            continue;
-        };
-        out.malformed_items(sub, "storage account", &accounts.malformed);
-        for a in &accounts.items {
+    out.each_item(
+        ctx.inv,
+        "storage accounts",
+        "storage account",
+        |s| &s.storage_accounts,
+        |out, sub, a| {
             let name = a.display_name();
             let p = a.props();
             let https = a.https_only();
@@ -84,8 +84,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             } else {
                 out.fail(&a.id, Some(&sub.id), reason);
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 

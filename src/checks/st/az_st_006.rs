@@ -52,13 +52,13 @@ fn describe(what: &str, p: Option<&RetentionPolicy>) -> (bool, String) {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    for sub in ctx.inv.scanned() {
-        let Some(accounts) = out.list(sub, "storage accounts", &sub.storage_accounts) else {
-            continue;
-        };
-        // Whether a malformed account has a blob service cannot be known.
-        out.malformed_items(sub, "storage account", &accounts.malformed);
-        for a in &accounts.items {
+    // Whether a malformed account has a blob service cannot be known.
+    out.each_item(
+        ctx.inv,
+        "storage accounts",
+        "storage account",
+        |s| &s.storage_accounts,
+        |out, sub, a| {
             let name = a.display_name();
             if !a.present_services().contains(&StorageService::Blob) {
                 out.not_applicable(
@@ -69,7 +69,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                         a.kind.as_deref().unwrap_or("not set")
                     ),
                 );
-                continue;
+                return;
             }
             let blob = match lookup(
                 &ctx.inv.reads.blob_services,
@@ -84,7 +84,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                         &format!("the blob service properties of account '{name}'"),
                         &e,
                     );
-                    continue;
+                    return;
                 }
             };
             let p = blob.properties.clone().unwrap_or_default();
@@ -100,8 +100,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             } else {
                 out.fail(&a.id, Some(&sub.id), reason);
             }
-        }
-    }
+        },
+    );
     out.done()
 }
 
