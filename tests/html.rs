@@ -7,17 +7,16 @@
 //! The browser tests need Debian's `chromium` (`tests/browser/ensure-chromium.sh`
 //! installs it; CI runs that). Without it they fail: they do not skip.
 
-use azward::azure::collect::Target;
-use azward::azure::http::ClientOptions;
-use azward::azure::scan::{self, Input, ScanOptions};
+mod common;
+
 use azward::checks::Status;
 use azward::engine::diff;
-use azward::engine::frameworks::{self, ControlResult, ControlStatus, FrameworkReport};
-use azward::engine::{self, Gate, WaiverNote};
-use azward::profile::Baseline;
+use azward::engine::frameworks::{ControlResult, ControlStatus, FrameworkReport};
+use azward::engine::WaiverNote;
 use azward::report::html;
-use azward::report::{RecordingInfo, Report, Timing};
+use azward::report::{RecordingInfo, Report};
 use base64::Engine as _;
+use common::Audit;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,42 +27,11 @@ use std::time::{Duration, Instant};
 
 /// The demo estate's report, with the CIS mapping so the control view shows.
 fn demo() -> Report {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let opts = ScanOptions {
-        input: Input::Demo,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    };
-    let outcome = rt.block_on(scan::run(&opts)).expect("the demo scans");
-    let baseline = Baseline::default();
-    let eval = engine::evaluate(&outcome.inventory, &baseline);
-    let timing = Timing {
-        started_at: "2026-11-20T09:00:00Z".into(),
-        finished_at: "2026-11-20T09:00:02Z".into(),
-        duration_ms: 2100,
-        http: outcome.stats,
-    };
-    let gate = Gate {
-        fail_on: Some(azward::checks::Severity::Critical),
-        ..Gate::default()
-    };
-    let mut report = Report::build(
-        &outcome.inventory,
-        &baseline,
-        &eval,
-        outcome.source.clone(),
-        timing,
-        &gate,
-    );
-    let fw = frameworks::load("cis-azure-3.0").unwrap();
-    report.framework = Some(frameworks::assess(&fw, &eval));
-    report
+    Audit::demo()
+        .fail_on(azward::checks::Severity::Critical)
+        .timing("2026-11-20T09:00:00Z", "2026-11-20T09:00:02Z", 2100)
+        .framework("cis-azure-3.0")
+        .report()
 }
 
 /// Puts `payload` into every string that comes from Azure or a profile.

@@ -78,6 +78,8 @@ pub struct Audit {
     pub waivers: Option<(String, time::Date)>,
     /// `(started_at, finished_at, duration_ms)`; `redacted`, `redacted`, 0 when unset.
     pub timing: Option<(String, String, u64)>,
+    /// A framework id, for `--framework`.
+    pub framework: Option<String>,
 }
 
 impl Audit {
@@ -88,6 +90,7 @@ impl Audit {
             gate: Gate::default(),
             waivers: None,
             timing: None,
+            framework: None,
         }
     }
 
@@ -126,6 +129,11 @@ impl Audit {
         self
     }
 
+    pub fn framework(mut self, id: &str) -> Audit {
+        self.framework = Some(id.to_string());
+        self
+    }
+
     pub fn timing(mut self, started_at: &str, finished_at: &str, duration_ms: u64) -> Audit {
         self.timing = Some((started_at.into(), finished_at.into(), duration_ms));
         self
@@ -158,6 +166,10 @@ impl Audit {
             &self.gate,
         );
         report.waivers = waiver_report;
+        report.framework = self.framework.as_ref().map(|id| {
+            let fw = engine::frameworks::load(id).expect("the framework loads");
+            engine::frameworks::assess(&fw, &eval)
+        });
         Audited { outcome, report }
     }
 
