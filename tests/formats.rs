@@ -30,12 +30,12 @@ fn build() -> Report {
     common::block_on(
         Audit::demo()
             .fail_on(Severity::High)
-            .run_edited(make_waived_and_error),
+            .run_edited(|r| make_waived_and_error(r)),
     )
     .report
 }
 
-fn make_waived_and_error(results: &mut Vec<ResultRow>) {
+fn make_waived_and_error(results: &mut [ResultRow]) {
     let waived = results
         .iter_mut()
         .find(|r| r.check_id == "AZ-KV-003" && r.status == Status::Fail)
