@@ -121,7 +121,7 @@ pub async fn audit(config: AuditConfig) -> Result<Audit, AuditError> {
     let outcome = tokio::spawn(async move { scan::run(&scan).await })
         .await
         .map_err(|e| AuditError::Stopped("scan", e.to_string()))??;
-    tokio::task::spawn_blocking(move || evaluate(outcome, &judgement))
+    tokio::task::spawn_blocking(move || evaluate(&outcome, &judgement))
         .await
         .map_err(|e| AuditError::Stopped("evaluation", e.to_string()))
 }
@@ -137,10 +137,20 @@ pub fn audit_blocking(config: AuditConfig) -> Result<Audit, AuditError> {
 
 /// Judges a scanned estate: results, waivers, summary, framework,
 /// comparison, the gate (once) and the report. Pure: no I/O.
-pub fn evaluate(outcome: ScanOutcome, j: &Judgement) -> Audit {
+pub fn evaluate(outcome: &ScanOutcome, j: &Judgement) -> Audit {
+    let results = engine::results(&outcome.inventory, &j.baseline);
+    evaluate_results(outcome, results, j)
+}
+
+/// [`evaluate`] from the checks' results on: what a test fixture calls to
+/// stage results an estate did not give.
+pub fn evaluate_results(
+    outcome: &ScanOutcome,
+    mut results: Vec<ResultRow>,
+    j: &Judgement,
+) -> Audit {
     let inv = &outcome.inventory;
     // Waivers change statuses before anything is summarized or scored.
-    let mut results = engine::results(inv, &j.baseline);
     let waiver_report = j
         .waivers
         .as_ref()
@@ -173,7 +183,7 @@ pub fn evaluate(outcome: ScanOutcome, j: &Judgement) -> Audit {
         inv,
         &j.baseline,
         &eval,
-        outcome.source,
+        outcome.source.clone(),
         timing,
         &j.gate,
         verdict,

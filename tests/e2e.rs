@@ -2,83 +2,213 @@
 //! throttled replay, and recording round trips. (A live scan through the
 //! loopback emulator is in the lab crate: lab/tests/e2e_live.rs.)
 
+mod common;
+
 use azward::azure::collect::Target;
-use azward::azure::http::ClientOptions;
-use azward::azure::scan::{self, Input, ScanOptions};
-use azward::checks::Status;
-use azward::engine::{self, Evaluation, Gate, ResultRow};
-use azward::profile::Baseline;
-use azward::report::{Report, Timing};
-use std::path::{Path, PathBuf};
+use azward::azure::scan::{self, Input};
+use azward::checks::{Severity, Status};
+use azward::engine::{Gate, ResultRow};
+use azward::report::Report;
+use common::{options, recording, Audit, Audited, DEV, PROD, TENANT};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
-const PROD: &str = "8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4";
-const DEV: &str = "c7e2d5b8-0f4a-4e61-9b3c-6a8d2f1e7b05";
-const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
-
-fn recording(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/recordings")
-        .join(name)
+/// The default baseline over `input`, no gate, fixed timing.
+async fn audit(input: Input) -> Audited {
+    Audit::new(input).run().await
 }
 
-fn opts(input: Input) -> ScanOptions {
-    ScanOptions {
-        input,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    }
-}
-
-async fn scan(o: ScanOptions) -> (scan::ScanOutcome, Evaluation) {
-    let outcome = scan::run(&o).await.expect("scan runs");
-    let eval = engine::evaluate(&outcome.inventory, &Baseline::default());
-    (outcome, eval)
-}
-
-fn report(outcome: &scan::ScanOutcome, eval: &Evaluation) -> Report {
-    let timing = Timing {
-        started_at: "redacted".into(),
-        finished_at: "redacted".into(),
-        duration_ms: 0,
-        http: outcome.stats,
-    };
-    Report::build(
-        &outcome.inventory,
-        &Baseline::default(),
-        eval,
-        outcome.source.clone(),
-        timing,
-        &Gate::default(),
-        Gate::default().judge(eval, None),
-    )
-}
-
+/// Two audits of the demo give the same bytes (timing aside: it is fixed
+/// here), and the digest below holds what the demo report says.
 #[tokio::test]
 async fn demo_report_is_stable() {
-    let (a, ea) = scan(opts(Input::Demo)).await;
-    let (b, eb) = scan(opts(Input::Demo)).await;
-    let ja = report(&a, &ea).to_json();
+    let a = audit(Input::Demo).await;
+    let b = audit(Input::Demo).await;
+    let ja = a.report.to_json();
     assert_eq!(
         ja,
-        report(&b, &eb).to_json(),
+        b.report.to_json(),
         "same recording, same baseline: byte-identical report"
     );
-    insta::assert_snapshot!("demo_report", ja);
     assert_eq!(
-        ea.scores.overall.coverage,
+        a.report.scores.overall.coverage,
         Some(100.0),
         "the demo answers every read"
     );
-    assert_eq!(a.stats.failed_reads, 0);
-    assert_eq!(a.inventory.subscriptions.len(), 3);
+    assert_eq!(a.outcome.stats.failed_reads, 0);
+    assert_eq!(a.outcome.inventory.subscriptions.len(), 3);
+    insta::assert_snapshot!("demo_digest", digest(&a.report, &ja));
+}
+
+/// The demo report in a form a reviewer can read in a diff: its JSON shape
+/// (every key path and the type found there), the figures, one line per
+/// check with its counts, and one line per result with its status. Reasons
+/// and remediation commands are summed up in one hash (the checks' own tests
+/// and the small format snapshots show their wording).
+fn digest(report: &Report, json: &str) -> String {
+    let doc: Value = serde_json::from_str(json).unwrap();
+    let mut out = Vec::new();
+    out.push(format!("schema_version {}", doc["schema_version"]));
+    let mut shape = BTreeMap::new();
+    shape_of(&doc, "", &mut shape);
+    out.push(format!("## shape ({} paths)", shape.len()));
+    for (path, kinds) in shape {
+        out.push(format!("{path}: {}", Vec::from_iter(kinds).join("|")));
+    }
+
+    out.push("## source, tenant, subscriptions".into());
+    out.push(format!(
+        "{} {} {}",
+        doc["source"]["mode"], doc["source"]["arm_endpoint"], doc["source"]["recording"]["path"]
+    ));
+    out.push(format!("tenant {}", doc["tenant_id"]));
+    for s in &report.subscriptions {
+        out.push(format!(
+            "{} {} {} {}",
+            s.id,
+            s.display_name.as_deref().unwrap_or("-"),
+            s.status,
+            s.reason.as_deref().unwrap_or("")
+        ));
+    }
+    out.push(format!("http {}", doc["timing"]["http"]));
+
+    out.push("## scores".into());
+    let score = |name: &str, s: &Value| {
+        format!(
+            "{name}: score {} coverage {} checks_scored {} counts {}",
+            s["score"], s["coverage"], s["checks_scored"], s["counts"]
+        )
+    };
+    out.push(score("overall", &doc["scores"]["overall"]));
+    for (k, v) in doc["scores"]["by_subscription"].as_object().unwrap() {
+        out.push(score(k, v));
+    }
+    for (k, v) in doc["scores"]["by_family"].as_object().unwrap() {
+        out.push(score(k, v));
+    }
+    out.push(format!("gate {}", doc["gate"]));
+
+    out.push(format!("## checks ({})", report.checks.len()));
+    for c in &report.checks {
+        let n = &c.counts;
+        out.push(format!(
+            "{} {} {} {}: pass {} fail {} error {} waived {} n/a {}",
+            c.id,
+            c.severity,
+            format!("{:?}", c.scope).to_lowercase(),
+            c.status,
+            n.pass,
+            n.fail,
+            n.error,
+            n.waived,
+            n.not_applicable
+        ));
+    }
+
+    out.push(format!(
+        "## results ({}): check status subscription resource [item]",
+        report.results.len()
+    ));
+    let sub_name: BTreeMap<&str, &str> = report
+        .subscriptions
+        .iter()
+        .map(|s| (s.id.as_str(), s.display_name.as_deref().unwrap_or(&s.id)))
+        .collect();
+    for r in &report.results {
+        let sub = r
+            .subscription_id
+            .as_deref()
+            .map_or("tenant", |id| sub_name.get(id).copied().unwrap_or(id));
+        let item = r
+            .item
+            .as_deref()
+            .map(|i| format!(" [{i}]"))
+            .unwrap_or_default();
+        out.push(format!(
+            "{} {} {sub} {}{item}",
+            r.check_id,
+            r.status,
+            short_resource(&r.resource_id)
+        ));
+    }
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for r in &report.results {
+        h.update(format!("{}\0{:?}\0", r.reason, r.remediation_cli));
+    }
+    let hex: String = h
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    out.push(format!("reasons and remediation commands: sha256 {hex}…"));
+    out.join("\n") + "\n"
+}
+
+/// Every key path of `v` below an object, with the JSON types found there
+/// (`[]` for array items; subscription ids and family codes as `<id>` and
+/// `<family>`; objects are implied by their keys).
+fn shape_of(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<&'static str>>) {
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                let key = if path.ends_with("by_subscription") {
+                    "<id>"
+                } else if path.ends_with("by_family") {
+                    "<family>"
+                } else {
+                    k
+                };
+                let p = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
+                shape_of(v, &p, out);
+            }
+        }
+        _ => {
+            out.entry(path.to_string()).or_default().insert(kind);
+            if let Value::Array(items) = v {
+                for i in items {
+                    shape_of(i, &format!("{path}[]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A resource id without what the line already says: the subscription and
+/// resource group prefix and the provider namespace (`-` for the
+/// subscription itself).
+fn short_resource(id: &str) -> String {
+    let lower = id.to_lowercase();
+    match lower.find("/providers/") {
+        Some(i) => {
+            let rest = &id[i + "/providers/".len()..];
+            // Namespace/type/name…: keep type/name….
+            rest.split_once('/').map_or(rest, |(_, t)| t).to_string()
+        }
+        None if lower.starts_with("/subscriptions/") && !lower[1..].contains("/resourcegroups") => {
+            "-".to_string()
+        }
+        None => id.to_string(),
+    }
 }
 
 #[tokio::test]
 async fn every_check_has_a_pass_and_a_fail_in_the_demo() {
-    let (_, eval) = scan(opts(Input::Demo)).await;
+    let eval = audit(Input::Demo).await.report;
     let tenant_scoped = ["AZ-ENTRA-001", "AZ-ENTRA-002", "AZ-SEN-001"];
     for c in &eval.checks {
         if tenant_scoped.contains(&c.id) {
@@ -99,7 +229,7 @@ async fn every_check_has_a_pass_and_a_fail_in_the_demo() {
             );
         }
     }
-    let status = |e: &Evaluation, id: &str| e.checks.iter().find(|c| c.id == id).unwrap().status;
+    let status = |e: &Report, id: &str| e.checks.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(status(&eval, "AZ-ENTRA-001"), Status::Pass);
     assert_eq!(status(&eval, "AZ-ENTRA-002"), Status::Fail);
     assert_eq!(status(&eval, "AZ-SEN-001"), Status::Pass);
@@ -124,14 +254,14 @@ async fn every_check_has_a_pass_and_a_fail_in_the_demo() {
         })
         .collect();
     std::fs::write(&path, changed.join("\n")).unwrap();
-    let (_, bare) = scan(opts(Input::Replay(path))).await;
+    let bare = audit(Input::Replay(path)).await.report;
     for id in tenant_scoped {
         assert_eq!(status(&bare, id), Status::Fail, "{id}");
     }
     assert_eq!(bare.scores.overall.coverage, Some(100.0));
 }
 
-fn results_of<'a>(eval: &'a Evaluation, sub: &str) -> Vec<&'a ResultRow> {
+fn results_of<'a>(eval: &'a Report, sub: &str) -> Vec<&'a ResultRow> {
     eval.results
         .iter()
         .filter(|r| r.subscription_id.as_deref() == Some(sub))
@@ -140,7 +270,17 @@ fn results_of<'a>(eval: &'a Evaluation, sub: &str) -> Vec<&'a ResultRow> {
 
 #[tokio::test]
 async fn a_forbidden_subscription_and_a_malformed_vault_are_errors_and_the_rest_is_assessed() {
-    let (outcome, eval) = scan(opts(Input::Replay(recording("partial-failure.jsonl")))).await;
+    let Audited {
+        outcome,
+        report: eval,
+    } = Audit::replay(recording("partial-failure.jsonl"))
+        .gate(Gate {
+            fail_on: Some(Severity::Low),
+            allow_errors: false,
+            ..Default::default()
+        })
+        .run()
+        .await;
     // The 403 subscription: every subscription-level check has one error on the subscription, nothing else.
     let dev = results_of(&eval, DEV);
     assert!(!dev.is_empty());
@@ -185,18 +325,14 @@ async fn a_forbidden_subscription_and_a_malformed_vault_are_errors_and_the_rest_
     assert!(cov < 100.0 && cov > 0.0, "{cov}");
     assert_eq!(eval.scores.by_subscription[DEV].score, None);
     assert!(outcome.stats.failed_reads >= 15);
-    let rep = report(&outcome, &eval);
-    assert!(Gate {
-        fail_on: Some(azward::checks::Severity::Low),
-        allow_errors: false,
-        ..Default::default()
-    }
-    .judge(&eval, None)
-    .reasons
-    .iter()
-    .any(|r| r.contains("could not be assessed")));
+    assert!(eval
+        .gate
+        .verdict
+        .reasons
+        .iter()
+        .any(|r| r.contains("could not be assessed")));
     assert_eq!(
-        rep.subscriptions
+        eval.subscriptions
             .iter()
             .filter(|s| s.status == "scanned")
             .count(),
@@ -204,7 +340,7 @@ async fn a_forbidden_subscription_and_a_malformed_vault_are_errors_and_the_rest_
     );
 }
 
-fn comparable(eval: &Evaluation) -> Vec<(String, String, Option<String>, Status, String)> {
+fn comparable(eval: &Report) -> Vec<(String, String, Option<String>, Status, String)> {
     eval.results
         .iter()
         .map(|r| {
@@ -221,8 +357,14 @@ fn comparable(eval: &Evaluation) -> Vec<(String, String, Option<String>, Status,
 
 #[tokio::test]
 async fn a_throttled_and_paged_replay_gives_the_demo_results() {
-    let (demo, demo_eval) = scan(opts(Input::Demo)).await;
-    let (t, t_eval) = scan(opts(Input::Replay(recording("throttled.jsonl")))).await;
+    let Audited {
+        outcome: demo,
+        report: demo_eval,
+    } = audit(Input::Demo).await;
+    let Audited {
+        outcome: t,
+        report: t_eval,
+    } = audit(Input::Replay(recording("throttled.jsonl"))).await;
     assert_eq!(comparable(&t_eval), comparable(&demo_eval));
     assert_eq!(t.stats.throttled, 1);
     assert_eq!(t.stats.retries, 1);
@@ -235,12 +377,16 @@ async fn a_throttled_and_paged_replay_gives_the_demo_results() {
 
 #[tokio::test]
 async fn named_subscriptions_are_read_one_by_one_and_unknown_ones_are_errors() {
-    let mut o = opts(Input::Demo);
-    o.target = Target::Subscriptions(vec![
-        PROD.into(),
-        "00000000-0000-0000-0000-00000000dead".into(),
-    ]);
-    let (outcome, eval) = scan(o).await;
+    let Audited {
+        outcome,
+        report: eval,
+    } = Audit::demo()
+        .target(Target::Subscriptions(vec![
+            PROD.into(),
+            "00000000-0000-0000-0000-00000000dead".into(),
+        ]))
+        .run()
+        .await;
     let subs: Vec<(&str, bool)> = outcome
         .inventory
         .subscriptions
@@ -278,9 +424,13 @@ async fn a_management_group_scans_its_descendant_subscriptions() {
     });
     text.push_str(&format!("{descendants}\n"));
     std::fs::write(&path, text).unwrap();
-    let mut o = opts(Input::Replay(path));
-    o.target = Target::ManagementGroup("mg-nw".into());
-    let (outcome, eval) = scan(o).await;
+    let Audited {
+        outcome,
+        report: eval,
+    } = Audit::replay(path)
+        .target(Target::ManagementGroup("mg-nw".into()))
+        .run()
+        .await;
     let subs: Vec<(&str, String)> = outcome
         .inventory
         .subscriptions
@@ -304,7 +454,7 @@ async fn a_management_group_scans_its_descendant_subscriptions() {
         .all(|r| r.status == Status::Error));
 
     // A group that cannot be read stops the scan: nothing to assess.
-    let mut o = opts(Input::Demo);
+    let mut o = options(Input::Demo);
     o.target = Target::ManagementGroup("mg-unknown".into());
     assert!(scan::run(&o).await.is_err());
 }
@@ -358,8 +508,8 @@ fn a_resource_named_by_two_subscriptions_is_read_the_same_way_every_time() {
             .enable_all()
             .build()
             .unwrap();
-        let (outcome, eval) = rt.block_on(scan(opts(Input::Replay(path.clone()))));
-        let json = report(&outcome, &eval).to_json();
+        let eval = rt.block_on(audit(Input::Replay(path.clone()))).report;
+        let json = eval.to_json();
         let reasons: Vec<String> = eval
             .results
             .iter()

@@ -1,18 +1,22 @@
-//! The SARIF, JUnit, CSV and Markdown outputs: snapshots of each from one
-//! fixed result set, the SARIF schema validation, fingerprint stability, and
-//! the escaping and formula-injection cases.
+//! The SARIF, JUnit, CSV and Markdown outputs: a snapshot of each over the
+//! small report (tests/common: a handful of results in every status, a
+//! property rule, hostile names), the same formats checked over the whole
+//! demo by counts and invariants, the SARIF schema validation, fingerprint
+//! stability, and the escaping and formula-injection cases.
 //!
-//! The fixed result set is the demo estate with the default baseline, a
-//! fixed timing, a `--fail-on high` gate, and two results changed so that
-//! every format's `error` and `waived` paths are in the snapshots (the demo
-//! answers every read and has no waivers): the first failing AZ-KV-003
-//! result is waived, and the first passing AZ-ST-001 result is an error.
+//! The demo fixture is the demo estate with the default baseline, a fixed
+//! timing, a `--fail-on high` gate, and two results changed so that every
+//! format's `error` and `waived` paths are exercised (the demo answers every
+//! read and has no waivers): the first failing AZ-KV-003 result is waived,
+//! and the first passing AZ-ST-001 result is an error.
 
-use azward::azure::scan::{self, Input, ScanOptions};
+mod common;
+
 use azward::checks::{Severity, Status};
-use azward::engine::{self, Gate, ResultRow, WaiverNote};
+use azward::engine::{ResultRow, WaiverNote};
 use azward::profile::Baseline;
-use azward::report::{csv, junit, markdown, sarif, Report, Timing};
+use azward::report::{csv, junit, markdown, sarif, Report};
+use common::{count, small_report, Audit};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -23,50 +27,12 @@ const SARIF_SCHEMA: &str = concat!(
 );
 
 fn build() -> Report {
-    build_with(&Baseline::default(), true)
-}
-
-/// The demo estate scanned with `baseline`; with `tweak`, one waived and
-/// one error result as described above.
-fn build_with(baseline: &Baseline, tweak: bool) -> Report {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let opts = ScanOptions {
-        input: Input::Demo,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: azward::azure::collect::Target::All,
-        client: azward::azure::http::ClientOptions::default(),
-    };
-    let outcome = rt.block_on(scan::run(&opts)).expect("the demo scans");
-    let mut results = engine::evaluate(&outcome.inventory, baseline).results;
-    if tweak {
-        make_waived_and_error(&mut results);
-    }
-    let eval = engine::summarize(&outcome.inventory, baseline, results);
-    let timing = Timing {
-        started_at: "redacted".into(),
-        finished_at: "redacted".into(),
-        duration_ms: 0,
-        http: outcome.stats,
-    };
-    let gate = Gate {
-        fail_on: Some(Severity::High),
-        ..Default::default()
-    };
-    let verdict = gate.judge(&eval, None);
-    Report::build(
-        &outcome.inventory,
-        baseline,
-        &eval,
-        outcome.source.clone(),
-        timing,
-        &gate,
-        verdict,
+    common::block_on(
+        Audit::demo()
+            .fail_on(Severity::High)
+            .run_edited(|r| make_waived_and_error(r)),
     )
+    .report
 }
 
 fn make_waived_and_error(results: &mut [ResultRow]) {
@@ -91,13 +57,48 @@ fn make_waived_and_error(results: &mut [ResultRow]) {
     errored.reason = "could not read the diagnostic settings: HTTP 403 AuthorizationFailed".into();
 }
 
+/// The demo fixture described above.
 fn fixture() -> &'static Report {
     static REPORT: OnceLock<Report> = OnceLock::new();
     REPORT.get_or_init(build)
 }
 
-fn count(report: &Report, s: Status) -> usize {
-    report.results.iter().filter(|r| r.status == s).count()
+/// The small report of tests/common.
+fn small() -> &'static Report {
+    static REPORT: OnceLock<Report> = OnceLock::new();
+    REPORT.get_or_init(small_report)
+}
+
+/// The small report has what its snapshots are meant to show.
+#[test]
+fn the_small_report_has_every_status_and_a_property_rule() {
+    let report = small();
+    for s in [
+        Status::Pass,
+        Status::Fail,
+        Status::Error,
+        Status::Waived,
+        Status::NotApplicable,
+    ] {
+        assert!(count(report, s) >= 1, "no {s:?} result");
+    }
+    assert!(report.results.len() <= 10, "{}", report.results.len());
+    assert!(report.results.iter().any(|r| r.check_id == "ORG-LAW-001"));
+    assert_eq!(report.checks.len(), common::SMALL_CHECKS.len() + 1);
+    let waived = report
+        .results
+        .iter()
+        .find(|r| r.status == Status::Waived)
+        .unwrap();
+    assert!(
+        waived.resource_id.ends_with("/kv-nw-dev-tools"),
+        "waived through the waivers file"
+    );
+    assert_eq!(report.waivers.as_ref().unwrap().applied.len(), 1);
+    assert!(report
+        .results
+        .iter()
+        .any(|r| r.status == Status::Fail && r.reason == common::HOSTILE_REASON));
 }
 
 // ---------------------------------------------------------------- SARIF
@@ -124,11 +125,10 @@ fn sarif_schema_check(doc: &Value) -> Result<(), String> {
     schemas.validate(doc, index).map_err(|e| format!("{e:#}"))
 }
 
-#[test]
-fn sarif_snapshot_and_schema() {
-    let report = fixture();
-    let text = sarif::render(report);
-    let doc: Value = serde_json::from_str(&text).expect("SARIF is JSON");
+/// What any SARIF output must hold: valid SARIF 2.1.0, one rule per check,
+/// one result per failing result, errors as notifications, no timing.
+fn check_sarif(report: &Report, text: &str) -> Value {
+    let doc: Value = serde_json::from_str(text).expect("SARIF is JSON");
     validate_sarif(&doc);
 
     let run = &doc["runs"][0];
@@ -195,7 +195,15 @@ fn sarif_snapshot_and_schema() {
         "azward/4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d/"
     );
     assert!(!text.contains("redacted"), "no timing in the SARIF output");
-    insta::assert_snapshot!("sarif", text);
+    doc
+}
+
+#[test]
+fn sarif_snapshot_and_schema() {
+    let report = small();
+    let text = sarif::render(report);
+    let doc = check_sarif(report, &text);
+    insta::assert_snapshot!("small_sarif", text);
 
     // The validator is not vacuous: what the schema forbids is caught.
     let mut bad = doc.clone();
@@ -210,13 +218,57 @@ fn sarif_snapshot_and_schema() {
     assert!(sarif_schema_check(&bad).is_err());
 }
 
+/// Over the whole demo: the invariants above, and every failing result is a
+/// SARIF result on its resource (and nothing else is).
+#[test]
+fn sarif_over_the_demo() {
+    let report = fixture();
+    let text = sarif::render(report);
+    let doc = check_sarif(report, &text);
+    let got: BTreeSet<String> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let fqn = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap();
+            let fp = r["partialFingerprints"]["azwardFinding/v1"]
+                .as_str()
+                .unwrap();
+            format!("{} {fqn} {fp}", r["ruleId"].as_str().unwrap()).to_lowercase()
+        })
+        .collect();
+    let want: BTreeSet<String> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .map(|r| {
+            format!("{} {} {}", r.check_id, r.resource_id, sarif::fingerprint(r)).to_lowercase()
+        })
+        .collect();
+    assert_eq!(
+        got, want,
+        "one SARIF result per failing result, on its resource"
+    );
+    let waived = report
+        .results
+        .iter()
+        .find(|r| r.status == Status::Waived)
+        .unwrap();
+    assert!(!got.iter().any(|g| g.contains(&sarif::fingerprint(waived))));
+}
+
 #[test]
 fn formats_with_an_organisation_profile() {
     let baseline = Baseline::load(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/baseline-northwind.toml"),
     )
     .expect("the example profile loads");
-    let report = build_with(&baseline, false);
+    let report = Audit::demo()
+        .baseline(baseline)
+        .fail_on(Severity::High)
+        .report();
     assert!(
         !report.baseline.rules.is_empty(),
         "the example has property rules"
@@ -472,11 +524,10 @@ fn attr_values<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-#[test]
-fn junit_snapshot() {
-    let report = fixture();
-    let xml = junit::render(report);
-    check_xml(&xml);
+/// What any JUnit output must hold: well-formed XML, a suite per check, a
+/// test case per result, counts that match the results and add up.
+fn check_junit(report: &Report, xml: &str) {
+    check_xml(xml);
     assert_eq!(xml.matches("<testsuite ").count(), report.checks.len());
     assert_eq!(xml.matches("<testcase ").count(), report.results.len());
     assert_eq!(
@@ -515,7 +566,20 @@ fn junit_snapshot() {
         sum("skipped"),
         attr_values(root, "skipped")[0].parse::<u64>().unwrap()
     );
-    insta::assert_snapshot!("junit", xml);
+}
+
+#[test]
+fn junit_snapshot() {
+    let report = small();
+    let xml = junit::render(report);
+    check_junit(report, &xml);
+    insta::assert_snapshot!("small_junit", xml);
+}
+
+#[test]
+fn junit_over_the_demo() {
+    let report = fixture();
+    check_junit(report, &junit::render(report));
 }
 
 #[test]
@@ -605,11 +669,10 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
-#[test]
-fn csv_snapshot() {
-    let report = fixture();
-    let text = csv::render(report);
-    let rows = parse_csv(&text);
+/// What any CSV output must hold: the header, a row per result in result
+/// order, twelve columns, waiver and remediation columns filled where due.
+fn check_csv(report: &Report, text: &str) {
+    let rows = parse_csv(text);
     assert_eq!(rows[0], csv::HEADER);
     assert_eq!(rows.len(), report.results.len() + 1);
     assert!(rows.iter().all(|r| r.len() == 12));
@@ -618,8 +681,25 @@ fn csv_snapshot() {
     assert_eq!(waived[11], "2099-12-31");
     let fail = rows.iter().find(|r| r[4] == "fail").unwrap();
     assert!(fail[9].starts_with("az "), "remediation_cli on fail rows");
-    // Records end in CRLF (checked above); the snapshot file has LF.
-    insta::assert_snapshot!("csv", text.replace("\r\n", "\n"));
+    for (row, r) in rows[1..].iter().zip(&report.results) {
+        assert_eq!(row[0], r.check_id);
+        assert_eq!(row[4], r.status.as_str());
+    }
+}
+
+#[test]
+fn csv_snapshot() {
+    let report = small();
+    let text = csv::render(report);
+    check_csv(report, &text);
+    // Records end in CRLF (checked by the reader); the snapshot file has LF.
+    insta::assert_snapshot!("small_csv", text.replace("\r\n", "\n"));
+}
+
+#[test]
+fn csv_over_the_demo() {
+    let report = fixture();
+    check_csv(report, &csv::render(report));
 }
 
 #[test]

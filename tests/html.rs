@@ -7,17 +7,16 @@
 //! The browser tests need Debian's `chromium` (`tests/browser/ensure-chromium.sh`
 //! installs it; CI runs that). Without it they fail: they do not skip.
 
-use azward::app::{self, Judgement};
-use azward::azure::collect::Target;
-use azward::azure::http::ClientOptions;
-use azward::azure::scan::{self, Input, ScanOptions};
+mod common;
+
 use azward::checks::Status;
 use azward::engine::diff;
-use azward::engine::frameworks::{self, ControlResult, ControlStatus, FrameworkReport};
-use azward::engine::{Gate, WaiverNote};
+use azward::engine::frameworks::{ControlResult, ControlStatus, FrameworkReport};
+use azward::engine::WaiverNote;
 use azward::report::html;
-use azward::report::{RecordingInfo, Report, Timing};
+use azward::report::{RecordingInfo, Report};
 use base64::Engine as _;
+use common::Audit;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,36 +27,11 @@ use std::time::{Duration, Instant};
 
 /// The demo estate's report, with the CIS mapping so the control view shows.
 fn demo() -> Report {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let opts = ScanOptions {
-        input: Input::Demo,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    };
-    let outcome = rt.block_on(scan::run(&opts)).expect("the demo scans");
-    let stats = outcome.stats;
-    let judgement = Judgement {
-        framework: Some(frameworks::load("cis-azure-3.0").unwrap()),
-        gate: Gate {
-            fail_on: Some(azward::checks::Severity::Critical),
-            ..Gate::default()
-        },
-        ..Judgement::new(time::macros::date!(2026 - 11 - 20))
-    };
-    let mut report = app::evaluate(outcome, &judgement).report;
-    report.timing = Timing {
-        started_at: "2026-11-20T09:00:00Z".into(),
-        finished_at: "2026-11-20T09:00:02Z".into(),
-        duration_ms: 2100,
-        http: stats,
-    };
-    report
+    Audit::demo()
+        .fail_on(azward::checks::Severity::Critical)
+        .timing("2026-11-20T09:00:00Z", "2026-11-20T09:00:02Z", 2100)
+        .framework("cis-azure-3.0")
+        .report()
 }
 
 /// Puts `payload` into every string that comes from Azure or a profile.

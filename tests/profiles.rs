@@ -2,27 +2,20 @@
 //! results as expected, and an invalid profile reports every problem with
 //! its position and exits 2.
 
+mod common;
+
 use azward::checks::{Severity, Status};
-use azward::engine::{self, Evaluation};
 use azward::profile::Baseline;
+use azward::report::Report;
+use common::Audit;
 use std::path::Path;
 use std::process::Command;
 
-fn demo_eval(b: &Baseline) -> Evaluation {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let opts = azward::azure::scan::ScanOptions {
-        input: azward::azure::scan::Input::Demo,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: azward::azure::collect::Target::All,
-        client: Default::default(),
-    };
-    let outcome = rt.block_on(azward::azure::scan::run(&opts)).unwrap();
-    engine::evaluate(&outcome.inventory, b)
+fn demo_eval(b: &Baseline) -> Report {
+    Audit::demo().baseline(b.clone()).report()
 }
 
-fn status(e: &Evaluation, check: &str, name: &str) -> Status {
+fn status(e: &Report, check: &str, name: &str) -> Status {
     let r: Vec<_> = e
         .results
         .iter()

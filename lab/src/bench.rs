@@ -238,7 +238,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
     drop(emu);
     let judgement = Judgement::today();
     let live_stats = outcome.stats;
-    let live = app::evaluate(outcome, &judgement).report;
+    let live = app::evaluate(&outcome, &judgement).report;
 
     let replay = scan::run(&ScanOptions {
         input: Input::Replay(path.clone()),
@@ -249,7 +249,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
         client: ClientOptions::default(),
     })
     .await?;
-    let replayed = app::evaluate(replay, &judgement).report;
+    let replayed = app::evaluate(&replay, &judgement).report;
     let mut live_rows = comparable(&live);
     let mut lost = 0;
     for (row, n) in comparable(&replayed) {
@@ -330,7 +330,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         finished: now,
         auth_used: None,
     };
-    let report = app::evaluate(outcome, &Judgement::today()).report;
+    let report = app::evaluate(&outcome, &Judgement::today()).report;
     let evaluate_ms = ms(t.elapsed());
     let peak_evaluate = peak_kb();
     let t = Instant::now();

@@ -326,7 +326,7 @@ async fn the_client_paces_itself_to_the_quota_instead_of_meeting_429s() {
     };
     let c = ArmClient::live(&emu.origin(), Auth::Anonymous, opts).unwrap();
     let started = Instant::now();
-    let reads = list_all(&c, n).await;
+    let reads = hang_guard(list_all(&c, n)).await;
     let wall = started.elapsed();
     assert!(reads.iter().all(|r| r.is_ok()));
     assert_eq!(
@@ -340,7 +340,14 @@ async fn the_client_paces_itself_to_the_quota_instead_of_meeting_429s() {
         wall >= Duration::from_millis(440),
         "(30 − 5) / 50 per second = 0.5 s at the least, took {wall:?}"
     );
-    assert!(wall < Duration::from_secs(3), "{wall:?}");
+}
+
+/// `f`, or a panic after a minute: a guard against hanging, never a measure
+/// of speed (a loaded machine may be slow; the tests assert what happened).
+async fn hang_guard<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(60), f)
+        .await
+        .expect("still running after 60 s: hung")
 }
 
 /// Lists `/subscriptions/s/r{i}` for each i, all at once.
@@ -396,12 +403,10 @@ async fn a_client_that_does_not_pace_meets_429s_and_honours_retry_after() {
 async fn a_bounded_run_stops_by_itself_and_closes_the_port() {
     let emu = serve(vec![ex("/a", json!({}))], EmulatorOptions::default()).await;
     let origin = emu.origin();
-    let started = Instant::now();
     assert_eq!(
-        emu.run_until_signal(Duration::from_millis(150)).await,
+        hang_guard(emu.run_until_signal(Duration::from_millis(150))).await,
         StopReason::MaxRuntime
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(http().get(format!("{origin}/a")).send().await.is_err());
 }

