@@ -3,7 +3,7 @@
 
 use crate::checks::{Check, Ctx, Finding, Status};
 use crate::inventory::{norm_id, Inventory, Listing, ReadError, Subscription};
-use crate::profile::Params;
+use crate::checks::Params;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 

@@ -136,7 +136,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::profile::Params;
+    use crate::checks::Params;
     use serde_json::{json, Value};
 
     fn pid(plan: &str) -> String {

@@ -257,7 +257,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::profile::Params;
+    use crate::checks::Params;
     use serde_json::json;
 
     const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";

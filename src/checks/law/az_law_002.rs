@@ -175,7 +175,7 @@ mod tests {
     use super::*;
     use crate::checks::testkit::*;
     use crate::inventory::{norm_id, Inventory};
-    use crate::profile::Params;
+    use crate::checks::Params;
     use serde_json::json;
 
     fn table(

@@ -145,7 +145,7 @@ mod tests {
     use super::*;
     use crate::checks::testkit::*;
     use crate::inventory::StorageService;
-    use crate::profile::Params;
+    use crate::checks::Params;
     use serde_json::{json, Value};
 
     fn law(name: &str, dest: Option<&str>) -> Value {

@@ -115,7 +115,7 @@ pub(super) mod tests {
     use super::*;
     use crate::checks::testkit::*;
     use crate::inventory::{norm_id, Inventory};
-    use crate::profile::Params;
+    use crate::checks::Params;
     use serde_json::{json, Value};
 
     pub fn watcher() -> String {

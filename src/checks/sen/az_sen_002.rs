@@ -188,7 +188,7 @@ mod tests {
     use super::*;
     use crate::checks::testkit::*;
     use crate::inventory::{norm_id, Inventory};
-    use crate::profile::Params;
+    use crate::checks::Params;
     use serde_json::{json, Value};
 
     const WS2: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-other";
