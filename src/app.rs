@@ -179,17 +179,19 @@ pub fn evaluate_results(
             .as_millis() as u64,
         http: outcome.stats,
     };
+    let framework = j.framework.as_ref().map(|fw| frameworks::assess(fw, &eval));
+    // The evaluation moves into the report: its rows are not copied.
     let mut report = Report::build(
         inv,
         &j.baseline,
-        &eval,
+        eval,
         outcome.source.clone(),
         timing,
         &j.gate,
         verdict,
     );
     report.waivers = waiver_report;
-    report.framework = j.framework.as_ref().map(|fw| frameworks::assess(fw, &eval));
+    report.framework = framework;
     report.comparison = compared
         .as_ref()
         .map(|(p, d)| Comparison::new(&p.path, d, j.gate.fail_on_new));

@@ -7,7 +7,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const MODULES: [&str; 9] = [
-    "util", "model", "inventory", "azure", "checks", "profile", "engine", "report", "app",
+    "util",
+    "model",
+    "inventory",
+    "azure",
+    "checks",
+    "profile",
+    "engine",
+    "report",
+    "app",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

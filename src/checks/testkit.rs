@@ -1,9 +1,9 @@
 //! Fixture helpers for the per-check tests: build an inventory from JSON
 //! bodies in the real ARM shapes, run one check, and look results up.
 
+use crate::checks::Params;
 use crate::checks::{Check, Ctx, Finding, Status};
 use crate::inventory::{norm_id, Inventory, Listing, ReadError, Subscription};
-use crate::checks::Params;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 

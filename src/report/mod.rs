@@ -99,7 +99,7 @@ impl Report {
     pub fn build(
         inv: &Inventory,
         baseline: &Baseline,
-        eval: &Evaluation,
+        eval: Evaluation,
         source: Source,
         timing: Timing,
         gate: &Gate,
@@ -142,16 +142,16 @@ impl Report {
             tenant_id: inv.tenant_id.clone(),
             timing,
             subscriptions,
-            scores: eval.scores.clone(),
+            scores: eval.scores,
             gate: GateInfo {
                 gate: gate.clone(),
                 verdict,
             },
-            checks: eval.checks.clone(),
+            checks: eval.checks,
             framework: None,
             comparison: None,
             waivers: None,
-            results: eval.results.clone(),
+            results: eval.results,
         }
     }
 

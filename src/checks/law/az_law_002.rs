@@ -174,8 +174,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::inventory::{norm_id, Inventory};
     use crate::checks::Params;
+    use crate::inventory::{norm_id, Inventory};
     use serde_json::json;
 
     fn table(

@@ -144,8 +144,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::inventory::StorageService;
     use crate::checks::Params;
+    use crate::inventory::StorageService;
     use serde_json::{json, Value};
 
     fn law(name: &str, dest: Option<&str>) -> Value {

@@ -114,8 +114,8 @@ pub(super) fn disabled_reason(fl: &crate::inventory::FlowLog) -> String {
 pub(super) mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::inventory::{norm_id, Inventory};
     use crate::checks::Params;
+    use crate::inventory::{norm_id, Inventory};
     use serde_json::{json, Value};
 
     pub fn watcher() -> String {

@@ -187,8 +187,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::inventory::{norm_id, Inventory};
     use crate::checks::Params;
+    use crate::inventory::{norm_id, Inventory};
     use serde_json::{json, Value};
 
     const WS2: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-other";

@@ -236,8 +236,8 @@ fn assess(ctx: &Ctx, out: &mut Out, sub: &Subscription, a: &StorageAccount, min:
 mod tests {
     use super::*;
     use crate::checks::testkit::*;
-    use crate::inventory::{norm_id, Inventory};
     use crate::checks::Params;
+    use crate::inventory::{norm_id, Inventory};
     use serde_json::{json, Value};
 
     /// One archive account (named by a subscription diagnostic setting) and
