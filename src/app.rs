@@ -204,21 +204,13 @@ pub fn evaluate_results(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::collect::Target;
-    use crate::azure::http::ClientOptions;
+
     use crate::azure::scan::Input;
     use crate::checks::Severity;
 
     fn demo(judgement: Judgement) -> Audit {
         audit_blocking(AuditConfig {
-            scan: ScanOptions {
-                input: Input::Demo,
-                arm_endpoint: None,
-                record: None,
-                tenant_id: None,
-                target: Target::All,
-                client: ClientOptions::default(),
-            },
+            scan: ScanOptions::new(Input::Demo),
             judgement,
         })
         .expect("the demo audits")

@@ -240,15 +240,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
     let live_stats = outcome.stats;
     let live = app::evaluate(&outcome, &judgement).report;
 
-    let replay = scan::run(&ScanOptions {
-        input: Input::Replay(path.clone()),
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    })
-    .await?;
+    let replay = scan::run(&ScanOptions::new(Input::Replay(path.clone()))).await?;
     let replayed = app::evaluate(&replay, &judgement).report;
     let mut live_rows = comparable(&live);
     let mut lost = 0;

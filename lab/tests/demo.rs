@@ -11,8 +11,6 @@
 //!
 //! Regenerate with: AZWARD_UPDATE_DOCS=1 cargo test -p azward-lab --test demo
 
-use azward::azure::collect::Target;
-use azward::azure::http::ClientOptions;
 use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::{Status, REGISTRY};
 use azward::engine;
@@ -133,16 +131,9 @@ fn the_declarations_cover_every_check_once_per_result() {
 
 #[tokio::test]
 async fn a_scan_of_the_demo_gives_exactly_the_declared_results() {
-    let outcome = scan::run(&ScanOptions {
-        input: Input::Demo,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    })
-    .await
-    .expect("the demo scans");
+    let outcome = scan::run(&ScanOptions::new(Input::Demo))
+        .await
+        .expect("the demo scans");
     let eval = engine::evaluate(&outcome.inventory, &Baseline::default());
     let x = demo::expectations();
     let mut declared: BTreeMap<Key, &Expectation> = x

@@ -15,14 +15,7 @@ use std::path::Path;
 const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
 
 fn opts(input: Input) -> ScanOptions {
-    ScanOptions {
-        input,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    }
+    ScanOptions::new(input)
 }
 
 async fn scan(o: ScanOptions) -> (scan::ScanOutcome, Evaluation) {

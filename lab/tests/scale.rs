@@ -64,14 +64,7 @@ fn live(origin: &str, tenant: &str) -> ScanOptions {
 }
 
 fn replay(path: &Path) -> ScanOptions {
-    ScanOptions {
-        input: Input::Replay(path.to_path_buf()),
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    }
+    ScanOptions::new(Input::Replay(path.to_path_buf()))
 }
 
 type Key = (String, String, Option<String>);

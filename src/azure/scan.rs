@@ -54,6 +54,21 @@ pub struct ScanOptions {
     pub client: ClientOptions,
 }
 
+impl ScanOptions {
+    /// `input` read as `azward scan` reads it by default: every visible
+    /// subscription, the cloud the input names, the default client, no recording.
+    pub fn new(input: Input) -> ScanOptions {
+        ScanOptions {
+            input,
+            arm_endpoint: None,
+            record: None,
+            tenant_id: None,
+            target: Target::All,
+            client: ClientOptions::default(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error(transparent)]

@@ -1079,8 +1079,6 @@ x = 1
     /// its comments say on the demo estate.
     #[tokio::test]
     async fn example_file_on_the_demo_estate() {
-        use crate::azure::collect::Target;
-        use crate::azure::http::ClientOptions;
         use crate::azure::scan::{self, Input, ScanOptions};
         use crate::profile::Baseline;
 
@@ -1090,16 +1088,9 @@ x = 1
             .collect();
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/waivers.toml");
         let w = load(&path, &ids).unwrap_or_else(|e| panic!("{e}"));
-        let outcome = scan::run(&ScanOptions {
-            input: Input::Demo,
-            arm_endpoint: None,
-            record: None,
-            tenant_id: None,
-            target: Target::All,
-            client: ClientOptions::default(),
-        })
-        .await
-        .expect("the demo scans");
+        let outcome = scan::run(&ScanOptions::new(Input::Demo))
+            .await
+            .expect("the demo scans");
         let mut eval = crate::engine::evaluate(&outcome.inventory, &Baseline::default());
         let report = apply(&w, &mut eval.results, date!(2026 - 11 - 23));
         let summary = |v: &[AppliedWaiver]| {

@@ -10,7 +10,6 @@
 
 use azward::app::{self, Judgement};
 use azward::azure::collect::Target;
-use azward::azure::http::ClientOptions;
 use azward::azure::scan::{self, Input, ScanOptions, ScanOutcome};
 use azward::checks::{Severity, Status};
 use azward::engine::{self, waivers, Gate, ResultRow};
@@ -35,14 +34,7 @@ pub fn recording(name: &str) -> PathBuf {
 
 /// Scan options for `input`, every subscription, default client.
 pub fn options(input: Input) -> ScanOptions {
-    ScanOptions {
-        input,
-        arm_endpoint: None,
-        record: None,
-        tenant_id: None,
-        target: Target::All,
-        client: ClientOptions::default(),
-    }
+    ScanOptions::new(input)
 }
 
 /// Runs `f` on a runtime of its own (for tests that are not async).

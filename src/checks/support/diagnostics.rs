@@ -84,14 +84,20 @@ pub fn require_categories(
         }
         r
     };
-    if !settings.malformed.is_empty() {
-        return Verdict::Error(format!(
+    fail_unless_unparsed(reason, settings)
+}
+
+/// A `fail` found in the settings that could be read, or an `error` when some
+/// could not be parsed (one of them might have made it pass).
+fn fail_unless_unparsed(reason: String, settings: &Listing<DiagnosticSetting>) -> Verdict {
+    match settings.malformed.first() {
+        Some(m) => Verdict::Error(format!(
             "{reason}, and {} setting(s) could not be parsed: {}",
             settings.malformed.len(),
-            settings.malformed[0].error
-        ));
+            m.error
+        )),
+        None => Verdict::Fail(reason),
     }
-    Verdict::Fail(reason)
 }
 
 /// "At least one category or group" enabled with a destination (AZ-MON-001, AZ-MON-004).
@@ -128,14 +134,7 @@ pub fn require_any_category(settings: &Listing<DiagnosticSetting>) -> Verdict {
             }
         )
     };
-    if !settings.malformed.is_empty() {
-        return Verdict::Error(format!(
-            "{reason}, and {} setting(s) could not be parsed: {}",
-            settings.malformed.len(),
-            settings.malformed[0].error
-        ));
-    }
-    Verdict::Fail(reason)
+    fail_unless_unparsed(reason, settings)
 }
 
 fn not_verb(n: usize) -> &'static str {
