@@ -501,17 +501,9 @@ fn list_checks(format: ListFormat, profile: Option<&std::path::Path>) -> Result<
 
 fn explain(id: &str, profile: Option<&std::path::Path>) -> Result<()> {
     let baseline = load_baseline(profile)?;
-    let Some(c) = azward::checks::find(id) else {
-        if let Some(r) = baseline
-            .rules
-            .iter()
-            .find(|r| r.id.eq_ignore_ascii_case(id))
-        {
-            emit(&azward::report::docs::explain_rule(r))?;
-            return Ok(());
-        }
+    let Some(info) = baseline.check_info(id) else {
         bail!("unknown check id {id:?}: `azward checks` lists them");
     };
-    emit(&azward::report::docs::explain(c, &baseline))?;
+    emit(&azward::report::docs::explain(&info))?;
     Ok(())
 }

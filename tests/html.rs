@@ -312,6 +312,12 @@ fn the_demo_page_is_self_contained() {
     );
 
     // Header facts.
+    let demo_sha = {
+        use sha2::Digest as _;
+        let bytes = std::fs::read(common::repo_file("demo/estate.jsonl")).unwrap();
+        let d = sha2::Sha256::digest(&bytes);
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
     for fact in [
         "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d",
         "nw-prod",
@@ -320,7 +326,7 @@ fn the_demo_page_is_self_contained() {
         "2026-11-20T09:00:00Z",
         "azward 0.1.0",
         "azward default 1.1",
-        "8b1ea44be8f4e4d6f6ce684fd90954cb956a8839bc74fe56f0de2492f40896e4",
+        demo_sha.as_str(),
         "52.85",
         "100.00",
         "Score by family",

@@ -137,3 +137,25 @@ fn the_import_graph_has_no_cycle() {
         }
     }
 }
+
+/// Renderers describe a check only from the report's catalogue (one shape
+/// for built-in checks and property rules): none looks a check up in the
+/// registry or searches the profile's rules on its own.
+#[test]
+fn renderers_take_check_descriptions_from_the_report() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/report");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(files.len() >= 5, "{files:?}");
+    // `mod.rs` builds the report (and serializes the profile's rules into it).
+    for f in files.iter().filter(|f| !f.ends_with("mod.rs")) {
+        let text = std::fs::read_to_string(f).unwrap();
+        for needle in ["checks::find", "REGISTRY", "baseline.rules", "PropertyRule"] {
+            assert!(
+                !text.contains(needle),
+                "{} names `{needle}`: take the check's CheckInfo from `Report::check`",
+                f.display()
+            );
+        }
+    }
+}

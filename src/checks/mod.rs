@@ -6,11 +6,13 @@
 
 use crate::inventory::{Inventory, Listing, Malformed, Read, ReadError, Subscription};
 pub use crate::model::*;
+pub use info::{CheckInfo, Origin};
 pub use params::{Param, Params};
 use serde::Serialize;
 use std::fmt;
 
 pub mod drivers;
+pub mod info;
 pub mod params;
 pub mod rules;
 pub mod support;

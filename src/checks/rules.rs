@@ -6,6 +6,7 @@
 use crate::checks::{Finding, Severity, Status};
 use crate::inventory::{same_id, GenericResource, Inventory, Listing, Read, Subscription};
 use crate::util::diagnostics::Collector;
+use crate::util::text::intern;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt;
@@ -38,11 +39,6 @@ impl fmt::Debug for PropertyRule {
             .field("condition", &self.condition)
             .finish()
     }
-}
-
-fn leak(s: &str) -> &'static str {
-    // Rules are read once per run; their ids and titles live as long as it.
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 fn is_rule_id(id: &str) -> bool {
@@ -188,8 +184,8 @@ pub fn parse_rule(c: &mut Collector, t: &Table, earlier_ids: &[String]) -> Optio
         return None;
     }
     Some(PropertyRule {
-        id: leak(&id?),
-        title: leak(&title?),
+        id: intern(&id?),
+        title: intern(&title?),
         severity: sev?,
         resource_type: resource_type?,
         condition: condition?,

@@ -8,7 +8,7 @@
 //! (docs/baseline-profiles.md).
 
 use crate::checks::rules::PropertyRule;
-use crate::checks::{self, Check, Severity, REGISTRY};
+use crate::checks::{self, Check, CheckInfo, Severity, REGISTRY};
 use crate::util::diagnostics::{Collector, Diagnostics};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -120,6 +120,19 @@ impl Baseline {
             .find(|c| c.id == id)
             .map(|c| c.severity)
             .or_else(|| self.rules.iter().find(|r| r.id == id).map(|r| r.severity))
+    }
+
+    /// What the outputs say about check `id` (built-in, enabled or not, or a
+    /// rule of this baseline), with the severity and parameters in force.
+    pub fn check_info(&self, id: &str) -> Option<CheckInfo> {
+        if let Some(c) = crate::checks::find(id) {
+            let severity = self.checks.iter().find(|e| e.id == c.id).map(|e| e.severity);
+            return Some(CheckInfo::built_in(c, severity, &self.params));
+        }
+        self.rules
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(id))
+            .map(|r| CheckInfo::rule(r))
     }
 
     /// The ids a waiver may name: every built-in check (enabled or not) and

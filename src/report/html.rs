@@ -30,7 +30,7 @@
 //! absent), with a tenth element `1` on a failing result that is new since
 //! the previous report (`compared` is true with `--compare`).
 
-use crate::checks::{self, Family, Status};
+use crate::checks::{CheckInfo, Family, Origin, Status};
 use crate::report::{truncate, Report};
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -700,43 +700,8 @@ fn checks_view(report: &Report) -> String {
             counts = counts_cells(&c.counts),
         );
         s.push_str(r#"<tr class="check-more"><td></td><td colspan="10"><dl class="more">"#);
-        if let Some(meta) = checks::find(c.id) {
-            let _ = write!(
-                s,
-                "<dt>Condition</dt><dd>{}</dd><dt>Rationale</dt><dd>{}</dd>",
-                escape(meta.condition),
-                escape(meta.rationale)
-            );
-            let refs: Vec<String> = meta
-                .references
-                .iter()
-                .map(|r| format!("{} {}", r.framework.label(), r.id))
-                .collect();
-            if !refs.is_empty() {
-                let _ = write!(
-                    s,
-                    "<dt>References</dt><dd>{}</dd>",
-                    escape(&refs.join(" · "))
-                );
-            }
-        } else if let Some(rule) = report.baseline.rules.iter().find(|r| r.id == c.id) {
-            let _ = write!(
-                s,
-                "<dt>Resource type</dt><dd><code>{}</code></dd><dt>Condition</dt><dd><code>{}</code></dd>",
-                escape(&rule.resource_type),
-                escape(&rule.condition)
-            );
-            if let Some(w) = &rule.when {
-                let _ = write!(s, "<dt>When</dt><dd><code>{}</code></dd>", escape(w));
-            }
-            if !rule.rationale.is_empty() {
-                let _ = write!(s, "<dt>Rationale</dt><dd>{}</dd>", escape(&rule.rationale));
-            }
-            let _ = write!(
-                s,
-                "<dt>Remediation</dt><dd>{}</dd>",
-                escape(&rule.remediation)
-            );
+        if let Some(info) = report.check(c.id) {
+            check_more(&mut s, info);
         }
         s.push_str("</dl></td></tr></tbody>");
     }
@@ -838,6 +803,48 @@ fn controls_view(report: &Report) -> String {
     s
 }
 
+/// A check's condition, rationale, references (and a rule's CEL and remediation).
+fn check_more(s: &mut String, info: &CheckInfo) {
+    match &info.origin {
+        Origin::BuiltIn { .. } => {
+            let _ = write!(
+                s,
+                "<dt>Condition</dt><dd>{}</dd><dt>Rationale</dt><dd>{}</dd>",
+                escape(&info.condition),
+                escape(&info.rationale)
+            );
+            let refs = info.reference_labels();
+            if !refs.is_empty() {
+                let _ = write!(
+                    s,
+                    "<dt>References</dt><dd>{}</dd>",
+                    escape(&refs.join(" · "))
+                );
+            }
+        }
+        Origin::Rule {
+            resource_type,
+            cel,
+            when,
+            remediation,
+        } => {
+            let _ = write!(
+                s,
+                "<dt>Resource type</dt><dd><code>{}</code></dd><dt>Condition</dt><dd><code>{}</code></dd>",
+                escape(resource_type),
+                escape(cel)
+            );
+            if let Some(w) = when {
+                let _ = write!(s, "<dt>When</dt><dd><code>{}</code></dd>", escape(w));
+            }
+            if !info.rationale.is_empty() {
+                let _ = write!(s, "<dt>Rationale</dt><dd>{}</dd>", escape(&info.rationale));
+            }
+            let _ = write!(s, "<dt>Remediation</dt><dd>{}</dd>", escape(remediation));
+        }
+    }
+}
+
 /// The data the findings table renders from.
 fn data(report: &Report) -> Value {
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -860,27 +867,38 @@ fn data(report: &Report) -> Value {
             "counts": counts,
         });
         let o = v.as_object_mut().expect("an object");
-        if let Some(meta) = checks::find(id) {
-            o.insert("condition".into(), json!(meta.condition));
-            o.insert("rationale".into(), json!(meta.rationale));
-            let rem = meta.remediation.filled(&report.baseline.parameters);
-            o.insert("portal".into(), json!(rem.portal));
-            o.insert("cli".into(), json!(rem.cli));
-            o.insert("bicep".into(), json!(rem.bicep));
-            let refs: Vec<Value> = meta
-                .references
-                .iter()
-                .map(|r| json!([r.framework.label(), r.id]))
-                .collect();
-            o.insert("refs".into(), Value::Array(refs));
-        } else if let Some(rule) = report.baseline.rules.iter().find(|r| r.id == id) {
-            o.insert("condition".into(), json!(rule.condition));
-            o.insert("rationale".into(), json!(rule.rationale));
-            o.insert("remediation".into(), json!(rule.remediation));
-            o.insert("resource_type".into(), json!(rule.resource_type));
-            if let Some(w) = &rule.when {
-                o.insert("when".into(), json!(w));
+        match report.check(id).map(|i| (i, &i.origin)) {
+            Some((info, Origin::BuiltIn { remediation, .. })) => {
+                o.insert("condition".into(), json!(info.condition));
+                o.insert("rationale".into(), json!(info.rationale));
+                o.insert("portal".into(), json!(remediation.portal));
+                o.insert("cli".into(), json!(remediation.cli));
+                o.insert("bicep".into(), json!(remediation.bicep));
+                let refs: Vec<Value> = info
+                    .references
+                    .iter()
+                    .map(|r| json!([r.framework.label(), r.id]))
+                    .collect();
+                o.insert("refs".into(), Value::Array(refs));
             }
+            Some((
+                info,
+                Origin::Rule {
+                    resource_type,
+                    cel,
+                    when,
+                    remediation,
+                },
+            )) => {
+                o.insert("condition".into(), json!(cel));
+                o.insert("rationale".into(), json!(info.rationale));
+                o.insert("remediation".into(), json!(remediation));
+                o.insert("resource_type".into(), json!(resource_type));
+                if let Some(w) = when {
+                    o.insert("when".into(), json!(w));
+                }
+            }
+            None => {}
         }
         v
     };

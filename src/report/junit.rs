@@ -11,7 +11,7 @@
 //! inventory read beforehand, and the output has no timestamps, so the same
 //! scan gives the same file).
 
-use crate::checks::{self, Status};
+use crate::checks::Status;
 use crate::engine::{CheckSummary, Counts, ResultRow};
 use crate::report::Report;
 use std::collections::HashMap;
@@ -77,14 +77,8 @@ impl Totals {
 
 fn remediation_text(report: &Report, r: &ResultRow) -> String {
     let mut s = String::new();
-    if let Some(c) = checks::find(r.check_id) {
-        s.push_str("Remediation (Azure portal):\n");
-        let rem = c.remediation.filled(&report.baseline.parameters);
-        for (i, step) in rem.portal.iter().enumerate() {
-            let _ = writeln!(s, "{}. {step}", i + 1);
-        }
-    } else if let Some(rule) = report.baseline.rules.iter().find(|p| p.id == r.check_id) {
-        let _ = writeln!(s, "Remediation: {}", rule.remediation);
+    if let Some(info) = report.check(r.check_id) {
+        s.push_str(&info.remediation_steps());
     }
     if let Some(cli) = &r.remediation_cli {
         let _ = writeln!(s, "Remediation (Azure CLI): {cli}");

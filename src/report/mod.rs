@@ -12,6 +12,7 @@ pub mod terminal;
 use crate::azure::http::StatsSnapshot;
 use crate::engine::{CheckSummary, Evaluation, Gate, GateVerdict, ResultRow, Scores};
 use crate::inventory::{Inventory, SubscriptionStatus};
+use crate::checks::CheckInfo;
 use crate::profile::{Baseline, Params};
 use serde::Serialize;
 
@@ -92,9 +93,21 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub framework: Option<crate::engine::frameworks::FrameworkReport>,
     pub results: Vec<ResultRow>,
+    /// What the outputs say about each check of `checks`, sorted by id (the
+    /// JSON names only ids: its readers have the catalogue in `checks/docs`).
+    #[serde(skip)]
+    pub catalogue: Vec<CheckInfo>,
 }
 
 impl Report {
+    /// The description of a check of this report.
+    pub fn check(&self, id: &str) -> Option<&CheckInfo> {
+        self.catalogue
+            .binary_search_by(|c| c.id.cmp(id))
+            .ok()
+            .map(|i| &self.catalogue[i])
+    }
+
     /// The report of an evaluation, with the gate's verdict as judged (once) by the engine.
     pub fn build(
         inv: &Inventory,
@@ -123,7 +136,14 @@ impl Report {
                 }
             })
             .collect();
+        let mut catalogue: Vec<CheckInfo> = eval
+            .checks
+            .iter()
+            .filter_map(|c| baseline.check_info(c.id))
+            .collect();
+        catalogue.sort_by(|a, b| a.id.cmp(b.id));
         Report {
+            catalogue,
             schema_version: SCHEMA_VERSION,
             tool: Tool {
                 name: "azward",

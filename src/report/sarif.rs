@@ -23,8 +23,7 @@
 //!   a path that is not a file in the repository.
 //! - The output is deterministic: no timestamps, no durations.
 
-use crate::checks::rules::PropertyRule;
-use crate::checks::{self, Check, Severity, Status};
+use crate::checks::{CheckInfo, Filled, Origin, Severity, Status};
 use crate::engine::{CheckSummary, ResultRow};
 use crate::report::{truncate, Report};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -352,20 +351,15 @@ struct Help {
     markdown: String,
 }
 
-fn check_help(c: &Check, params: &crate::checks::Params) -> Help {
-    let rem = c.remediation.filled(params);
-    let refs: Vec<String> = c
-        .references
-        .iter()
-        .map(|r| format!("{} {}", r.framework.label(), r.id))
-        .collect();
+fn check_help(c: &CheckInfo, rem: &Filled) -> Help {
+    let refs = c.reference_labels();
     let mut text = format!(
-        "{}\n\nWhy it matters: {}\n\nPass condition: {}\n\nRemediation (Azure portal):\n",
-        c.title, c.rationale, c.condition
+        "{}\n\nWhy it matters: {}\n\nPass condition: {}\n\n{}",
+        c.title,
+        c.rationale,
+        c.condition,
+        c.remediation_steps()
     );
-    for (i, step) in rem.portal.iter().enumerate() {
-        text.push_str(&format!("{}. {step}\n", i + 1));
-    }
     text.push_str(&format!(
         "\nRemediation (Azure CLI; each result's remediationCli has the resource's names filled in):\n{}\n\nRemediation (Bicep):\n{}\n",
         rem.cli, rem.bicep
@@ -394,49 +388,37 @@ fn check_help(c: &Check, params: &crate::checks::Params) -> Help {
     Help { text, markdown: md }
 }
 
-fn rule_condition(r: &PropertyRule) -> String {
-    match &r.when {
-        Some(w) => format!(
-            "For {} resources where `{w}`: `{}`",
-            r.resource_type, r.condition
-        ),
-        None => format!("For {} resources: `{}`", r.resource_type, r.condition),
-    }
-}
-
-fn property_rule_help(r: &PropertyRule) -> Help {
-    let cond = rule_condition(r);
-    let mut text = format!("{}\n\n", r.title);
-    let mut md = format!("**{}**\n\n", r.title);
-    if !r.rationale.is_empty() {
-        text.push_str(&format!("Why it matters: {}\n\n", r.rationale));
-        md.push_str(&format!("**Why it matters.** {}\n\n", r.rationale));
+fn property_rule_help(c: &CheckInfo, remediation: &str) -> Help {
+    let cond = &c.condition;
+    let mut text = format!("{}\n\n", c.title);
+    let mut md = format!("**{}**\n\n", c.title);
+    if !c.rationale.is_empty() {
+        text.push_str(&format!("Why it matters: {}\n\n", c.rationale));
+        md.push_str(&format!("**Why it matters.** {}\n\n", c.rationale));
     }
     text.push_str(&format!(
-        "Pass condition: {cond}\n\nRemediation: {}\n\nAn organisation rule of the baseline profile.\n",
-        r.remediation
+        "Pass condition: {cond}\n\nRemediation: {remediation}\n\nAn organisation rule of the baseline profile.\n"
     ));
     md.push_str(&format!(
-        "**Pass condition.** {cond}\n\n### Remediation\n\n{}\n\n_An organisation rule of the baseline profile._\n",
-        r.remediation
+        "**Pass condition.** {cond}\n\n### Remediation\n\n{remediation}\n\n_An organisation rule of the baseline profile._\n"
     ));
     Help { text, markdown: md }
 }
 
 fn rule(report: &Report, c: &CheckSummary) -> Value {
-    let builtin = checks::find(c.id);
-    let prop_rule = report.baseline.rules.iter().find(|r| r.id == c.id);
-    let (full, help, refs): (String, Help, Vec<String>) = match (builtin, prop_rule) {
-        (Some(chk), _) => (
-            chk.condition.to_string(),
-            check_help(chk, &report.baseline.parameters),
-            chk.references
-                .iter()
-                .map(|r| format!("{} {}", r.framework.label(), r.id))
-                .collect(),
+    let info = report.check(c.id);
+    let (full, help, refs): (String, Help, Vec<String>) = match info.map(|i| (i, &i.origin)) {
+        Some((i, Origin::BuiltIn { remediation, .. })) => (
+            i.condition.clone(),
+            check_help(i, remediation),
+            i.reference_labels(),
         ),
-        (None, Some(r)) => (rule_condition(r), property_rule_help(r), Vec::new()),
-        (None, None) => (
+        Some((i, Origin::Rule { remediation, .. })) => (
+            i.condition.clone(),
+            property_rule_help(i, remediation),
+            Vec::new(),
+        ),
+        None => (
             c.title.to_string(),
             Help {
                 text: c.title.to_string(),

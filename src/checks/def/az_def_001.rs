@@ -19,7 +19,21 @@ with resources excluded, means attacks on those resources raise no alert and lea
 Servers P1 lacks the file integrity monitoring and agentless scanning a host investigation relies on.",
     reads: "16",
     parameters: &[Param::RequiredDefenderPlans, Param::DefenderServersPlan],
-    references: &[cis("3.1.x"), mcsb("LT-1")],
+    references: &[
+        // The spec's "CIS 3.1.x": the v3.0.0 controls that each turn one plan on.
+        cis("3.1.3.1"),
+        cis("3.1.4.1"),
+        cis("3.1.5.1"),
+        cis("3.1.6.1"),
+        cis("3.1.7.1"),
+        cis("3.1.7.2"),
+        cis("3.1.7.3"),
+        cis("3.1.7.4"),
+        cis("3.1.8.1"),
+        cis("3.1.9.1"),
+        cis("3.1.16"),
+        mcsb("LT-1"),
+    ],
     remediation: Remediation {
         portal: &[
             "Open Microsoft Defender for Cloud > Environment settings and select the subscription.",
