@@ -432,6 +432,23 @@ fn parse_exchange(t: &str) -> Result<Exchange, String> {
     Ok(ex)
 }
 
+/// Whether two paths name the same file (the same device and inode on Unix,
+/// else the same canonical path): `./a.jsonl`, a symlink and a hard link to
+/// it are all the same file. A path that does not exist is no other file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Serializes a recording as JSON Lines.
 pub fn to_jsonl(header: &Header, exchanges: &[Exchange]) -> String {
     let mut out = String::new();
@@ -838,7 +855,10 @@ mod tests {
         let e = Recording::from_bytes_with(long.as_bytes(), Path::new("r.jsonl"), small)
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("r.jsonl:2: the line is longer than 512 B"), "{e}");
+        assert!(
+            e.starts_with("r.jsonl:2: the line is longer than 512 B"),
+            "{e}"
+        );
     }
 
     #[cfg(unix)]
@@ -883,6 +903,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("r.jsonl:3: a NUL byte"), "{e}");
+    }
+
+    #[test]
+    fn the_same_file_is_known_by_inode_not_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.jsonl");
+        std::fs::write(&a, "{\"recording\":1}\n").unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(same_file(&a, &sub.join("..").join("a.jsonl")));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.jsonl");
+            std::os::unix::fs::symlink(&a, &link).unwrap();
+            assert!(same_file(&a, &link));
+        }
+        let hard = dir.path().join("hard.jsonl");
+        std::fs::hard_link(&a, &hard).unwrap();
+        assert!(same_file(&a, &hard));
+        assert!(!same_file(&a, &dir.path().join("new.jsonl")));
+        let b = dir.path().join("b.jsonl");
+        std::fs::write(&b, "{\"recording\":1}\n").unwrap();
+        assert!(!same_file(&a, &b));
     }
 
     #[test]
