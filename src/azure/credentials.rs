@@ -208,23 +208,26 @@ pub async fn acquire(method: AuthMethod, endpoint: &str) -> Result<Acquired, Aut
     Err(AuthError::Failed(failures.join("; ")))
 }
 
-/// Whether an endpoint is on the loopback interface (where `--auth none` is allowed).
+/// Whether an endpoint is on the loopback interface (where `--auth none` is
+/// allowed, and a token may go over plain http). The URL is parsed as the
+/// HTTP client parses it: `http://127.0.0.1:80@10.0.0.1` is host 10.0.0.1,
+/// and a URL with user information is never loopback.
 pub fn is_loopback(endpoint: &str) -> bool {
-    let e = endpoint.to_ascii_lowercase();
-    let rest = e
-        .strip_prefix("http://")
-        .or_else(|| e.strip_prefix("https://"))
-        .unwrap_or("");
-    let host = if let Some(v6) = rest.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        rest.split([':', '/']).next().unwrap_or("")
+    let Ok(url) = url::Url::parse(endpoint.trim()) else {
+        return false;
     };
-    host == "localhost"
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return false;
+    }
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +248,14 @@ mod tests {
         assert!(is_loopback("http://localhost:1"));
         assert!(!is_loopback("https://management.azure.com"));
         assert!(!is_loopback("http://10.0.0.1:80"));
+        // The host is what follows the user information.
+        assert!(!is_loopback("http://127.0.0.1:80@10.0.0.1"));
+        assert!(!is_loopback("http://127.0.0.1@10.0.0.1:8080/"));
+        assert!(!is_loopback("http://user:pw@127.0.0.1:80"));
+        assert!(!is_loopback("http://127.0.0.1.nip.io"));
+        assert!(!is_loopback("http://localhost.evil.example"));
+        assert!(!is_loopback("ftp://127.0.0.1"));
+        assert!(is_loopback("http://127.1.2.3:9"));
         assert_eq!(
             scope_for("https://management.azure.com/"),
             "https://management.azure.com/.default"

@@ -135,6 +135,9 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
                 }
                 (Auth::Anonymous, opts.tenant_id.clone(), AuthMethod::None)
             } else {
+                // Refused before any token is asked for.
+                crate::azure::http::token_may_go_to(&endpoint)
+                    .map_err(|e| ScanError::Client(e.to_string()))?;
                 let a = credentials::acquire(*auth, &endpoint).await?;
                 let scope = credentials::scope_for(&endpoint);
                 (
