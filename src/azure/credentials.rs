@@ -287,15 +287,24 @@ pub fn is_loopback(endpoint: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Hands out tokens that expire `lifetime` after they are made, counting them.
     #[derive(Debug)]
-    struct Counting {
-        made: AtomicUsize,
-        lifetime: time::Duration,
+    pub(crate) struct Counting {
+        pub made: AtomicUsize,
+        pub lifetime: time::Duration,
+    }
+
+    impl Counting {
+        pub fn hourly() -> Counting {
+            Counting {
+                made: AtomicUsize::new(0),
+                lifetime: time::Duration::hours(1),
+            }
+        }
     }
 
     #[async_trait::async_trait]
@@ -316,10 +325,7 @@ mod tests {
 
     #[tokio::test]
     async fn tokens_are_kept_until_shortly_before_they_expire() {
-        let inner = Arc::new(Counting {
-            made: AtomicUsize::new(0),
-            lifetime: time::Duration::hours(1),
-        });
+        let inner = Arc::new(Counting::hourly());
         let c = Arc::new(CachedCredential::new(inner.clone()));
         let calls = (0..107).map(|_| {
             let c = c.clone();

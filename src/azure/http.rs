@@ -1422,7 +1422,6 @@ mod tests {
 mod hardening_tests {
     use super::*;
     use crate::azure::recording::{Exchange, PUBLIC_ARM};
-    use azure_core::credentials::{AccessToken, Secret, TokenRequestOptions};
     use serde_json::json;
     use std::sync::atomic::AtomicUsize;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -1551,28 +1550,10 @@ mod hardening_tests {
         );
     }
 
-    #[derive(Debug)]
-    struct Counting(AtomicUsize);
-
-    #[async_trait::async_trait]
-    impl TokenCredential for Counting {
-        async fn get_token(
-            &self,
-            _: &[&str],
-            _: Option<TokenRequestOptions<'_>>,
-        ) -> azure_core::Result<AccessToken> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(AccessToken::new(
-                Secret::new("secret"),
-                time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-            ))
-        }
-    }
-
     #[test]
     fn a_token_never_goes_over_plain_http_to_another_host() {
         let auth = || Auth::Credential {
-            credential: Arc::new(Counting(AtomicUsize::new(0))),
+            credential: Arc::new(crate::azure::credentials::tests::Counting::hourly()),
             scope: "https://management.azure.com/.default".into(),
         };
         for endpoint in [
