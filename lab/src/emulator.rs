@@ -215,6 +215,9 @@ impl Fault {
     }
 }
 
+/// The largest request body read (a Resource Graph query is a few KB).
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+
 /// How long a slow body stalls halfway, unless told otherwise.
 pub const DEFAULT_SLOW_BODY: Duration = Duration::from_secs(2);
 
@@ -696,8 +699,16 @@ fn response_with(
         if k.eq_ignore_ascii_case("content-length") {
             continue;
         }
-        has_type |= k.eq_ignore_ascii_case("content-type");
-        b = b.header(k.as_str(), v.as_str());
+        // A recorded header that is not a valid HTTP header is left out,
+        // not the answer: a recorded 503 stays a 503.
+        let (Ok(name), Ok(value)) = (
+            hyper::header::HeaderName::from_bytes(k.as_bytes()),
+            hyper::header::HeaderValue::from_str(v),
+        ) else {
+            continue;
+        };
+        has_type |= name == hyper::header::CONTENT_TYPE;
+        b = b.header(name, value);
     }
     if !has_type && len > 0 {
         b = b.header("content-type", "application/json; charset=utf-8");
@@ -793,7 +804,26 @@ async fn answer(req: Request<Incoming>, st: &Arc<State>) -> Result<Response<EmuB
         );
         return Ok(response(405, &[("allow".into(), "GET".into())], body));
     }
-    let sent = req.into_body().collect().await.map(|b| b.to_bytes());
+    // Read no more than a request of the allow-list could need.
+    let sent = match http_body_util::Limited::new(req.into_body(), MAX_REQUEST_BODY)
+        .collect()
+        .await
+    {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            log(413, None);
+            let body = error_body(
+                "RequestTooLarge",
+                &format!("the request body is larger than {MAX_REQUEST_BODY} bytes"),
+            );
+            return Ok(response(
+                413,
+                &[("connection".into(), "close".into())],
+                body,
+            ));
+        }
+        Err(e) => Err(e),
+    };
     let request_body: Option<serde_json::Value> = match (&sent, method.as_str()) {
         (Ok(b), "POST") if !b.is_empty() => serde_json::from_slice(b).ok(),
         _ => None,
@@ -1009,6 +1039,10 @@ impl EmulateArgs {
 /// until SIGINT, SIGTERM or `--max-runtime`, and prints a summary on stderr.
 pub fn run_cli(args: &EmulateArgs) -> Result<StopReason, EmulatorError> {
     use std::io::Write as _;
+    // Refused before the recording (perhaps gigabytes) is read.
+    if !args.listen.ip().is_loopback() {
+        return Err(EmulatorError::NotLoopback(args.listen));
+    }
     let rec = Recording::load(&args.recording)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -1101,6 +1135,62 @@ mod tests {
             Fault::SlowBody(Duration::from_secs(1))
         );
         assert!(FaultRule::parse("nothing").is_err());
+    }
+
+    #[test]
+    fn a_non_loopback_listen_is_refused_before_the_recording_is_read() {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: EmulateArgs,
+        }
+        let cli = Cli::parse_from(["x", "/nonexistent/recording.jsonl", "--listen", "0.0.0.0:0"]);
+        let e = run_cli(&cli.args).unwrap_err();
+        assert!(matches!(e, EmulatorError::NotLoopback(_)), "{e}");
+    }
+
+    #[test]
+    fn a_malformed_recorded_header_does_not_turn_an_error_into_a_200() {
+        let r = response(
+            503,
+            &[
+                ("bad name".into(), "x".into()),
+                ("retry-after".into(), "1\n2".into()),
+                ("x-ms-ok".into(), "yes".into()),
+            ],
+            error_body("ServiceUnavailable", "down"),
+        );
+        assert_eq!(r.status().as_u16(), 503);
+        assert_eq!(r.headers()["x-ms-ok"], "yes");
+        assert!(!r.headers().contains_key("retry-after"));
+    }
+
+    #[tokio::test]
+    async fn request_bodies_are_bounded() {
+        let rec = Recording::from_bytes(
+            b"{\"recording\":1}\n{\"method\":\"GET\",\"url\":\"/a\",\"status\":200,\"body\":{\"value\":[]}}\n",
+            std::path::Path::new("r.jsonl"),
+        )
+        .unwrap();
+        let emu = Emulator::start(
+            &rec,
+            "127.0.0.1:0".parse().unwrap(),
+            EmulatorOptions::default(),
+        )
+        .await
+        .unwrap();
+        let client = reqwest::Client::new();
+        let url = format!("{}/a", emu.origin());
+        let big = client
+            .get(&url)
+            .body(vec![b'x'; MAX_REQUEST_BODY + 1])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(big.status().as_u16(), 413);
+        let small = client.get(&url).body("{}").send().await.unwrap();
+        assert_eq!(small.status().as_u16(), 200);
     }
 
     #[test]

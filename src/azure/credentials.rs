@@ -4,7 +4,7 @@
 //! never logged, recorded or written to a report.
 
 use azure_core::cloud::CloudConfiguration;
-use azure_core::credentials::{Secret, TokenCredential};
+use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azure_core::http::ClientOptions;
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, ClientAssertionCredentialOptions,
@@ -60,6 +60,62 @@ pub struct Acquired {
     pub credential: Arc<dyn TokenCredential>,
     pub method: AuthMethod,
     pub tenant_id: Option<String>,
+}
+
+/// A token is used until this long before it expires, then renewed.
+pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// A credential whose tokens are kept until shortly before they expire
+/// ([`RENEW_BEFORE_EXPIRY`]): `azure_identity`'s Azure CLI credential runs
+/// `az account get-access-token` on every call, so without this a scan of
+/// 107 reads started 108 processes. Concurrent callers wait for the one
+/// renewal in progress rather than each starting their own.
+#[derive(Debug)]
+pub struct CachedCredential {
+    inner: Arc<dyn TokenCredential>,
+    tokens: tokio::sync::Mutex<std::collections::HashMap<Vec<String>, AccessToken>>,
+}
+
+impl CachedCredential {
+    pub fn new(inner: Arc<dyn TokenCredential>) -> CachedCredential {
+        CachedCredential {
+            inner,
+            tokens: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Starts with `token` (the one that proved the credential works) for `scope`.
+    fn seeded(
+        inner: Arc<dyn TokenCredential>,
+        scope: &str,
+        token: AccessToken,
+    ) -> CachedCredential {
+        let c = CachedCredential::new(inner);
+        c.tokens
+            .try_lock()
+            .expect("new, so unlocked")
+            .insert(vec![scope.to_string()], token);
+        c
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for CachedCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let key: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let mut tokens = self.tokens.lock().await;
+        let fresh_until = time::OffsetDateTime::now_utc() + RENEW_BEFORE_EXPIRY;
+        if let Some(t) = tokens.get(&key).filter(|t| t.expires_on > fresh_until) {
+            return Ok(t.clone());
+        }
+        let t = self.inner.get_token(scopes, options).await?;
+        tokens.insert(key, t.clone());
+        Ok(t)
+    }
 }
 
 /// The token scope of a Resource Manager endpoint.
@@ -172,7 +228,7 @@ async fn try_method(method: AuthMethod, endpoint: &str) -> Result<Acquired, Stri
     .map_err(|e| one_line(&e.to_string()))?;
     let tenant_id = token_tenant(token.token.secret()).or_else(|| env("AZURE_TENANT_ID"));
     Ok(Acquired {
-        credential,
+        credential: Arc::new(CachedCredential::seeded(credential, &scope, token)),
         method,
         tenant_id,
     })
@@ -208,28 +264,98 @@ pub async fn acquire(method: AuthMethod, endpoint: &str) -> Result<Acquired, Aut
     Err(AuthError::Failed(failures.join("; ")))
 }
 
-/// Whether an endpoint is on the loopback interface (where `--auth none` is allowed).
+/// Whether an endpoint is on the loopback interface (where `--auth none` is
+/// allowed, and a token may go over plain http). The URL is parsed as the
+/// HTTP client parses it: `http://127.0.0.1:80@10.0.0.1` is host 10.0.0.1,
+/// and a URL with user information is never loopback.
 pub fn is_loopback(endpoint: &str) -> bool {
-    let e = endpoint.to_ascii_lowercase();
-    let rest = e
-        .strip_prefix("http://")
-        .or_else(|| e.strip_prefix("https://"))
-        .unwrap_or("");
-    let host = if let Some(v6) = rest.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        rest.split([':', '/']).next().unwrap_or("")
+    let Ok(url) = url::Url::parse(endpoint.trim()) else {
+        return false;
     };
-    host == "localhost"
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return false;
+    }
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Hands out tokens that expire `lifetime` after they are made, counting them.
+    #[derive(Debug)]
+    pub(crate) struct Counting {
+        pub made: AtomicUsize,
+        pub lifetime: time::Duration,
+    }
+
+    impl Counting {
+        pub fn hourly() -> Counting {
+            Counting {
+                made: AtomicUsize::new(0),
+                lifetime: time::Duration::hours(1),
+            }
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Counting {
+        async fn get_token(
+            &self,
+            _: &[&str],
+            _: Option<TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<AccessToken> {
+            let n = self.made.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok(AccessToken::new(
+                Secret::new(format!("token-{n}")),
+                time::OffsetDateTime::now_utc() + self.lifetime,
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_are_kept_until_shortly_before_they_expire() {
+        let inner = Arc::new(Counting::hourly());
+        let c = Arc::new(CachedCredential::new(inner.clone()));
+        let calls = (0..107).map(|_| {
+            let c = c.clone();
+            async move { c.get_token(&["s/.default"], None).await.unwrap() }
+        });
+        let tokens = futures::future::join_all(calls).await;
+        assert_eq!(
+            inner.made.load(Ordering::SeqCst),
+            1,
+            "one token for 107 concurrent reads"
+        );
+        assert!(tokens.iter().all(|t| t.token.secret() == "token-0"));
+        c.get_token(&["other/.default"], None).await.unwrap();
+        assert_eq!(
+            inner.made.load(Ordering::SeqCst),
+            2,
+            "each scope has its own"
+        );
+
+        // A token within the renewal margin of its expiry is renewed each time.
+        let short = Arc::new(Counting {
+            made: AtomicUsize::new(0),
+            lifetime: time::Duration::minutes(4),
+        });
+        let c = CachedCredential::new(short.clone());
+        c.get_token(&["s"], None).await.unwrap();
+        let t = c.get_token(&["s"], None).await.unwrap();
+        assert_eq!(t.token.secret(), "token-1");
+        assert_eq!(short.made.load(Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn tenant_from_token_and_loopback() {
@@ -245,6 +371,14 @@ mod tests {
         assert!(is_loopback("http://localhost:1"));
         assert!(!is_loopback("https://management.azure.com"));
         assert!(!is_loopback("http://10.0.0.1:80"));
+        // The host is what follows the user information.
+        assert!(!is_loopback("http://127.0.0.1:80@10.0.0.1"));
+        assert!(!is_loopback("http://127.0.0.1@10.0.0.1:8080/"));
+        assert!(!is_loopback("http://user:pw@127.0.0.1:80"));
+        assert!(!is_loopback("http://127.0.0.1.nip.io"));
+        assert!(!is_loopback("http://localhost.evil.example"));
+        assert!(!is_loopback("ftp://127.0.0.1"));
+        assert!(is_loopback("http://127.1.2.3:9"));
         assert_eq!(
             scope_for("https://management.azure.com/"),
             "https://management.azure.com/.default"

@@ -55,6 +55,12 @@ pub struct ClientOptions {
     pub rate_limit: Option<RateLimit>,
     /// Where progress is reported; `None` counts nothing.
     pub progress: Option<Arc<Progress>>,
+    /// After this many attempts in a row (across the client) got no answer
+    /// at all (connection refused or reset, timeout), the endpoint is taken
+    /// for dead: a request stops retrying, and each later one gets a single
+    /// attempt until an answer comes. A scan of a dead endpoint thus ends
+    /// after a few attempts instead of retrying every read for minutes.
+    pub max_consecutive_failures: u32,
 }
 
 impl Default for ClientOptions {
@@ -68,6 +74,7 @@ impl Default for ClientOptions {
             max_retry_after: Duration::from_secs(120),
             rate_limit: Some(RateLimit::ARM),
             progress: None,
+            max_consecutive_failures: 5,
         }
     }
 }
@@ -241,6 +248,13 @@ impl Limiter {
     /// The server said `remaining` reads were left when it answered request
     /// number `seq`: the requests sent since then come off that.
     fn observe_remaining(&self, scope: &Option<String>, seq: u64, remaining: f64) {
+        // A count outside the bucket (negative, or more than its burst) is
+        // clamped: a server's `-1e9` must not stall the client for an hour.
+        let remaining = if remaining.is_finite() {
+            remaining.clamp(0.0, f64::from(self.limit.burst))
+        } else {
+            return;
+        };
         self.with_bucket(scope, |b, _| {
             let target = remaining - b.sent.saturating_sub(seq) as f64;
             let excess = b.server - target;
@@ -534,12 +548,53 @@ enum Attempt<'a> {
     },
 }
 
+/// Why a live client could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    #[error("{0}: a token is only sent over https (or plain http to a loopback address)")]
+    TokenOverPlainHttp(String),
+}
+
+/// A bearer token goes over https, or over plain http to loopback only.
+pub fn token_may_go_to(endpoint: &str) -> Result<(), ClientError> {
+    if endpoint.trim().to_ascii_lowercase().starts_with("https://")
+        || crate::azure::credentials::is_loopback(endpoint)
+    {
+        Ok(())
+    } else {
+        Err(ClientError::TokenOverPlainHttp(endpoint.to_string()))
+    }
+}
+
+/// Redirects are followed only within the origin they started from, at most
+/// ten: a redirect to another host (or scheme, or port) is answered as the
+/// 3xx it is, and becomes a read error; nothing is read from the other origin.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same {
+            attempt.stop()
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than ten redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// The Resource Manager client every collector uses.
 pub struct ArmClient {
     backend: Backend,
     endpoint: String,
     opts: ClientOptions,
     permits: FairPermits,
+    /// Attempts in a row, across the client, that got no answer.
+    unanswered: std::sync::atomic::AtomicU32,
     recorder: Option<Mutex<Vec<Exchange>>>,
     limiter: Option<Limiter>,
     progress: Arc<Progress>,
@@ -548,13 +603,13 @@ pub struct ArmClient {
 
 impl ArmClient {
     /// A live client against `endpoint` (e.g. `https://management.azure.com`).
-    pub fn live(
-        endpoint: &str,
-        auth: Auth,
-        opts: ClientOptions,
-    ) -> Result<ArmClient, reqwest::Error> {
+    pub fn live(endpoint: &str, auth: Auth, opts: ClientOptions) -> Result<ArmClient, ClientError> {
+        if matches!(auth, Auth::Credential { .. }) {
+            token_may_go_to(endpoint)?;
+        }
         let http = reqwest::Client::builder()
             .user_agent(concat!("azward/", env!("CARGO_PKG_VERSION")))
+            .redirect(redirect_policy())
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .build()?;
@@ -578,6 +633,7 @@ impl ArmClient {
             backend,
             endpoint: norm_origin(endpoint),
             permits: FairPermits::new(opts.concurrency),
+            unanswered: std::sync::atomic::AtomicU32::new(0),
             opts,
             recorder: None,
             limiter,
@@ -822,13 +878,13 @@ impl ArmClient {
             };
             let retry_wait = match outcome {
                 Attempt::Response(r) => {
+                    self.unanswered.store(0, Ordering::Relaxed);
                     self.record(method, path, body, &r);
                     if let Some(limiter) = &self.limiter {
                         if let Some(remaining) = r
                             .headers
                             .get(remaining_header(&scope))
                             .and_then(|v| v.trim().parse::<f64>().ok())
-                            .filter(|v| v.is_finite())
                         {
                             limiter.observe_remaining(&scope, seq, remaining);
                         }
@@ -851,10 +907,11 @@ impl ArmClient {
                                 self.backoff(attempt)
                             }
                         }
+                    } else if (300..400).contains(&r.status) {
+                        break Err(redirected(method, path, &r));
                     } else {
                         let retryable = r.status == 429 || r.status >= 500;
-                        let wait = retry_after(&r.headers)
-                            .map(|d| d.min(self.opts.max_retry_after))
+                        let wait = retry_after(&r.headers, self.opts.max_retry_after)
                             .unwrap_or_else(|| self.backoff(attempt));
                         if r.status == 429 {
                             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
@@ -873,6 +930,14 @@ impl ArmClient {
                 }
                 Attempt::Transport { code, message } => {
                     self.stats.transport_errors.fetch_add(1, Ordering::Relaxed);
+                    let unanswered = self.unanswered.fetch_add(1, Ordering::Relaxed) + 1;
+                    if unanswered >= self.opts.max_consecutive_failures.max(1) {
+                        let message = format!(
+                            "{message} (after {} attempts; {unanswered} attempts in a row got no answer from the endpoint, so it is not retried)",
+                            attempt + 1
+                        );
+                        break Err(read_error(method, path, None, code, message));
+                    }
                     if attempt >= self.opts.max_retries {
                         let message = format!("{message} (after {} attempts)", attempt + 1);
                         break Err(read_error(method, path, None, code, message));
@@ -964,13 +1029,13 @@ impl ArmClient {
                     Err(e) => return transport_error(&e),
                 };
                 let status = resp.status().as_u16();
+                let redirect = resp.status().is_redirection();
                 let headers = resp
                     .headers()
                     .iter()
                     .filter_map(|(k, v)| {
                         let k = k.as_str().to_ascii_lowercase();
-                        KEPT_HEADERS
-                            .contains(&k.as_str())
+                        (KEPT_HEADERS.contains(&k.as_str()) || (redirect && k == "location"))
                             .then(|| v.to_str().ok().map(|v| (k, v.to_string())))
                             .flatten()
                     })
@@ -1041,21 +1106,46 @@ fn transport_error(e: &reqwest::Error) -> Attempt<'static> {
 }
 
 /// `Retry-After` (seconds or an HTTP date is not used by ARM; seconds only)
-/// or the `retry-after-ms` variants.
-fn retry_after(headers: &BTreeMap<String, String>) -> Option<Duration> {
-    if let Some(ms) = headers
-        .get("retry-after-ms")
-        .or_else(|| headers.get("x-ms-retry-after-ms"))
-    {
-        if let Ok(ms) = ms.trim().parse::<u64>() {
-            return Some(Duration::from_millis(ms));
-        }
-    }
-    headers
-        .get("retry-after")
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
+/// or the `retry-after-ms` variants, no longer than `max` (a server's `1e30`
+/// is `max`, never an overflow).
+fn retry_after(headers: &BTreeMap<String, String>, max: Duration) -> Option<Duration> {
+    let given = |name: &str, unit: f64| {
+        headers
+            .get(name)
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(|v| (v * unit).min(max.as_secs_f64()))
+    };
+    given("retry-after-ms", 1e-3)
+        .or_else(|| given("x-ms-retry-after-ms", 1e-3))
+        .or_else(|| given("retry-after", 1.0))
         .map(Duration::from_secs_f64)
+}
+
+/// A 3xx not followed: a redirect to another origin (or past the limit).
+fn redirected(method: &str, path: &str, r: &RawResponse) -> ReadError {
+    let to = r
+        .headers
+        .get("location")
+        .map(|l| {
+            let (origin, _) = split_origin(l);
+            if origin.is_empty() {
+                "a relative location".to_string()
+            } else {
+                origin
+            }
+        })
+        .unwrap_or_else(|| "no location".into());
+    read_error(
+        method,
+        path,
+        Some(r.status),
+        "Redirected",
+        format!(
+            "answered {} redirecting to {to}: a redirect to another origin is not followed",
+            r.status
+        ),
+    )
 }
 
 pub fn read_error(
@@ -1325,6 +1415,204 @@ mod tests {
             2,
             "refused methods send nothing"
         );
+    }
+}
+
+#[cfg(test)]
+mod hardening_tests {
+    use super::*;
+    use crate::azure::recording::{Exchange, PUBLIC_ARM};
+    use serde_json::json;
+    use std::sync::atomic::AtomicUsize;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn huge_retry_after_and_negative_remaining_counts_are_clamped() {
+        let mut throttled = Exchange {
+            method: "GET".into(),
+            url: "/a".into(),
+            status: 429,
+            body: None,
+            headers: Some(BTreeMap::from([("Retry-After".into(), "1e30".into())])),
+            request_body: None,
+        };
+        let ok = Exchange {
+            status: 200,
+            headers: None,
+            body: Some(json!({"value": []}).into()),
+            ..throttled.clone()
+        };
+        let c = ArmClient::replay(
+            Arc::new(Matcher::new(vec![throttled.clone(), ok], PUBLIC_ARM)),
+            ClientOptions::default(),
+        );
+        assert!(c.list("/a").await.unwrap().is_empty());
+        assert_eq!(
+            c.stats.snapshot().waited_ms,
+            120_000,
+            "capped at max_retry_after"
+        );
+        throttled.headers = Some(BTreeMap::from([("retry-after-ms".into(), "1e300".into())]));
+        let max = Duration::from_secs(9);
+        let h = throttled
+            .headers
+            .clone()
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        assert_eq!(retry_after(&h, max), Some(max));
+
+        let l = Limiter::new(RateLimit {
+            burst: 10,
+            per_second: 1.0,
+        });
+        let s = Some("s".to_string());
+        let seq = l.sending(&s);
+        l.observe_remaining(&s, seq, -1e9);
+        let tokens = l.with_bucket(&s, |b, _| b.tokens);
+        assert!(
+            tokens >= -0.01,
+            "a negative count is read as none left: {tokens}"
+        );
+        l.observe_remaining(&s, seq, f64::NAN);
+        assert!(l.with_bucket(&s, |b, _| b.tokens) >= -0.01);
+    }
+
+    /// A one-shot HTTP/1.1 server on loopback: answers each request with
+    /// `answer(path)`, and counts them.
+    async fn tiny_server(answer: fn(&str, &str) -> String) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let (o, n) = (origin.clone(), count.clone());
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                n.fetch_add(1, Ordering::SeqCst);
+                let head = String::from_utf8_lossy(&buf);
+                let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+                let _ = stream.write_all(answer(&o, &path).as_bytes()).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        (origin, count)
+    }
+
+    fn http(status: &str, extra: &str, body: &str) -> String {
+        format!(
+            "HTTP/1.1 {status}\r\n{extra}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_is_a_read_error() {
+        let (other, other_hits) =
+            tiny_server(|_, _| http("200 OK", "", r#"{"value": [{"id": "/stolen"}]}"#)).await;
+        static OTHER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        OTHER.set(other).unwrap();
+        let (origin, _) = tiny_server(|own, path| {
+            if path.starts_with("/moved") {
+                // Same origin: followed.
+                http("302 Found", &format!("location: {own}/here\r\n"), "")
+            } else if path.starts_with("/here") {
+                http("200 OK", "", r#"{"value": [{"id": "/mine"}]}"#)
+            } else {
+                let to = OTHER.get().unwrap();
+                http("302 Found", &format!("location: {to}/l\r\n"), "")
+            }
+        })
+        .await;
+        let c = ArmClient::live(&origin, Auth::Anonymous, ClientOptions::default()).unwrap();
+        let e = c.list("/l").await.unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.status),
+            ("Redirected", Some(302)),
+            "{e}"
+        );
+        assert!(e.message.contains(OTHER.get().unwrap()), "{e}");
+        assert_eq!(
+            other_hits.load(Ordering::SeqCst),
+            0,
+            "nothing is read from another origin"
+        );
+        assert_eq!(
+            c.list("/moved").await.unwrap(),
+            vec![json!({"id": "/mine"})]
+        );
+    }
+
+    #[test]
+    fn a_token_never_goes_over_plain_http_to_another_host() {
+        let auth = || Auth::Credential {
+            credential: Arc::new(crate::azure::credentials::tests::Counting::hourly()),
+            scope: "https://management.azure.com/.default".into(),
+        };
+        for endpoint in [
+            "http://10.0.0.1",
+            "http://127.0.0.1:80@10.0.0.1",
+            "HTTP://management.azure.com",
+        ] {
+            assert!(
+                matches!(
+                    ArmClient::live(endpoint, auth(), ClientOptions::default()),
+                    Err(ClientError::TokenOverPlainHttp(_))
+                ),
+                "{endpoint}"
+            );
+        }
+        assert!(ArmClient::live(
+            "https://management.azure.com",
+            auth(),
+            ClientOptions::default()
+        )
+        .is_ok());
+        assert!(ArmClient::live("http://127.0.0.1:9", auth(), ClientOptions::default()).is_ok());
+        assert!(
+            ArmClient::live("http://10.0.0.1", Auth::Anonymous, ClientOptions::default()).is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dead_endpoint_is_given_up_after_a_few_attempts() {
+        // A port nobody listens on: every attempt is refused.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let c = ArmClient::live(
+            &format!("http://127.0.0.1:{port}"),
+            Auth::Anonymous,
+            // Counted, not timed: the waits are made short.
+            ClientOptions {
+                base_backoff: Duration::from_millis(1),
+                max_backoff: Duration::from_millis(2),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let e = c.get("/subscriptions").await.unwrap_err();
+        assert!(
+            e.message.contains("5 attempts in a row got no answer"),
+            "{e}"
+        );
+        assert_eq!(
+            c.stats.snapshot().requests,
+            5,
+            "not the 7 attempts of max_retries 6"
+        );
+        // Later reads get one attempt each while nothing answers.
+        let e = c.get("/subscriptions/s/resources").await.unwrap_err();
+        assert!(e.message.contains("after 1 attempts"), "{e}");
+        assert_eq!(c.stats.snapshot().requests, 6);
     }
 }
 

@@ -146,24 +146,116 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Bounds on what a recording may hold, so that a hostile or mistaken file
+/// (a gzip bomb, `/dev/zero`, a multi-gigabyte line) is refused with a clear
+/// error instead of exhausting memory or reading forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes of the file as stored, and of its text once inflated.
+    pub max_bytes: u64,
+    /// The longest line, in bytes.
+    pub max_line: usize,
+}
+
+impl Limits {
+    /// 1 GiB of text (a recording of 100,000 resources is about 140 MB) and
+    /// lines of up to 128 MiB (one page of a list is a few MB at most).
+    pub const DEFAULT: Limits = Limits {
+        max_bytes: 1 << 30,
+        max_line: 128 << 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::DEFAULT
+    }
+}
+
+/// `1 GiB`, `4 KiB`, `512 B`.
+fn show_size(n: u64) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} B")
+}
+
+fn is_gzip(bytes: &[u8], path: &Path) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b]) || path.extension().is_some_and(|e| e == "gz")
+}
+
 impl Recording {
-    /// Reads a recording file (`.gz` is gunzipped).
+    /// Reads a recording file (`.gz` is gunzipped) within [`Limits::DEFAULT`].
     pub fn load(path: &Path) -> Result<Recording, RecordingError> {
-        let bytes = std::fs::read(path).map_err(|source| RecordingError::Io {
-            path: path.into(),
-            source,
-        })?;
-        Recording::from_bytes(&bytes, path)
+        Recording::load_with(path, Limits::DEFAULT)
     }
 
-    /// Parses stored bytes; gzip is recognised by its magic number as well as by a `.gz` name.
+    /// Reads a recording file within `limits`: a file larger than the bound
+    /// is refused before it is read, and a stream (a pipe, a device) is read
+    /// no further than the bound, nor past a first block that holds a NUL
+    /// byte (binary data, such as `/dev/zero`, is never a recording).
+    pub fn load_with(path: &Path, limits: Limits) -> Result<Recording, RecordingError> {
+        let io = |source| RecordingError::Io {
+            path: path.into(),
+            source,
+        };
+        let too_large = || RecordingError::File {
+            path: path.into(),
+            message: format!(
+                "larger than {}, the most azward reads from a recording",
+                show_size(limits.max_bytes)
+            ),
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        if let Ok(meta) = file.metadata() {
+            if meta.is_file() && meta.len() > limits.max_bytes {
+                return Err(too_large());
+            }
+        }
+        let mut bytes = Vec::new();
+        let mut block = vec![0u8; 64 << 10];
+        let mut first = true;
+        loop {
+            let n = match file.read(&mut block) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io(e)),
+            };
+            bytes.extend_from_slice(&block[..n]);
+            if bytes.len() as u64 > limits.max_bytes {
+                return Err(too_large());
+            }
+            if first && bytes.len() >= 2 {
+                first = false;
+                if !is_gzip(&bytes, path) {
+                    check_no_nul(&bytes, path)?;
+                }
+            }
+        }
+        Recording::from_bytes_with(&bytes, path, limits)
+    }
+
+    /// Parses stored bytes within [`Limits::DEFAULT`]; gzip is recognised by
+    /// its magic number as well as by a `.gz` name.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Recording, RecordingError> {
+        Recording::from_bytes_with(bytes, path, Limits::DEFAULT)
+    }
+
+    /// Parses stored bytes within `limits`.
     ///
     /// The hash and the exchanges are worked out on all cores: a recording of
     /// 100,000 resources is about 140 MB of JSON.
-    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Recording, RecordingError> {
+    pub fn from_bytes_with(
+        bytes: &[u8],
+        path: &Path,
+        limits: Limits,
+    ) -> Result<Recording, RecordingError> {
         std::thread::scope(|scope| {
             let hash = scope.spawn(|| sha256_hex(bytes));
-            let parsed = Recording::parse(bytes, path);
+            let parsed = Recording::parse(bytes, path, limits);
             let sha256 = hash.join().expect("hashing does not panic");
             parsed.map(|(header, exchanges)| Recording {
                 header,
@@ -174,24 +266,41 @@ impl Recording {
         })
     }
 
-    fn parse(bytes: &[u8], path: &Path) -> Result<(Header, Vec<Exchange>), RecordingError> {
-        let gz = bytes.starts_with(&[0x1f, 0x8b]) || path.extension().is_some_and(|e| e == "gz");
-        let text: std::borrow::Cow<str> = if gz {
-            let mut s = String::new();
+    fn parse(
+        bytes: &[u8],
+        path: &Path,
+        limits: Limits,
+    ) -> Result<(Header, Vec<Exchange>), RecordingError> {
+        let file_err = |message: String| RecordingError::File {
+            path: path.into(),
+            message,
+        };
+        if bytes.len() as u64 > limits.max_bytes {
+            return Err(file_err(format!(
+                "larger than {}, the most azward reads from a recording",
+                show_size(limits.max_bytes)
+            )));
+        }
+        let text: std::borrow::Cow<str> = if is_gzip(bytes, path) {
+            // Inflated no further than the bound: a small file can hide gigabytes.
+            let mut out = Vec::new();
             flate2::read::MultiGzDecoder::new(bytes)
-                .read_to_string(&mut s)
-                .map_err(|e| RecordingError::File {
-                    path: path.into(),
-                    message: format!("not valid gzip-compressed UTF-8: {e}"),
-                })?;
-            s.into()
+                .take(limits.max_bytes + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| file_err(format!("not valid gzip: {e}")))?;
+            if out.len() as u64 > limits.max_bytes {
+                return Err(file_err(format!(
+                    "inflates to more than {}, the most azward reads from a recording",
+                    show_size(limits.max_bytes)
+                )));
+            }
+            String::from_utf8(out)
+                .map_err(|e| file_err(format!("not valid gzip-compressed UTF-8: {e}")))?
+                .into()
         } else {
             // Borrowed, not copied: a large recording is held once.
             std::str::from_utf8(bytes)
-                .map_err(|e| RecordingError::File {
-                    path: path.into(),
-                    message: format!("not valid UTF-8: {e}"),
-                })?
+                .map_err(|e| file_err(format!("not valid UTF-8: {e}")))?
                 .into()
         };
         let err = |line: usize, message: String| RecordingError::Line {
@@ -199,20 +308,54 @@ impl Recording {
             line,
             message,
         };
+        check_no_nul(text.as_bytes(), path)?;
+        if text.starts_with('\u{feff}') {
+            return Err(err(
+                1,
+                "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without a BOM"
+                    .into(),
+            ));
+        }
+        // A file whose lines end in a lone CR is one long line to JSON Lines.
+        if let Some(i) = text.find(['\r', '\n']) {
+            if text[i..].starts_with('\r') && !text[i..].starts_with("\r\n") {
+                let line = text[..i].matches('\n').count() + 1;
+                return Err(err(
+                    line,
+                    "the line ends with a lone CR (carriage return); a recording's lines end with LF or CRLF".into(),
+                ));
+            }
+        }
         // (line number, text) of every line that is not blank or a comment.
         let mut lines = text
             .lines()
             .enumerate()
-            .map(|(i, l)| (i + 1, l.trim()))
-            .filter(|(_, t)| !t.is_empty() && !t.starts_with('#'));
+            .map(|(i, l)| (i + 1, l))
+            .filter(|(_, l)| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with('#')
+            });
+        if let Some((n, _)) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.len() > limits.max_line)
+        {
+            return Err(err(
+                n + 1,
+                format!(
+                    "the line is longer than {}, the longest azward reads",
+                    show_size(limits.max_line as u64)
+                ),
+            ));
+        }
         let Some((n, first)) = lines.next() else {
             return Err(RecordingError::File {
                 path: path.into(),
                 message: "no header line (empty recording)".into(),
             });
         };
-        let header = parse_header(first).map_err(|m| err(n, m))?;
-        let lines: Vec<(usize, &str)> = lines.collect();
+        let header = parse_header(first.trim()).map_err(|m| err(n, m))?;
+        let lines: Vec<(usize, &str)> = lines.map(|(n, l)| (n, l.trim())).collect();
         // A few large chunks, one or more per core.
         let chunk = lines
             .len()
@@ -241,6 +384,18 @@ impl Recording {
             .as_deref()
             .and_then(cloud_endpoint)
             .unwrap_or(PUBLIC_ARM)
+    }
+}
+
+/// Binary data is no recording: a NUL byte is named with its line.
+fn check_no_nul(bytes: &[u8], path: &Path) -> Result<(), RecordingError> {
+    match bytes.iter().position(|&b| b == 0) {
+        None => Ok(()),
+        Some(i) => Err(RecordingError::Line {
+            path: path.into(),
+            line: bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1,
+            message: "a NUL byte: this is binary data, not a JSON Lines recording".into(),
+        }),
     }
 }
 
@@ -275,6 +430,23 @@ fn parse_exchange(t: &str) -> Result<Exchange, String> {
         return Err(format!("\"status\" {} is not an HTTP status", ex.status));
     }
     Ok(ex)
+}
+
+/// Whether two paths name the same file (the same device and inode on Unix,
+/// else the same canonical path): `./a.jsonl`, a symlink and a hard link to
+/// it are all the same file. A path that does not exist is no other file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// Serializes a recording as JSON Lines.
@@ -653,6 +825,107 @@ mod tests {
             "{e}"
         );
         assert!(Recording::from_bytes(b"", p).is_err());
+    }
+
+    #[test]
+    fn a_recording_is_bounded_in_size_lines_and_inflation() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = Limits {
+            max_bytes: 4096,
+            max_line: 512,
+        };
+        // A gzip bomb: a small file that inflates past the bound.
+        let bomb = dir.path().join("bomb.jsonl.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(b"{\"recording\":1}\n").unwrap();
+        enc.write_all(&vec![b' '; 1 << 20]).unwrap();
+        std::fs::write(&bomb, enc.finish().unwrap()).unwrap();
+        let e = Recording::load_with(&bomb, small).unwrap_err().to_string();
+        assert!(e.contains("inflates to more than 4 KiB"), "{e}");
+        // A stored file over the bound.
+        let big = dir.path().join("big.jsonl");
+        std::fs::write(&big, vec![b'\n'; 5000]).unwrap();
+        let e = Recording::load_with(&big, small).unwrap_err().to_string();
+        assert!(e.contains("larger than 4 KiB"), "{e}");
+        // A line over the bound.
+        let long = format!(
+            "{{\"recording\":1}}\n{{\"method\":\"GET\",\"url\":\"/{}\",\"status\":200}}\n",
+            "a".repeat(600)
+        );
+        let e = Recording::from_bytes_with(long.as_bytes(), Path::new("r.jsonl"), small)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("r.jsonl:2: the line is longer than 512 B"),
+            "{e}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_device_is_not_read_forever() {
+        // /dev/zero never ends: the first bytes already say it is no recording.
+        let e = Recording::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a NUL byte"), "{e}");
+    }
+
+    #[test]
+    fn a_bom_and_cr_only_lines_are_named() {
+        let p = Path::new("r.jsonl");
+        let e = Recording::from_bytes(b"\xef\xbb\xbf{\"recording\":1}\n", p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "r.jsonl:1: the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without a BOM"
+        );
+        let e = Recording::from_bytes(
+            b"{\"recording\":1}\r{\"method\":\"GET\",\"url\":\"/a\",\"status\":200}\r",
+            p,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "r.jsonl:1: the line ends with a lone CR (carriage return); a recording's lines end with LF or CRLF"
+        );
+        // CRLF is fine.
+        let r = Recording::from_bytes(
+            b"{\"recording\":1}\r\n{\"method\":\"GET\",\"url\":\"/a\",\"status\":200}\r\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!(r.exchanges.len(), 1);
+        // NUL bytes (a binary file) are named with their line.
+        let e = Recording::from_bytes(b"{\"recording\":1}\n\n\0\0", p)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("r.jsonl:3: a NUL byte"), "{e}");
+    }
+
+    #[test]
+    fn the_same_file_is_known_by_inode_not_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.jsonl");
+        std::fs::write(&a, "{\"recording\":1}\n").unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(same_file(&a, &sub.join("..").join("a.jsonl")));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.jsonl");
+            std::os::unix::fs::symlink(&a, &link).unwrap();
+            assert!(same_file(&a, &link));
+        }
+        let hard = dir.path().join("hard.jsonl");
+        std::fs::hard_link(&a, &hard).unwrap();
+        assert!(same_file(&a, &hard));
+        assert!(!same_file(&a, &dir.path().join("new.jsonl")));
+        let b = dir.path().join("b.jsonl");
+        std::fs::write(&b, "{\"recording\":1}\n").unwrap();
+        assert!(!same_file(&a, &b));
     }
 
     #[test]

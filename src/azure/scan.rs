@@ -79,6 +79,8 @@ pub enum ScanError {
     Collect(#[from] CollectError),
     #[error("could not set up the HTTP client: {0}")]
     Client(String),
+    #[error("--record {0}: that is the recording being replayed; record to another file")]
+    RecordOverReplay(PathBuf),
     #[error("could not write the recording {path}: {source}")]
     WriteRecording {
         path: PathBuf,
@@ -106,6 +108,13 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
             (c, t, s, None)
         }
         Input::Replay(path) => {
+            if let Some(out) = opts
+                .record
+                .as_ref()
+                .filter(|r| recording::same_file(r, path))
+            {
+                return Err(ScanError::RecordOverReplay(out.clone()));
+            }
             let rec = Recording::load(path)?;
             let (c, t, s) = replay_client(
                 rec,
@@ -126,6 +135,9 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
                 }
                 (Auth::Anonymous, opts.tenant_id.clone(), AuthMethod::None)
             } else {
+                // Refused before any token is asked for.
+                crate::azure::http::token_may_go_to(&endpoint)
+                    .map_err(|e| ScanError::Client(e.to_string()))?;
                 let a = credentials::acquire(*auth, &endpoint).await?;
                 let scope = credentials::scope_for(&endpoint);
                 (
@@ -156,13 +168,7 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     let inventory = collect(&client, &opts.target, tenant.clone()).await?;
     let finished = SystemTime::now();
     if let Some(path) = &opts.record {
-        let header = Header {
-            recording: 1,
-            cloud: Some(cloud_name(client.endpoint()).into()),
-            tenant_id: tenant,
-            recorded_at: Some(crate::util::text::rfc3339(started)),
-            tool: Some(format!("azward {}", env!("CARGO_PKG_VERSION"))),
-        };
+        let header = record_header(&source, client.endpoint(), tenant, started);
         let sha256 = recording::write(path, &header, &client.recorded()).map_err(|source| {
             ScanError::WriteRecording {
                 path: path.clone(),
@@ -185,6 +191,36 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         finished,
         auth_used,
     })
+}
+
+/// The header of a scan's recording. A re-recorded replay (or demo) says so
+/// in `tool` (the spec's header has no other field for it), naming the
+/// recording it replayed and its SHA-256, and keeps that recording's
+/// `recorded_at`: the scan time a replay uses.
+fn record_header(
+    source: &Source,
+    endpoint: &str,
+    tenant: Option<String>,
+    started: SystemTime,
+) -> Header {
+    let tool = format!("azward {}", env!("CARGO_PKG_VERSION"));
+    let (tool, recorded_at) = match &source.recording {
+        Some(r) => (
+            format!(
+                "{tool} (re-recorded from a {} of {} sha256:{})",
+                source.mode, r.path, r.sha256
+            ),
+            r.recorded_at.clone(),
+        ),
+        None => (tool, None),
+    };
+    Header {
+        recording: 1,
+        cloud: Some(cloud_name(endpoint).into()),
+        tenant_id: tenant,
+        recorded_at: recorded_at.or_else(|| Some(crate::util::text::rfc3339(started))),
+        tool: Some(tool),
+    }
 }
 
 fn cloud_name(endpoint: &str) -> &'static str {
@@ -221,4 +257,32 @@ pub fn replay_client(
         recording: Some(info),
     };
     (client, tenant, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn recording_onto_the_replayed_file_is_refused_and_a_re_recording_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let replayed = dir.path().join("r.jsonl");
+        std::fs::write(&replayed, DEMO_RECORDING).unwrap();
+        let mut opts = ScanOptions::new(Input::Replay(replayed.clone()));
+        // The same file by another name.
+        opts.record = Some(dir.path().join(".").join("r.jsonl"));
+        let e = run(&opts).await.err().expect("refused");
+        assert!(matches!(e, ScanError::RecordOverReplay(_)), "{e}");
+        assert_eq!(std::fs::read(&replayed).unwrap(), DEMO_RECORDING);
+
+        let out = dir.path().join("again.jsonl");
+        opts.record = Some(out.clone());
+        run(&opts).await.unwrap();
+        let original = Recording::from_bytes(DEMO_RECORDING, Path::new("d")).unwrap();
+        let again = Recording::load(&out).unwrap();
+        let tool = again.header.tool.unwrap();
+        assert!(tool.contains("re-recorded from a replay of"), "{tool}");
+        assert!(tool.contains(&original.sha256), "{tool}");
+        assert_eq!(again.header.recorded_at, original.header.recorded_at);
+    }
 }
