@@ -44,6 +44,10 @@ pub struct Judgement {
     pub waivers: Option<Waivers>,
     /// The day waiver expiry is judged on.
     pub as_of: time::Date,
+    /// Whether `as_of` was given (`--as-of`): then the report records it
+    /// (a default of today is not recorded, so a report stays the same
+    /// from one day to the next).
+    pub as_of_given: bool,
     pub framework: Option<Framework>,
     pub previous: Option<Previous>,
     pub gate: Gate,
@@ -61,6 +65,7 @@ impl Judgement {
             baseline: Baseline::default(),
             waivers: None,
             as_of,
+            as_of_given: false,
             framework: None,
             previous: None,
             gate: Gate::default(),
@@ -156,6 +161,10 @@ pub fn evaluate_results(
         .as_ref()
         .map(|w| waivers::apply(w, &mut results, j.as_of));
     let eval = engine::summarize(inv, &j.baseline, results);
+    let warnings = engine::warnings::warnings(
+        &eval,
+        j.waivers.as_ref().zip(waiver_report.as_ref()),
+    );
     let compared = j.previous.as_ref().map(|p| {
         let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval);
         (p, diff::diff(&p.doc, &now))
@@ -191,6 +200,11 @@ pub fn evaluate_results(
         verdict,
     );
     report.waivers = waiver_report;
+    report.warnings = warnings;
+    report.as_of = j.as_of_given.then(|| {
+        let d = j.as_of;
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    });
     report.framework = framework;
     report.comparison = compared
         .as_ref()

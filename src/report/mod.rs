@@ -59,6 +59,10 @@ pub struct SubscriptionEntry {
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Baseline "Tenancy and scope": `true` when the subscription (status
+    /// `error`) is unreadable: not found, or every read of it failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +86,13 @@ pub struct Report {
     pub scores: Scores,
     pub gate: GateInfo,
     pub checks: Vec<CheckSummary>,
+    /// What must not be missed beside the score (unreadable subscriptions,
+    /// low coverage, waivers over everything or over `error` results).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// `--as-of`, when given: the day waiver expiry was judged on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
     /// What the waiver file did, with `--waivers`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waivers: Option<crate::engine::waivers::WaiverReport>,
@@ -118,6 +129,7 @@ impl Report {
                     id: s.id.clone(),
                     display_name: s.display_name.clone(),
                     state: s.state.clone(),
+                    unreadable: status == "error",
                     status,
                     reason,
                 }
@@ -148,6 +160,8 @@ impl Report {
                 verdict,
             },
             checks: eval.checks,
+            warnings: Vec::new(),
+            as_of: None,
             framework: None,
             comparison: None,
             waivers: None,
