@@ -166,7 +166,8 @@ pub fn evaluate_results(
         j.waivers.as_ref().zip(waiver_report.as_ref()),
     );
     let compared = j.previous.as_ref().map(|p| {
-        let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval);
+        let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval)
+            .with_baseline(&report::BaselineInfo::of(&j.baseline));
         (p, diff::diff(&p.doc, &now))
     });
     let previous_name = compared.as_ref().map(|(p, _)| p.path.display().to_string());
@@ -201,6 +202,9 @@ pub fn evaluate_results(
     );
     report.waivers = waiver_report;
     report.warnings = warnings;
+    if let Some((_, d)) = &compared {
+        report.warnings.extend(d.warnings.iter().cloned());
+    }
     report.as_of = j.as_of_given.then(|| {
         let d = j.as_of;
         format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())

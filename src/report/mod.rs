@@ -40,6 +40,21 @@ pub struct BaselineInfo {
     pub rules: Vec<std::sync::Arc<crate::checks::rules::PropertyRule>>,
 }
 
+impl BaselineInfo {
+    /// What the report says of the baseline in force.
+    pub fn of(baseline: &Baseline) -> BaselineInfo {
+        BaselineInfo {
+            name: baseline.name.clone(),
+            version: baseline.version.clone(),
+            profile: baseline.profile.clone(),
+            parameters: baseline.params.clone(),
+            disabled_checks: baseline.disabled.clone(),
+            severity_overrides: baseline.severity_overrides.clone(),
+            rules: baseline.rules.clone(),
+        }
+    }
+}
+
 /// The only fields that change between two runs over the same data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timing {
@@ -141,15 +156,7 @@ impl Report {
                 name: "azward",
                 version: env!("CARGO_PKG_VERSION"),
             },
-            baseline: BaselineInfo {
-                name: baseline.name.clone(),
-                version: baseline.version.clone(),
-                profile: baseline.profile.clone(),
-                parameters: baseline.params.clone(),
-                disabled_checks: baseline.disabled.clone(),
-                severity_overrides: baseline.severity_overrides.clone(),
-                rules: baseline.rules.clone(),
-            },
+            baseline: BaselineInfo::of(baseline),
             source,
             tenant_id: inv.tenant_id.clone(),
             timing,
@@ -172,6 +179,7 @@ impl Report {
     /// The part of this report a comparison reads (as `diff` loads it from JSON).
     pub fn to_doc(&self) -> crate::engine::diff::ReportDoc {
         crate::engine::diff::ReportDoc::new(self.tenant_id.as_deref(), &self.scores, &self.results)
+            .with_baseline(&self.baseline)
     }
 
     pub fn to_json(&self) -> String {
