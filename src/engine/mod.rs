@@ -499,9 +499,10 @@ impl Gate {
             }
         }
         // Baseline "Tenancy and scope": an unreadable subscription can never
-        // pass a gate (its checks are `error`, and a score from the other
-        // subscriptions or the tenant says nothing about it).
-        if self.is_set() && !self.allow_errors {
+        // pass a gate. `--fail-on` already counts its `error` results by
+        // severity; score and coverage leave them out, so a score from the
+        // other subscriptions or the tenant would say nothing about it.
+        if (self.min_score.is_some() || self.min_coverage.is_some()) && !self.allow_errors {
             for (id, cause) in &eval.unreadable {
                 reasons.push(format!(
                     "subscription {id} is unreadable ({cause}); --allow-errors to accept"
@@ -628,7 +629,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_subscription_fails_any_gate() {
+    fn an_unreadable_subscription_fails_a_score_or_coverage_gate() {
         let mut e = eval(vec![r("A", Severity::High, Status::Pass)]);
         e.unreadable = vec![("0000".into(), "NotFound".into())];
         let g = Gate {
@@ -639,6 +640,17 @@ mod tests {
         assert!(!v.passed, "{v:?}");
         assert!(v.reasons[0].contains("subscription 0000 is unreadable"), "{v:?}");
         assert!(Gate::default().judge(&e, None).passed, "no gate: exit 0");
+        let g = Gate {
+            min_coverage: Some(0.0),
+            ..Default::default()
+        };
+        assert!(!g.judge(&e, None).passed);
+        // --fail-on judges its `error` results by severity, as any other.
+        let g = Gate {
+            fail_on: Some(Severity::Critical),
+            ..Default::default()
+        };
+        assert!(g.judge(&e, None).passed);
         let g = Gate {
             min_score: Some(10.0),
             allow_errors: true,
