@@ -48,7 +48,7 @@ pub struct Waiver {
     pub owner: String,
     /// The waiver applies through this day.
     pub expires: Date,
-    matcher: GlobSet,
+    matcher: Matcher,
 }
 
 impl Waiver {
@@ -358,7 +358,11 @@ fn format_date(d: Date) -> String {
 /// The matcher of a resource glob: case-insensitive, `*` within one path
 /// segment, `**` across segments, over the whole id with a leading `/` and
 /// no trailing `/`.
-fn glob(pattern: &str) -> Result<GlobSet, globset::ErrorKind> {
+fn glob(pattern: &str) -> Result<Matcher, globset::ErrorKind> {
+    if is_literal(pattern) {
+        // No wildcard: the id itself, with no automaton to build or keep.
+        return Ok(Matcher::Exact(norm_id(pattern)));
+    }
     let t = pattern.trim().trim_end_matches('/').trim_start_matches('/');
     GlobBuilder::new(&format!("/{t}"))
         .case_insensitive(true)
@@ -368,7 +372,30 @@ fn glob(pattern: &str) -> Result<GlobSet, globset::ErrorKind> {
         // A set of one: `Glob::compile_matcher` panics when the regex cannot
         // be built (too big), a set reports it.
         .and_then(|g| GlobSetBuilder::new().add(g).build())
+        .map(Matcher::Glob)
         .map_err(|e| e.kind().clone())
+}
+
+/// Whether a resource pattern has no glob syntax (it names one resource).
+fn is_literal(pattern: &str) -> bool {
+    !pattern.contains(['*', '?', '[', ']', '{', '}', '\\'])
+}
+
+/// A waiver's resource matcher: an id (compared as [`norm_id`]s) or a glob.
+#[derive(Debug, Clone)]
+enum Matcher {
+    Exact(String),
+    Glob(GlobSet),
+}
+
+impl Matcher {
+    /// Whether it matches a [`norm_id`].
+    fn is_match(&self, id: impl AsRef<str>) -> bool {
+        match self {
+            Matcher::Exact(e) => *e == id.as_ref(),
+            Matcher::Glob(g) => g.is_match(id.as_ref()),
+        }
+    }
 }
 
 /// A waiver that covered at least one result.
@@ -455,10 +482,9 @@ impl<'a> Index<'a> {
         let mut globs: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, w) in waivers.iter().enumerate().filter(|(_, w)| keep(w)) {
             let check = w.check.to_ascii_lowercase();
-            if w.resource.contains(['*', '?', '[', ']', '{', '}', '\\']) {
-                globs.entry(check).or_default().push(i);
-            } else {
-                literal.entry((check, norm_id(&w.resource))).or_default().push(i);
+            match &w.matcher {
+                Matcher::Exact(id) => literal.entry((check, id.clone())).or_default().push(i),
+                Matcher::Glob(_) => globs.entry(check).or_default().push(i),
             }
         }
         Index {
