@@ -161,10 +161,8 @@ pub fn evaluate_results(
         .as_ref()
         .map(|w| waivers::apply(w, &mut results, j.as_of));
     let eval = engine::summarize(inv, &j.baseline, results);
-    let warnings = engine::warnings::warnings(
-        &eval,
-        j.waivers.as_ref().zip(waiver_report.as_ref()),
-    );
+    let warnings =
+        engine::warnings::warnings(&eval, j.waivers.as_ref().zip(waiver_report.as_ref()));
     let compared = j.previous.as_ref().map(|p| {
         let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval)
             .with_baseline(&report::BaselineInfo::of(&j.baseline));

@@ -515,16 +515,33 @@ fn an_unreadable_named_subscription_fails_the_gate_and_is_called_out_everywhere(
     let reasons = json["gate"]["reasons"].to_string();
     assert!(reasons.contains("is unreadable"), "{reasons}");
     let warnings = json["warnings"].to_string();
-    assert!(warnings.contains(&format!("subscription {sub} is unreadable")), "{warnings}");
-    assert!(warnings.contains("coverage"), "a score beside low coverage: {warnings}");
-    for f in ["azward.md", "azward.html", "azward.sarif", "azward.junit.xml"] {
+    assert!(
+        warnings.contains(&format!("subscription {sub} is unreadable")),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("coverage"),
+        "a score beside low coverage: {warnings}"
+    );
+    for f in [
+        "azward.md",
+        "azward.html",
+        "azward.sarif",
+        "azward.junit.xml",
+    ] {
         let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
         assert!(text.contains("is unreadable"), "{f}");
         assert!(text.contains("coverage"), "{f}");
     }
     // Accepted explicitly, the gate is judged on the rest.
     let o = azward(&[
-        "scan", "--replay", "demo/estate.jsonl", "--subscription", sub, "--min-score", "10",
+        "scan",
+        "--replay",
+        "demo/estate.jsonl",
+        "--subscription",
+        sub,
+        "--min-score",
+        "10",
         "--allow-errors",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -535,7 +552,13 @@ fn as_of_is_recorded_and_every_error_is_printed_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
     let o = azward(&[
-        "scan", "--demo", "--as-of", "2026-11-20", "--format", "json", "--output",
+        "scan",
+        "--demo",
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "json",
+        "--output",
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

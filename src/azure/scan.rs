@@ -217,7 +217,10 @@ pub fn mark_unreadable(inv: &mut crate::inventory::Inventory) {
         if let [Some(first), ..] = errors {
             if errors.iter().all(Option::is_some) {
                 let mut error = first.clone();
-                error.message = format!("every read of the subscription failed; first: {}", error.message);
+                error.message = format!(
+                    "every read of the subscription failed; first: {}",
+                    error.message
+                );
                 s.status = SubscriptionStatus::Error { error };
             }
         }

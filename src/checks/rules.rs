@@ -122,7 +122,11 @@ fn macro_variables(src: &str) -> Vec<String> {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
-            if !name.is_empty() && rest.trim_start()[name.len()..].trim_start().starts_with(',') {
+            if !name.is_empty()
+                && rest.trim_start()[name.len()..]
+                    .trim_start()
+                    .starts_with(',')
+            {
                 out.push(name);
             }
         }

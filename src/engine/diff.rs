@@ -557,22 +557,34 @@ mod tests {
         assert!(d.fixed.is_empty(), "{:?}", d.fixed);
         assert_eq!(d.waived.len(), 2);
         assert!(d.warnings.is_empty(), "{:?}", d.warnings);
-        assert!(d.to_text().contains("0 fixed, 2 waived (not fixed)"), "{}", d.to_text());
+        assert!(
+            d.to_text().contains("0 fixed, 2 waived (not fixed)"),
+            "{}",
+            d.to_text()
+        );
 
         let mut old = old;
         old.tenant_id = Some("t-1".into());
         new.tenant_id = Some("T-2".into());
-        old.baseline = Some(json!({"name": "azward default", "version": "1.2", "profile": "a.toml", "parameters": {"law_min_retention_days": 90}}));
-        new.baseline = Some(json!({"name": "azward default", "version": "1.2", "profile": "b.toml", "parameters": {"law_min_retention_days": 365}}));
+        old.baseline = Some(
+            json!({"name": "azward default", "version": "1.2", "profile": "a.toml", "parameters": {"law_min_retention_days": 90}}),
+        );
+        new.baseline = Some(
+            json!({"name": "azward default", "version": "1.2", "profile": "b.toml", "parameters": {"law_min_retention_days": 365}}),
+        );
         let d = diff(&old, &new);
         assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
         assert!(d.warnings[0].contains("different tenants (t-1 and T-2)"));
         assert!(d.warnings[1].contains("different baselines"));
-        assert!(d.to_text().starts_with("warning: the reports are of different tenants"));
+        assert!(d
+            .to_text()
+            .starts_with("warning: the reports are of different tenants"));
         assert!(d.to_markdown().contains("different baselines"));
         // The profile's file name alone is no difference.
         new.tenant_id = Some("t-1".into());
-        new.baseline = Some(json!({"name": "azward default", "version": "1.2", "profile": "c.toml", "parameters": {"law_min_retention_days": 90}}));
+        new.baseline = Some(
+            json!({"name": "azward default", "version": "1.2", "profile": "c.toml", "parameters": {"law_min_retention_days": 90}}),
+        );
         assert!(diff(&old, &new).warnings.is_empty());
     }
 

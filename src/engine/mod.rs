@@ -638,7 +638,10 @@ mod tests {
         };
         let v = g.judge(&e, None);
         assert!(!v.passed, "{v:?}");
-        assert!(v.reasons[0].contains("subscription 0000 is unreadable"), "{v:?}");
+        assert!(
+            v.reasons[0].contains("subscription 0000 is unreadable"),
+            "{v:?}"
+        );
         assert!(Gate::default().judge(&e, None).passed, "no gate: exit 0");
         let g = Gate {
             min_coverage: Some(0.0),

@@ -421,7 +421,9 @@ fn is_zero(n: &usize) -> bool {
 /// is only wildcards (`**`, `*`, `/**/*`, …).
 pub fn matches_everything(pattern: &str) -> bool {
     let t = pattern.trim().trim_matches('/');
-    t.contains("**") && t.split('/').all(|seg| !seg.is_empty() && seg.chars().all(|c| c == '*'))
+    t.contains("**")
+        && t.split('/')
+            .all(|seg| !seg.is_empty() && seg.chars().all(|c| c == '*'))
 }
 
 /// A waiver whose `expires` day has passed: it waived nothing.
@@ -640,9 +642,21 @@ mod tests {
         assert_eq!(w.entries.len(), N + 1);
         assert_eq!(w.entries[N - 1].line, 7 * (N - 1) + 1);
         let mut rows: Vec<ResultRow> = (0..N)
-            .map(|i| row("AZ-KV-003", &vault(PROD, "RG", &format!("KV-{i}")), None, Status::Fail))
+            .map(|i| {
+                row(
+                    "AZ-KV-003",
+                    &vault(PROD, "RG", &format!("KV-{i}")),
+                    None,
+                    Status::Fail,
+                )
+            })
             .collect();
-        rows.push(row("AZ-KV-003", &vault(DEV, "rg", "other-1"), None, Status::Error));
+        rows.push(row(
+            "AZ-KV-003",
+            &vault(DEV, "rg", "other-1"),
+            None,
+            Status::Error,
+        ));
         let (report, tried) = apply_counting(&w, &mut rows, date!(2026 - 11 - 23));
         assert!(rows.iter().all(|r| r.status == Status::Waived));
         assert_eq!(report.applied.len(), N + 1);

@@ -514,9 +514,22 @@ unknown_param = 3
             .to_string();
         let lines: Vec<&str> = e.lines().collect();
         assert_eq!(lines.len(), 3, "{e}");
-        assert!(lines[0].starts_with("org.toml:2:27: parameter `required_defender_plans` must not be empty"), "{e}");
-        assert!(lines[1].starts_with("org.toml:3:32: parameter `required_sentinel_connectors` must not be empty"), "{e}");
-        assert!(lines[2].starts_with("org.toml:4:19: parameter `security_tables` must not be empty"), "{e}");
+        assert!(
+            lines[0].starts_with(
+                "org.toml:2:27: parameter `required_defender_plans` must not be empty"
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[1].starts_with(
+                "org.toml:3:32: parameter `required_sentinel_connectors` must not be empty"
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[2].starts_with("org.toml:4:19: parameter `security_tables` must not be empty"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -549,16 +562,19 @@ unknown_param = 3
             let text = rule(&cond);
             let e = std::thread::Builder::new()
                 .stack_size(2 << 20)
-                .spawn(move || {
-                    match Baseline::from_profile(&text, Path::new("org.toml")) {
+                .spawn(
+                    move || match Baseline::from_profile(&text, Path::new("org.toml")) {
                         Err(e) => e.to_string(),
                         Ok(_) => "compiled".to_string(),
-                    }
-                })
+                    },
+                )
                 .unwrap()
                 .join()
                 .expect("no stack overflow");
-            assert!(e.starts_with("org.toml:7:13: `condition` is nested too deep"), "{e}");
+            assert!(
+                e.starts_with("org.toml:7:13: `condition` is nested too deep"),
+                "{e}"
+            );
         }
         // Just under the limits, the longest chains compile and run on that stack.
         for cond in [
