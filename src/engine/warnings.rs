@@ -44,3 +44,70 @@ pub fn warnings(eval: &Evaluation, waivers: Option<(&Waivers, &WaiverReport)>) -
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Family, Severity, Status};
+    use crate::engine::ResultRow;
+    use crate::inventory::Inventory;
+    use crate::profile::Baseline;
+    use std::path::Path;
+
+    fn row(check: &'static str, resource: &str, status: Status) -> ResultRow {
+        ResultRow {
+            check_id: check,
+            title: "t",
+            family: Family::Kv,
+            severity: Severity::High,
+            status,
+            resource_id: resource.into(),
+            item: None,
+            subscription_id: None,
+            reason: "r".into(),
+            remediation_cli: None,
+            waiver: None,
+        }
+    }
+
+    #[test]
+    fn low_coverage_and_waivers_over_everything_or_errors_are_called_out() {
+        let baseline = Baseline::default();
+        let mut rows = vec![
+            row("AZ-KV-001", "/a", Status::Pass),
+            row("AZ-KV-001", "/b", Status::Error),
+            row("AZ-KV-001", "/c", Status::Error),
+            row("AZ-KV-001", "/d", Status::Error),
+            row("AZ-KV-003", "/e", Status::Error),
+        ];
+        let w = waivers::parse(
+            "[[waiver]]\ncheck = \"AZ-KV-003\"\nresource = \"**\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n",
+            Path::new("w.toml"),
+            &baseline.known_ids(),
+        )
+        .unwrap();
+        let report = waivers::apply(&w, &mut rows, time::macros::date!(2026 - 12 - 01));
+        let eval = crate::engine::summarize(&Inventory::new(None), &baseline, rows);
+        let got = warnings(&eval, Some((&w, &report)));
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(
+            got[0].starts_with("the score 100.00 rests on 40.00 % coverage: 3 of 5 results"),
+            "{got:?}"
+        );
+        assert_eq!(
+            got[1],
+            "waiver at line 1 waives AZ-KV-003 on every resource (`**`)"
+        );
+        assert!(
+            got[2].starts_with("waiver at line 1 waives 1 error result(s) of AZ-KV-003"),
+            "{got:?}"
+        );
+        // Nothing to say of a healthy scan.
+        let eval = crate::engine::summarize(
+            &Inventory::new(None),
+            &baseline,
+            vec![row("AZ-KV-001", "/a", Status::Fail)],
+        );
+        assert!(warnings(&eval, None).is_empty());
+    }
+}
