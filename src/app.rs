@@ -44,6 +44,10 @@ pub struct Judgement {
     pub waivers: Option<Waivers>,
     /// The day waiver expiry is judged on.
     pub as_of: time::Date,
+    /// Whether `as_of` was given (`--as-of`): then the report records it
+    /// (a default of today is not recorded, so a report stays the same
+    /// from one day to the next).
+    pub as_of_given: bool,
     pub framework: Option<Framework>,
     pub previous: Option<Previous>,
     pub gate: Gate,
@@ -61,6 +65,7 @@ impl Judgement {
             baseline: Baseline::default(),
             waivers: None,
             as_of,
+            as_of_given: false,
             framework: None,
             previous: None,
             gate: Gate::default(),
@@ -156,8 +161,11 @@ pub fn evaluate_results(
         .as_ref()
         .map(|w| waivers::apply(w, &mut results, j.as_of));
     let eval = engine::summarize(inv, &j.baseline, results);
+    let warnings =
+        engine::warnings::warnings(&eval, j.waivers.as_ref().zip(waiver_report.as_ref()));
     let compared = j.previous.as_ref().map(|p| {
-        let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval);
+        let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval)
+            .with_baseline(&report::BaselineInfo::of(&j.baseline));
         (p, diff::diff(&p.doc, &now))
     });
     let previous_name = compared.as_ref().map(|(p, _)| p.path.display().to_string());
@@ -191,6 +199,14 @@ pub fn evaluate_results(
         verdict,
     );
     report.waivers = waiver_report;
+    report.warnings = warnings;
+    if let Some((_, d)) = &compared {
+        report.warnings.extend(d.warnings.iter().cloned());
+    }
+    report.as_of = j.as_of_given.then(|| {
+        let d = j.as_of;
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    });
     report.framework = framework;
     report.comparison = compared
         .as_ref()

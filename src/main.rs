@@ -247,8 +247,18 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One line per problem: a profile with several problems lists each.
-            let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            for line in msg.join(": ").lines() {
+            // A cause its context already quotes (`{source}` in the message,
+            // or a transparent wrapper) is not printed a second time.
+            let mut msg = String::new();
+            for c in e.chain().map(|c| c.to_string()) {
+                if !msg.contains(&c) {
+                    if !msg.is_empty() {
+                        msg.push_str(": ");
+                    }
+                    msg.push_str(&c);
+                }
+            }
+            for line in msg.lines() {
                 eprintln!("error: {line}");
             }
             ExitCode::from(2)
@@ -324,6 +334,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             None => None,
         },
         baseline,
+        as_of_given: args.as_of.is_some(),
         as_of: args
             .as_of
             .unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),

@@ -484,3 +484,103 @@ fn every_file_format_in_one_run() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
 }
+
+#[test]
+fn an_unreadable_named_subscription_fails_the_gate_and_is_called_out_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = "00000000-0000-0000-0000-000000000000";
+    let o = azward(&[
+        "scan",
+        "--replay",
+        "demo/estate.jsonl",
+        "--subscription",
+        sub,
+        "--min-score",
+        "10",
+        "--format",
+        "table,json,md,html,sarif,junit",
+        "--output-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stdout(&o);
+    assert!(e.contains(&format!("{sub} : unreadable (")), "{e}");
+    assert!(e.contains("warning: subscription 0000"), "{e}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("azward.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["subscriptions"][0]["status"], "error");
+    assert_eq!(json["subscriptions"][0]["unreadable"], true);
+    assert_eq!(json["gate"]["passed"], false);
+    let reasons = json["gate"]["reasons"].to_string();
+    assert!(reasons.contains("is unreadable"), "{reasons}");
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains(&format!("subscription {sub} is unreadable")),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("coverage"),
+        "a score beside low coverage: {warnings}"
+    );
+    for f in [
+        "azward.md",
+        "azward.html",
+        "azward.sarif",
+        "azward.junit.xml",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
+        assert!(text.contains("is unreadable"), "{f}");
+        assert!(text.contains("coverage"), "{f}");
+    }
+    // Accepted explicitly, the gate is judged on the rest.
+    let o = azward(&[
+        "scan",
+        "--replay",
+        "demo/estate.jsonl",
+        "--subscription",
+        sub,
+        "--min-score",
+        "10",
+        "--allow-errors",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn as_of_is_recorded_and_every_error_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let o = azward(&[
+        "scan",
+        "--demo",
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["as_of"], "2026-11-20");
+    let o = azward(&["scan", "--demo", "--format", "json"]);
+    assert!(!stdout(&o).contains("\"as_of\""), "not given, not recorded");
+
+    let missing = dir.path().join("missing.toml");
+    let o = azward(&["scan", "--demo", "--waivers", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert_eq!(e.matches("No such file").count(), 1, "{e}");
+    let bad = dir.path().join("w.toml");
+    std::fs::write(&bad, "[[waiver]]\ncheck = \"AZ-NOPE-001\"\n").unwrap();
+    let o = azward(&["scan", "--demo", "--waivers", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert_eq!(e.matches("AZ-NOPE-001").count(), 1, "{e}");
+    let o = azward(&["scan", "--demo", "--baseline", missing.to_str().unwrap()]);
+    let e = stderr(&o);
+    assert_eq!(e.matches("No such file").count(), 1, "{e}");
+}

@@ -331,13 +331,18 @@ async fn a_forbidden_subscription_and_a_malformed_vault_are_errors_and_the_rest_
         .reasons
         .iter()
         .any(|r| r.contains("could not be assessed")));
+    // Every read of DEV was refused: it is unreadable (baseline "Tenancy and scope").
     assert_eq!(
         eval.subscriptions
             .iter()
             .filter(|s| s.status == "scanned")
             .count(),
-        2
+        1
     );
+    assert!(eval
+        .subscriptions
+        .iter()
+        .any(|s| s.id == DEV && s.unreadable && s.status == "error"));
 }
 
 fn comparable(eval: &Report) -> Vec<(String, String, Option<String>, Status, String)> {

@@ -54,6 +54,7 @@ fn poison(mut r: Report, payload: &str) -> Report {
         state: Some(p.clone()),
         status: "error",
         reason: Some(p.clone()),
+        unreadable: true,
     });
     let title: &'static str = Box::leak(format!("Title {p}").into_boxed_str());
     let first_check = r.checks[0].id;
@@ -96,8 +97,10 @@ fn poison(mut r: Report, payload: &str) -> Report {
         fail_on_new: None,
         score_change: Some(-1.5),
         fixed: 1,
+        waived: 0,
         removed: 0,
         unchanged: 0,
+        warnings: vec![],
         new: doc
             .results
             .into_iter()

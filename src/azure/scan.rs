@@ -165,7 +165,8 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         client
     };
     let tenant = opts.tenant_id.clone().or(tenant);
-    let inventory = collect(&client, &opts.target, tenant.clone()).await?;
+    let mut inventory = collect(&client, &opts.target, tenant.clone()).await?;
+    mark_unreadable(&mut inventory);
     let finished = SystemTime::now();
     if let Some(path) = &opts.record {
         let header = record_header(&source, client.endpoint(), tenant, started);
@@ -223,6 +224,45 @@ fn record_header(
     }
 }
 
+/// Baseline "Tenancy and scope": a subscription found but whose every read
+/// failed (every list refused) is **unreadable**, like one not found: it is
+/// listed with that status and its cause, and can never pass a gate.
+pub fn mark_unreadable(inv: &mut crate::inventory::Inventory) {
+    use crate::inventory::SubscriptionStatus;
+    for s in &mut inv.subscriptions {
+        if s.status != SubscriptionStatus::Scanned {
+            continue;
+        }
+        let errors = [
+            s.resources.as_ref().err(),
+            s.diagnostic_settings.as_ref().err(),
+            s.vaults.as_ref().err(),
+            s.storage_accounts.as_ref().err(),
+            s.workspaces.as_ref().err(),
+            s.activity_log_alerts.as_ref().err(),
+            s.scheduled_query_rules.as_ref().err(),
+            s.action_groups.as_ref().err(),
+            s.pricings.as_ref().err(),
+            s.security_contacts.as_ref().err(),
+            s.network_watchers.as_ref().err(),
+            s.locks.as_ref().err(),
+            s.role_assignments.as_ref().err(),
+            s.virtual_networks.as_ref().err(),
+            s.network_security_groups.as_ref().err(),
+        ];
+        if let [Some(first), ..] = errors {
+            if errors.iter().all(Option::is_some) {
+                let mut error = first.clone();
+                error.message = format!(
+                    "every read of the subscription failed; first: {}",
+                    error.message
+                );
+                s.status = SubscriptionStatus::Error { error };
+            }
+        }
+    }
+}
+
 fn cloud_name(endpoint: &str) -> &'static str {
     let e = endpoint.to_ascii_lowercase();
     if e.contains("usgovcloudapi") {
@@ -262,6 +302,7 @@ pub fn replay_client(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::{Inventory, ReadError, Subscription, SubscriptionStatus};
 
     #[tokio::test]
     async fn recording_onto_the_replayed_file_is_refused_and_a_re_recording_says_so() {
@@ -284,5 +325,32 @@ mod tests {
         assert!(tool.contains("re-recorded from a replay of"), "{tool}");
         assert!(tool.contains(&original.sha256), "{tool}");
         assert_eq!(again.header.recorded_at, original.header.recorded_at);
+    }
+
+
+    #[test]
+    fn a_subscription_whose_every_read_failed_is_unreadable() {
+        let refused = ReadError {
+            request: "GET /subscriptions/a/resources".into(),
+            status: Some(403),
+            code: "AuthorizationFailed".into(),
+            message: "no".into(),
+        };
+        let mut inv = Inventory::new(None);
+        inv.subscriptions = vec![
+            Subscription::failed("a", SubscriptionStatus::Scanned, &refused),
+            Subscription::empty("b"),
+        ];
+        let mut partly = Subscription::failed("c", SubscriptionStatus::Scanned, &refused);
+        partly.vaults = Ok(Default::default());
+        inv.subscriptions.push(partly);
+        mark_unreadable(&mut inv);
+        let st: Vec<&SubscriptionStatus> = inv.subscriptions.iter().map(|s| &s.status).collect();
+        assert!(
+            matches!(st[0], SubscriptionStatus::Error { error } if error.code == "AuthorizationFailed"),
+            "{st:?}"
+        );
+        assert_eq!(st[1], &SubscriptionStatus::Scanned);
+        assert_eq!(st[2], &SubscriptionStatus::Scanned, "one read succeeded");
     }
 }

@@ -53,15 +53,97 @@ fn is_rule_id(id: &str) -> bool {
         && !id.starts_with("AZ-")
 }
 
+/// Deepest bracket nesting a condition may have.
+const MAX_NESTING: usize = 64;
+/// Most operator characters (`.`, `&&`, `!`, `+`, …) a condition may have:
+/// each may add a level to the parsed expression, and the parser and the
+/// interpreter recurse once per level, so a long chain (`a.a.a…`, `!!!…`)
+/// would overflow the stack. Real conditions use a few dozen.
+const MAX_OPERATORS: usize = 1000;
+
+/// Why `src` is too deep to compile safely, found by a scan that does not
+/// recurse (string literals skipped).
+fn too_deep(src: &str) -> Option<String> {
+    let (mut depth, mut max_depth, mut ops) = (0usize, 0usize, 0usize);
+    let mut chars = src.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\'' | '"' => {
+                // A string literal: to its closing quote, escapes skipped.
+                while let Some(c) = chars.next() {
+                    if c == '\\' {
+                        chars.next();
+                    } else if c == ch {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                ops += 1;
+                max_depth = max_depth.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '.' | '!' | '-' | '+' | '*' | '/' | '%' | '<' | '>' | '=' | '&' | '|' | '?' | ':' => {
+                ops += 1
+            }
+            _ => {}
+        }
+    }
+    if max_depth > MAX_NESTING {
+        Some(format!(
+            "{max_depth} levels of brackets (at most {MAX_NESTING})"
+        ))
+    } else if ops > MAX_OPERATORS {
+        Some(format!(
+            "{ops} operators and member accesses (at most {MAX_OPERATORS})"
+        ))
+    } else {
+        None
+    }
+}
+
+/// The variables that CEL's comprehension macros bind (`x` in
+/// `list.all(x, …)`, `exists`, `exists_one`, `map`, `filter`): names of the
+/// condition, not unknown variables.
+fn macro_variables(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in ["all", "exists", "exists_one", "map", "filter"] {
+        let pat = format!(".{m}(");
+        let mut rest = src;
+        while let Some(i) = rest.find(&pat) {
+            rest = &rest[i + pat.len()..];
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty()
+                && rest.trim_start()[name.len()..]
+                    .trim_start()
+                    .starts_with(',')
+            {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
 fn compile(c: &mut Collector, t: &Table, key: &str, src: &str) -> Option<cel::Program> {
     let span = t.get(key).and_then(|i| i.span());
+    if let Some(why) = too_deep(src) {
+        c.at(span, format!("`{key}` is nested too deep: {why}"));
+        return None;
+    }
     match cel::Program::compile(src) {
         Ok(p) => {
             let refs = p.references();
+            let bound = macro_variables(src);
             let unknown: Vec<&str> = refs
                 .variables()
                 .into_iter()
-                .filter(|v| *v != "resource")
+                .filter(|v| *v != "resource" && !bound.iter().any(|b| b == v))
                 .collect();
             if !unknown.is_empty() {
                 c.at(

@@ -16,6 +16,9 @@ pub struct ReportDoc {
     pub tenant_id: Option<String>,
     pub scores: ScoresDoc,
     pub results: Vec<ResultDoc>,
+    /// The report's `baseline` (name, version, parameters, …), when it has one.
+    #[serde(default)]
+    pub baseline: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,8 +92,56 @@ impl ReportDoc {
                     reason: x.reason.clone(),
                 })
                 .collect(),
+            baseline: None,
         }
     }
+
+    /// With the baseline the report was judged against (as its JSON holds it).
+    pub fn with_baseline(mut self, baseline: &impl Serialize) -> ReportDoc {
+        self.baseline = serde_json::to_value(baseline).ok();
+        self
+    }
+}
+
+/// Why two reports may not be comparable: a different tenant, or a
+/// different baseline (name, version, parameters, checks or rules; the
+/// profile's file name aside).
+pub fn comparability(old: &ReportDoc, new: &ReportDoc) -> Vec<String> {
+    let mut out = Vec::new();
+    let tenant = |d: &ReportDoc| d.tenant_id.as_deref().map(str::to_ascii_lowercase);
+    if tenant(old) != tenant(new) {
+        out.push(format!(
+            "the reports are of different tenants ({} and {}): results are not comparable",
+            old.tenant_id.as_deref().unwrap_or("unknown"),
+            new.tenant_id.as_deref().unwrap_or("unknown")
+        ));
+    }
+    let judged = |d: &ReportDoc| {
+        d.baseline.clone().map(|mut b| {
+            if let Some(o) = b.as_object_mut() {
+                o.remove("profile");
+            }
+            b
+        })
+    };
+    if let (Some(a), Some(b)) = (judged(old), judged(new)) {
+        if a != b {
+            let name = |v: &serde_json::Value| {
+                format!(
+                    "{} {}",
+                    v["name"].as_str().unwrap_or("?"),
+                    v["version"].as_str().unwrap_or("?")
+                )
+            };
+            out.push(format!(
+                "the reports were judged against different baselines ({} and {}{}): a change may come from the baseline, not the estate",
+                name(&a),
+                name(&b),
+                if name(&a) == name(&b) { ", with other parameters, checks or rules" } else { "" }
+            ));
+        }
+    }
+    out
 }
 
 /// What a report says of the previous one (`scan --compare`).
@@ -101,8 +152,14 @@ pub struct Comparison {
     pub fail_on_new: Option<Severity>,
     pub score_change: Option<f64>,
     pub fixed: usize,
+    /// Failing before and waived now: not fixed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub waived: usize,
     pub removed: usize,
     pub unchanged: usize,
+    /// Why the two reports may not be comparable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The failing results that are new since the previous report.
     pub new: Vec<ResultDoc>,
 }
@@ -114,8 +171,10 @@ impl Comparison {
             fail_on_new,
             score_change: d.score_change,
             fixed: d.fixed.len(),
+            waived: d.waived.len(),
             removed: d.removed.len(),
             unchanged: d.unchanged.len(),
+            warnings: d.warnings.clone(),
             new: d.new.clone(),
         }
     }
@@ -177,12 +236,22 @@ pub struct Diff {
     pub new_coverage: Option<f64>,
     /// Failing (fail or error) now, and not failing (or absent) before.
     pub new: Vec<ResultDoc>,
-    /// Failing before, and now pass, not applicable or waived.
+    /// Failing before, and now pass or not applicable.
     pub fixed: Vec<ResultDoc>,
+    /// Failing before and waived now: still to act on, not fixed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<ResultDoc>,
     /// Failing before and no longer reported at all (resource gone or check disabled).
     pub removed: Vec<ResultDoc>,
     /// Failing in both.
     pub unchanged: Vec<Unchanged>,
+    /// Why the two reports may not be comparable (tenant, baseline).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Compares two reports.
@@ -200,8 +269,10 @@ pub fn diff(old: &ReportDoc, new: &ReportDoc) -> Diff {
         new_coverage: new.scores.overall.coverage,
         new: Vec::new(),
         fixed: Vec::new(),
+        waived: Vec::new(),
         removed: Vec::new(),
         unchanged: Vec::new(),
+        warnings: comparability(old, new),
     };
     for (k, n) in &new_by {
         if !n.is_failing() {
@@ -222,6 +293,7 @@ pub fn diff(old: &ReportDoc, new: &ReportDoc) -> Diff {
         }
         match new_by.get(k) {
             Some(n) if n.is_failing() => {}
+            Some(n) if n.status == Status::Waived => d.waived.push((*n).clone()),
             Some(n) => {
                 let mut now = (*n).clone();
                 now.reason = format!("{} (was {}: {})", n.reason, o.status, o.reason);
@@ -253,6 +325,9 @@ impl Diff {
 
     pub fn to_text(&self) -> String {
         let mut s = String::new();
+        for w in &self.warnings {
+            s.push_str(&format!("warning: {w}\n"));
+        }
         let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "n/a".into());
         let change = self
             .score_change
@@ -269,9 +344,14 @@ impl Diff {
             f(self.new_coverage)
         ));
         s.push_str(&format!(
-            "{} new, {} fixed, {} removed, {} unchanged failing results\n",
+            "{} new, {} fixed, {}{} removed, {} unchanged failing results\n",
             self.new.len(),
             self.fixed.len(),
+            if self.waived.is_empty() {
+                String::new()
+            } else {
+                format!("{} waived (not fixed), ", self.waived.len())
+            },
             self.removed.len(),
             self.unchanged.len()
         ));
@@ -289,6 +369,7 @@ impl Diff {
         for (title, list) in [
             ("new", &self.new),
             ("fixed", &self.fixed),
+            ("waived (not fixed)", &self.waived),
             ("removed", &self.removed),
         ] {
             if !list.is_empty() {
@@ -322,6 +403,9 @@ impl Diff {
     pub fn to_markdown(&self) -> String {
         let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "n/a".into());
         let mut s = String::from("## azward: changes since the previous scan\n\n");
+        for w in &self.warnings {
+            s.push_str(&format!("> ⚠️ **warning**: {}\n\n", md(w)));
+        }
         let change = self
             .score_change
             .map(|c| format!(" ({c:+.2})"))
@@ -340,6 +424,12 @@ impl Diff {
             self.removed.len(),
             self.unchanged.len()
         ));
+        if !self.waived.is_empty() {
+            s.push_str(&format!(
+                "\n{} failing result(s) are waived now: not fixed.\n",
+                self.waived.len()
+            ));
+        }
         for (title, list) in [("New", &self.new), ("Fixed", &self.fixed)] {
             if list.is_empty() {
                 continue;
@@ -445,6 +535,57 @@ mod tests {
             .to_text()
             .contains("2 new, 1 fixed, 1 removed, 2 unchanged"));
         assert!(d.to_markdown().contains("| 2 | 1 | 1 | 2 |"));
+    }
+
+    #[test]
+    fn waived_is_not_fixed_and_other_tenants_or_baselines_are_called_out() {
+        let old = doc(
+            50.0,
+            json!([
+                r("AZ-KV-003", "/s/1/vaults/a", "high", "fail"),
+                r("AZ-KV-003", "/s/1/vaults/b", "high", "error"),
+            ]),
+        );
+        let mut new = doc(
+            100.0,
+            json!([
+                r("AZ-KV-003", "/s/1/vaults/a", "high", "waived"),
+                r("AZ-KV-003", "/s/1/vaults/b", "high", "waived"),
+            ]),
+        );
+        let d = diff(&old, &new);
+        assert!(d.fixed.is_empty(), "{:?}", d.fixed);
+        assert_eq!(d.waived.len(), 2);
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        assert!(
+            d.to_text().contains("0 fixed, 2 waived (not fixed)"),
+            "{}",
+            d.to_text()
+        );
+
+        let mut old = old;
+        old.tenant_id = Some("t-1".into());
+        new.tenant_id = Some("T-2".into());
+        old.baseline = Some(
+            json!({"name": "azward default", "version": "1.2", "profile": "a.toml", "parameters": {"law_min_retention_days": 90}}),
+        );
+        new.baseline = Some(
+            json!({"name": "azward default", "version": "1.2", "profile": "b.toml", "parameters": {"law_min_retention_days": 365}}),
+        );
+        let d = diff(&old, &new);
+        assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("different tenants (t-1 and T-2)"));
+        assert!(d.warnings[1].contains("different baselines"));
+        assert!(d
+            .to_text()
+            .starts_with("warning: the reports are of different tenants"));
+        assert!(d.to_markdown().contains("different baselines"));
+        // The profile's file name alone is no difference.
+        new.tenant_id = Some("t-1".into());
+        new.baseline = Some(
+            json!({"name": "azward default", "version": "1.2", "profile": "c.toml", "parameters": {"law_min_retention_days": 90}}),
+        );
+        assert!(diff(&old, &new).warnings.is_empty());
     }
 
     #[test]

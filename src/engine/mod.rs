@@ -4,6 +4,7 @@
 pub mod diff;
 pub mod frameworks;
 pub mod waivers;
+pub mod warnings;
 
 use crate::checks::{Check, Ctx, Family, Finding, Scope, Severity, Status};
 use crate::inventory::Inventory;
@@ -132,6 +133,10 @@ pub struct Evaluation {
     pub results: Vec<ResultRow>,
     pub checks: Vec<CheckSummary>,
     pub scores: Scores,
+    /// Subscriptions in scope that could not be read (baseline "Tenancy and
+    /// scope": unreadable), as `(id, cause)`: a gate never holds over them.
+    #[serde(skip)]
+    pub unreadable: Vec<(String, String)>,
 }
 
 /// Rounds half away from zero to two decimals (`f64::round` rounds half away from zero).
@@ -174,6 +179,20 @@ pub fn score(rows: &[&ResultRow]) -> Score {
         coverage,
         counts,
         checks_scored: scored,
+    }
+}
+
+impl Score {
+    /// Whether coverage, before rounding, is below `min` percent (`null`
+    /// coverage is below everything): baseline "Gate" compares unrounded, so
+    /// one `error` among 161,211 results is below 100.
+    pub fn coverage_below(&self, min: f64) -> bool {
+        let c = &self.counts;
+        let covered = c.pass + c.fail + c.waived;
+        let den = covered + c.error;
+        // covered / den < min / 100, without dividing (exact for u64 counts
+        // up to 2^53).
+        den == 0 || (covered as f64) * 100.0 < min * den as f64
     }
 }
 
@@ -299,10 +318,21 @@ pub fn summarize(inv: &Inventory, baseline: &Baseline, results: Vec<ResultRow>) 
     );
     checks.sort_by_key(|c| c.id);
     let scores = scores(&results, inv, baseline);
+    let unreadable = inv
+        .subscriptions
+        .iter()
+        .filter_map(|s| match &s.status {
+            crate::inventory::SubscriptionStatus::Error { error } => {
+                Some((s.id.clone(), error.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
     Evaluation {
         results,
         checks,
         scores,
+        unreadable,
     }
 }
 
@@ -453,11 +483,30 @@ impl Gate {
         }
         if let Some(min) = self.min_coverage {
             match overall.coverage {
-                Some(c) if c >= min => {}
-                Some(c) => reasons.push(format!("coverage {c:.2}% is below --min-coverage {min}")),
+                Some(_) if !overall.coverage_below(min) => {}
+                Some(_) => {
+                    let c = &overall.counts;
+                    let covered = c.pass + c.fail + c.waived;
+                    reasons.push(format!(
+                        "coverage {:.4}% ({covered} of {} results assessed) is below --min-coverage {min}",
+                        100.0 * covered as f64 / (covered + c.error) as f64,
+                        covered + c.error
+                    ))
+                }
                 None => reasons.push(format!(
                     "coverage is n/a, --min-coverage {min} requires one"
                 )),
+            }
+        }
+        // Baseline "Tenancy and scope": an unreadable subscription can never
+        // pass a gate. `--fail-on` already counts its `error` results by
+        // severity; score and coverage leave them out, so a score from the
+        // other subscriptions or the tenant would say nothing about it.
+        if (self.min_score.is_some() || self.min_coverage.is_some()) && !self.allow_errors {
+            for (id, cause) in &eval.unreadable {
+                reasons.push(format!(
+                    "subscription {id} is unreadable ({cause}); --allow-errors to accept"
+                ));
             }
         }
         match (self.fail_on_new, since) {
@@ -555,7 +604,62 @@ mod tests {
                 by_subscription: BTreeMap::new(),
                 by_family: BTreeMap::new(),
             },
+            unreadable: vec![],
         }
+    }
+
+    #[test]
+    fn min_coverage_compares_before_rounding() {
+        let mut rows = vec![r("A", Severity::High, Status::Pass); 161_210];
+        rows.push(r("A", Severity::High, Status::Error));
+        let e = eval(rows);
+        assert_eq!(e.scores.overall.coverage, Some(100.0), "shown rounded");
+        let g = Gate {
+            min_coverage: Some(100.0),
+            ..Default::default()
+        };
+        let v = g.judge(&e, None);
+        assert!(!v.passed, "{v:?}");
+        assert!(v.reasons[0].contains("161210 of 161211"), "{v:?}");
+        let g = Gate {
+            min_coverage: Some(99.99),
+            ..Default::default()
+        };
+        assert!(g.judge(&e, None).passed);
+    }
+
+    #[test]
+    fn an_unreadable_subscription_fails_a_score_or_coverage_gate() {
+        let mut e = eval(vec![r("A", Severity::High, Status::Pass)]);
+        e.unreadable = vec![("0000".into(), "NotFound".into())];
+        let g = Gate {
+            min_score: Some(10.0),
+            ..Default::default()
+        };
+        let v = g.judge(&e, None);
+        assert!(!v.passed, "{v:?}");
+        assert!(
+            v.reasons[0].contains("subscription 0000 is unreadable"),
+            "{v:?}"
+        );
+        assert!(Gate::default().judge(&e, None).passed, "no gate: exit 0");
+        let g = Gate {
+            min_coverage: Some(0.0),
+            ..Default::default()
+        };
+        assert!(!g.judge(&e, None).passed);
+        // --fail-on judges its `error` results by severity, as any other.
+        let g = Gate {
+            fail_on: Some(Severity::Critical),
+            ..Default::default()
+        };
+        assert!(g.judge(&e, None).passed);
+        let g = Gate {
+            min_score: Some(10.0),
+            allow_errors: true,
+            ..Default::default()
+        };
+        assert!(g.judge(&e, None).passed);
     }
 
     #[test]

@@ -288,6 +288,13 @@ fn apply_profile(
     Ok(out)
 }
 
+/// List parameters that name what a check requires: never empty.
+const REQUIRED_LISTS: [Param; 3] = [
+    Param::RequiredDefenderPlans,
+    Param::RequiredSentinelConnectors,
+    Param::SecurityTables,
+];
+
 fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
     for (name, item) in t.iter() {
         let span = key_span(t, name);
@@ -327,6 +334,12 @@ fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
                 ),
             },
             Kind::List => match string_list(item) {
+                // An empty list of what is required is met by anything: a
+                // vacuous pass, never what a profile means.
+                Some(v) if v.is_empty() && REQUIRED_LISTS.contains(&param) => c.at(
+                    vspan,
+                    format!("parameter `{name}` must not be empty (it lists what is required; disable the check instead)"),
+                ),
                 Some(v) => params.set_list(param, v),
                 None => c.at(
                     vspan,
@@ -504,6 +517,121 @@ unknown_param = 3
         for (got, want) in lines.iter().zip(expected) {
             assert!(got.starts_with(want), "got {got:?}, want {want:?}");
         }
+    }
+
+    #[test]
+    fn empty_required_lists_are_refused_with_their_position() {
+        let text = "[parameters]\nrequired_defender_plans = []\nrequired_sentinel_connectors = [ ]\nsecurity_tables = []\n";
+        let e = Baseline::from_profile(text, Path::new("org.toml"))
+            .unwrap_err()
+            .to_string();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(
+            lines[0].starts_with(
+                "org.toml:2:27: parameter `required_defender_plans` must not be empty"
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[1].starts_with(
+                "org.toml:3:32: parameter `required_sentinel_connectors` must not be empty"
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[2].starts_with("org.toml:4:19: parameter `security_tables` must not be empty"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_first_toml_syntax_error_is_the_one_reported() {
+        let text = "name = \"a\"\nx = = 1\n[parameters\ny = \n";
+        let e = Baseline::from_profile(text, Path::new("bad.toml")).unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert_eq!(e.0[0].line, 2, "{e}");
+    }
+
+    fn rule(condition: &str) -> String {
+        format!(
+            "[[rules]]\nid = \"NW-X-001\"\ntitle = \"t\"\nresource_type = \"Microsoft.Logic/workflows\"\nseverity = \"low\"\nremediation = \"r\"\ncondition = '{condition}'\n"
+        )
+    }
+
+    #[test]
+    fn a_cel_expression_too_deep_is_a_positioned_error_not_a_stack_overflow() {
+        for cond in [
+            format!("{}true{}", "(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}true", "!".repeat(10_000)),
+            format!("[{}]", "[".repeat(10_000) + &"]".repeat(10_000)),
+            format!("resource{} == 1", ".a".repeat(10_000)),
+            format!("true{}", " && true".repeat(10_000)),
+            format!("1{} == 1", " + 1".repeat(10_000)),
+            format!("{}1 == 1", "-".repeat(10_000)),
+            format!("resource{} == 1", "[0]".repeat(10_000)),
+        ] {
+            // On a small stack, as a test thread has: the parser must not recurse 10,000 deep.
+            let text = rule(&cond);
+            let e = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(
+                    move || match Baseline::from_profile(&text, Path::new("org.toml")) {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "compiled".to_string(),
+                    },
+                )
+                .unwrap()
+                .join()
+                .expect("no stack overflow");
+            assert!(
+                e.starts_with("org.toml:7:13: `condition` is nested too deep"),
+                "{e}"
+            );
+        }
+        // Just under the limits, the longest chains compile and run on that stack.
+        for cond in [
+            format!("has(resource{}) || true", ".a".repeat(490)),
+            format!("{}true", "!".repeat(998)),
+            format!("true{}", " && true".repeat(499)),
+        ] {
+            let text = rule(&cond);
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    let b = Baseline::from_profile(&text, Path::new("org.toml")).unwrap();
+                    b.rules[0].evaluate(&vault_estate())
+                })
+                .unwrap()
+                .join()
+                .expect("no stack overflow");
+        }
+    }
+
+    #[test]
+    fn cel_macros_work_in_property_rules() {
+        let text = rule("resource.name.size() > 0 && [1, 2].all(x, x > 0) && [1, 2].exists(x, x == 2) && has(resource.properties) && [1].map(x, x * 2) == [2] && [1, 2].filter(x, x > 1).size() == 1 && [1].exists_one(x, x == 1)");
+        let b = Baseline::from_profile(&text, Path::new("org.toml")).unwrap();
+        let f = b.rules[0].evaluate(&vault_estate());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].status, crate::checks::Status::Pass, "{}", f[0].reason);
+    }
+
+    fn vault_estate() -> crate::inventory::Inventory {
+        let mut inv = crate::inventory::Inventory::new(Some("t".into()));
+        let mut sub = crate::inventory::Subscription::empty("s");
+        let vault: crate::inventory::GenericResource = serde_json::from_value(serde_json::json!({
+            "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/kv",
+            "name": "kv",
+            "type": "Microsoft.Logic/workflows"
+        }))
+        .unwrap();
+        sub.resources = Ok(crate::inventory::Listing {
+            items: vec![vault],
+            ..Default::default()
+        });
+        inv.subscriptions.push(sub);
+        inv
     }
 
     #[test]

@@ -234,7 +234,17 @@ fn header(report: &Report) -> String {
 <div class="kpi kpi-coverage"><div class="kpi-label">Coverage</div><div class="kpi-value">{coverage}<span class="kpi-unit">{cov_unit}</span></div>{cov_meter}<div class="kpi-note">{errors} result(s) in error</div></div>
 <div class="kpi kpi-gate {gate_class}"><div class="kpi-label">Gate</div><div class="kpi-value gate-verdict">{gate_text}</div><div class="kpi-note">{gate_terms}</div>{gate_reasons}</div>
 <div class="kpi kpi-counts"><div class="kpi-label">Results</div><div class="kpi-value">{total}</div><ul class="count-list">{count_items}</ul></div>
-</div>"#,
+</div>{warnings}"#,
+        warnings = if report.warnings.is_empty() {
+            String::new()
+        } else {
+            let items: String = report
+                .warnings
+                .iter()
+                .map(|w| format!("<li>{}</li>", escape(w)))
+                .collect();
+            format!(r#"<ul class="warnings" role="alert">{items}</ul>"#)
+        },
         score = pct(overall.score),
         score_unit = if overall.score.is_some() {
             " / 100"
@@ -298,7 +308,7 @@ fn header(report: &Report) -> String {
                 escape(s.display_name.as_deref().unwrap_or("(no name)")),
                 escape(&s.id),
                 escape(s.status),
-                escape(s.status),
+                escape(if s.unreadable { "unreadable" } else { s.status }),
                 s.reason
                     .as_deref()
                     .map(|r| format!(r#" <span class="sub-reason">{}</span>"#, escape(r)))

@@ -44,6 +44,10 @@ pub fn render(report: &Report) -> String {
         total.errors,
         total.skipped
     );
+    for w in &report.warnings {
+        // XML comments may not hold `--`.
+        let _ = writeln!(out, "<!-- warning: {} -->", attr(w).replace("--", "- -"));
+    }
     out.push_str(&suites);
     out.push_str("</testsuites>\n");
     out

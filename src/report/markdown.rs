@@ -61,7 +61,7 @@ pub fn render(report: &Report, new_findings: Option<&[&ResultRow]>) -> String {
         let _ = write!(subs, ", {skipped} skipped");
     }
     if errored > 0 {
-        let _ = write!(subs, ", **{errored} could not be read**");
+        let _ = write!(subs, ", **{errored} unreadable**");
     }
     let gate = &report.gate;
     let verdict = if !gate.gate.is_set() {
@@ -91,6 +91,12 @@ pub fn render(report: &Report, new_findings: Option<&[&ResultRow]>) -> String {
     if gate.gate.is_set() && !gate.verdict.passed {
         for r in &gate.verdict.reasons {
             let _ = writeln!(out, "- gate: {}", escape(r));
+        }
+        out.push('\n');
+    }
+    if !report.warnings.is_empty() {
+        for w in &report.warnings {
+            let _ = writeln!(out, "- ⚠️ **warning**: {}", escape(w));
         }
         out.push('\n');
     }

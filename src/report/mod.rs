@@ -41,6 +41,21 @@ pub struct BaselineInfo {
     pub rules: Vec<std::sync::Arc<crate::checks::rules::PropertyRule>>,
 }
 
+impl BaselineInfo {
+    /// What the report says of the baseline in force.
+    pub fn of(baseline: &Baseline) -> BaselineInfo {
+        BaselineInfo {
+            name: baseline.name.clone(),
+            version: baseline.version.clone(),
+            profile: baseline.profile.clone(),
+            parameters: baseline.params.clone(),
+            disabled_checks: baseline.disabled.clone(),
+            severity_overrides: baseline.severity_overrides.clone(),
+            rules: baseline.rules.clone(),
+        }
+    }
+}
+
 /// The only fields that change between two runs over the same data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timing {
@@ -60,6 +75,10 @@ pub struct SubscriptionEntry {
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Baseline "Tenancy and scope": `true` when the subscription (status
+    /// `error`) is unreadable: not found, or every read of it failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +102,13 @@ pub struct Report {
     pub scores: Scores,
     pub gate: GateInfo,
     pub checks: Vec<CheckSummary>,
+    /// What must not be missed beside the score (unreadable subscriptions,
+    /// low coverage, waivers over everything or over `error` results).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// `--as-of`, when given: the day waiver expiry was judged on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
     /// What the waiver file did, with `--waivers`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waivers: Option<crate::engine::waivers::WaiverReport>,
@@ -131,6 +157,7 @@ impl Report {
                     id: s.id.clone(),
                     display_name: s.display_name.clone(),
                     state: s.state.clone(),
+                    unreadable: status == "error",
                     status,
                     reason,
                 }
@@ -149,15 +176,7 @@ impl Report {
                 name: "azward",
                 version: env!("CARGO_PKG_VERSION"),
             },
-            baseline: BaselineInfo {
-                name: baseline.name.clone(),
-                version: baseline.version.clone(),
-                profile: baseline.profile.clone(),
-                parameters: baseline.params.clone(),
-                disabled_checks: baseline.disabled.clone(),
-                severity_overrides: baseline.severity_overrides.clone(),
-                rules: baseline.rules.clone(),
-            },
+            baseline: BaselineInfo::of(baseline),
             source,
             tenant_id: inv.tenant_id.clone(),
             timing,
@@ -168,6 +187,8 @@ impl Report {
                 verdict,
             },
             checks: eval.checks,
+            warnings: Vec::new(),
+            as_of: None,
             framework: None,
             comparison: None,
             waivers: None,
@@ -178,6 +199,7 @@ impl Report {
     /// The part of this report a comparison reads (as `diff` loads it from JSON).
     pub fn to_doc(&self) -> crate::engine::diff::ReportDoc {
         crate::engine::diff::ReportDoc::new(self.tenant_id.as_deref(), &self.scores, &self.results)
+            .with_baseline(&self.baseline)
     }
 
     pub fn to_json(&self) -> String {

@@ -94,7 +94,7 @@ pub fn to_value(report: &Report) -> Value {
     }
     for s in &report.subscriptions {
         let (level, what) = match s.status {
-            "error" => ("error", "could not be scanned"),
+            "error" => ("error", "is unreadable"),
             "skipped" => ("note", "was skipped"),
             _ => continue,
         };
@@ -103,6 +103,12 @@ pub fn to_value(report: &Report) -> Value {
             "level": level,
             "message": {"text": format!("subscription {} {what}: {reason}", s.id)},
             "locations": [location(&format!("/subscriptions/{}", s.id))],
+        }));
+    }
+    for w in &report.warnings {
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": w},
         }));
     }
     let mut invocation = json!({"executionSuccessful": true});

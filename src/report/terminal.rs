@@ -101,9 +101,12 @@ pub fn render(report: &Report, colour: bool) -> String {
             "  {} {}: {} ({})\n",
             s.id,
             s.display_name.as_deref().unwrap_or(""),
-            s.status,
+            if s.unreadable { "unreadable" } else { s.status },
             s.reason.as_deref().unwrap_or("")
         ));
+    }
+    for w in &report.warnings {
+        out.push_str(&format!("warning: {w}\n"));
     }
     out.push('\n');
 

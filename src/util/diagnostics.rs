@@ -63,20 +63,38 @@ pub struct Collector<'a> {
     pub file: &'a Path,
     pub text: &'a str,
     pub found: Vec<Diagnostic>,
+    /// Byte offset of each line's start: a position is found by binary
+    /// search, so positioning n entries of a long file is not quadratic.
+    line_starts: Vec<usize>,
 }
 
 impl<'a> Collector<'a> {
     pub fn new(file: &'a Path, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Collector {
             file,
             text,
             found: Vec::new(),
+            line_starts,
         }
+    }
+
+    /// [`line_col`] of a byte offset of this file, in time of the log of its lines.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
     }
 
     /// Records a problem at a span (or at the start of the file when unknown).
     pub fn at(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
-        let (line, column) = line_col(self.text, span.map(|s| s.start).unwrap_or(0));
+        let (line, column) = self.line_col(span.map(|s| s.start).unwrap_or(0));
         self.found.push(Diagnostic {
             file: self.file.to_path_buf(),
             line,
@@ -105,5 +123,9 @@ mod tests {
         assert_eq!(line_col(t, 3), (2, 1));
         assert_eq!(line_col(t, 8), (3, 1));
         assert_eq!(line_col(t, 7), (2, 4));
+        let c = Collector::new(Path::new("f"), t);
+        for i in 0..=t.len() + 2 {
+            assert_eq!(c.line_col(i), line_col(t, i), "offset {i}");
+        }
     }
 }
