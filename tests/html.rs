@@ -52,9 +52,8 @@ fn poison(mut r: Report, payload: &str) -> Report {
         id: p.clone(),
         display_name: Some(p.clone()),
         state: Some(p.clone()),
-        status: "error",
+        status: "unreadable",
         reason: Some(p.clone()),
-        unreadable: true,
     });
     let title: &'static str = Box::leak(format!("Title {p}").into_boxed_str());
     let first_check = r.checks[0].id;

@@ -308,7 +308,7 @@ fn header(report: &Report) -> String {
                 escape(s.display_name.as_deref().unwrap_or("(no name)")),
                 escape(&s.id),
                 escape(s.status),
-                escape(if s.unreadable { "unreadable" } else { s.status }),
+                escape(s.status),
                 s.reason
                     .as_deref()
                     .map(|r| format!(r#" <span class="sub-reason">{}</span>"#, escape(r)))

@@ -55,7 +55,7 @@ pub fn render(report: &Report, new_findings: Option<&[&ResultRow]>) -> String {
             .filter(|s| s.status == st)
             .count()
     };
-    let (scanned, skipped, errored) = (count("scanned"), count("skipped"), count("error"));
+    let (scanned, skipped, errored) = (count("scanned"), count("skipped"), count("unreadable"));
     let mut subs = format!("{scanned} subscription(s) scanned");
     if skipped > 0 {
         let _ = write!(subs, ", {skipped} skipped");

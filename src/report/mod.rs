@@ -71,14 +71,11 @@ pub struct SubscriptionEntry {
     pub id: String,
     pub display_name: Option<String>,
     pub state: Option<String>,
-    /// `scanned`, `skipped` or `error`.
+    /// `scanned`, `skipped` or `unreadable` (baseline "Tenancy and scope":
+    /// not found, or every read of it failed; `reason` has the cause).
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Baseline "Tenancy and scope": `true` when the subscription (status
-    /// `error`) is unreadable: not found, or every read of it failed.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub unreadable: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,13 +148,12 @@ impl Report {
                 let (status, reason) = match &s.status {
                     SubscriptionStatus::Scanned => ("scanned", None),
                     SubscriptionStatus::Skipped { reason } => ("skipped", Some(reason.clone())),
-                    SubscriptionStatus::Error { error } => ("error", Some(error.to_string())),
+                    SubscriptionStatus::Error { error } => ("unreadable", Some(error.to_string())),
                 };
                 SubscriptionEntry {
                     id: s.id.clone(),
                     display_name: s.display_name.clone(),
                     state: s.state.clone(),
-                    unreadable: status == "error",
                     status,
                     reason,
                 }

@@ -94,7 +94,7 @@ pub fn to_value(report: &Report) -> Value {
     }
     for s in &report.subscriptions {
         let (level, what) = match s.status {
-            "error" => ("error", "is unreadable"),
+            "unreadable" => ("error", "is unreadable"),
             "skipped" => ("note", "was skipped"),
             _ => continue,
         };

@@ -75,7 +75,7 @@ pub fn render(report: &Report, colour: bool) -> String {
     let errored = report
         .subscriptions
         .iter()
-        .filter(|s| s.status == "error")
+        .filter(|s| s.status == "unreadable")
         .count();
     out.push_str(&format!(
         "azward {} · baseline {} {} · tenant {}\n",
@@ -101,7 +101,7 @@ pub fn render(report: &Report, colour: bool) -> String {
             "  {} {}: {} ({})\n",
             s.id,
             s.display_name.as_deref().unwrap_or(""),
-            if s.unreadable { "unreadable" } else { s.status },
+            s.status,
             s.reason.as_deref().unwrap_or("")
         ));
     }
