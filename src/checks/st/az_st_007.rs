@@ -255,6 +255,11 @@ mod tests {
             Some(&SA.to_uppercase()),
             &[(Some("Administrative"), None, true)],
         )]));
+        // Every read that could name an archive was made.
+        for svc in crate::inventory::STORAGE_SERVICES {
+            set_diagnostics(&mut inv, &svc.service_id(SA), vec![]);
+            set_diagnostics(&mut inv, &svc.service_id(&other), vec![]);
+        }
         (inv, other)
     }
 
