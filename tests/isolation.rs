@@ -82,7 +82,10 @@ fn check_isolation(path: &Path) {
         .values()
         .filter_map(|r| r.subscription_id.clone())
         .collect();
-    assert!(scanned.len() >= 2, "{name}: an estate of several subscriptions");
+    assert!(
+        scanned.len() >= 2,
+        "{name}: an estate of several subscriptions"
+    );
     let mut cases = 0;
     for (i, line) in lines.iter().enumerate() {
         let Ok(mut exchange) = serde_json::from_str::<Value>(line) else {
@@ -148,4 +151,31 @@ fn a_failed_read_changes_no_result_of_another_subscription_demo() {
 #[test]
 fn a_failed_read_changes_no_result_of_another_subscription_partial_failure() {
     check_isolation(&common::recording("partial-failure.jsonl"));
+}
+
+/// The issue's own case: in the partial-failure recording a 403 on one
+/// subscription's network watchers turned `vnet-nw-prod-data` (in another
+/// subscription) from `fail` into `error`.
+#[test]
+fn partial_failure_keeps_the_uncovered_network_failing() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let text = std::fs::read_to_string(common::recording("partial-failure.jsonl")).unwrap();
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let all = results(&rt, &lines, "partial-failure");
+    let net: Vec<&ResultRow> = all
+        .values()
+        .filter(|r| {
+            r.check_id == "AZ-NET-001" && r.resource_id.key().ends_with("/vnet-nw-prod-data")
+        })
+        .collect();
+    assert_eq!(net.len(), 1, "{net:#?}");
+    assert_eq!(net[0].status, Status::Fail, "{:?}", net[0]);
+    assert!(
+        net[0].reason.contains("could not be read"),
+        "{}",
+        net[0].reason
+    );
 }
