@@ -12,7 +12,8 @@ pub static CHECK: Check = Check {
     scope: Scope::Resource,
     condition: "(log archive accounts) `allowBlobPublicAccess` is false (absent fails: \"not set\"), and the network default \
 action is Deny or `publicNetworkAccess` is Disabled; when the default action is Deny, `networkAcls.bypass` includes \
-AzureServices (else Azure Monitor cannot deliver logs).",
+AzureServices (else Azure Monitor cannot deliver logs). When a read that could name a log archive account fails, one error on the subscription where it failed (\"archive \
+accounts may be missing\"); accounts that no read names are then not reported (never not_applicable).",
     rationale: "The archive account holds the logs of the whole estate: exposed anonymously or to every network, it hands an \
 attacker the map of what is monitored and a place to tamper with evidence (T1530). Locking it down must not stop the logs \
 from arriving, so a Deny default needs the trusted Azure services exception that Azure Monitor uses to write diagnostic logs.",

@@ -10,7 +10,8 @@ pub static CHECK: Check = Check {
     family: Family::St,
     severity: Severity::Low,
     scope: Scope::Resource,
-    condition: "(log archive accounts) `encryption.keySource` is Microsoft.Keyvault (a customer-managed key).",
+    condition: "(log archive accounts) `encryption.keySource` is Microsoft.Keyvault (a customer-managed key). When a read that could name a log archive account fails, one error on the subscription where it failed (\"archive \
+accounts may be missing\"); accounts that no read names are then not reported (never not_applicable).",
     rationale: "With a customer-managed key the organisation, not the platform, controls who can decrypt the archived logs: \
 access to the key is a separate, audited permission in Key Vault, and revoking it cuts off every copy at once. For a \
 responder this means reads of the archive need both storage and key access, and every key use leaves an AuditEvent.",
