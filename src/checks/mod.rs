@@ -360,36 +360,53 @@ impl<'c> Out<'c> {
         let (status, reason) = v.into_parts();
         self.push(status, resource_id, sub, reason)
     }
-    /// The findings, with `error` results on the same resource (and item)
-    /// merged into one naming every cause: a check gives one result per
-    /// resource, so two failed lists of one subscription are one `error`.
+    /// The findings, one per identity (resource and item; baseline, "a
+    /// result's identity is unique in a report"): `error` results on the
+    /// same identity are merged into one naming every cause (two failed
+    /// lists of one subscription are one `error`), and an `error` on the
+    /// identity of a `pass`, `fail` or `not_applicable` result is folded
+    /// into that result's reason ("a pass found in what was read stands";
+    /// "a fail established from what was read stands ... the reason also
+    /// names what could not be read").
     pub fn done(self) -> Vec<Finding> {
-        let mut out: Vec<Finding> = Vec::with_capacity(self.findings.len());
-        // The first `error` of each (resource, item), where later ones on the
-        // same resource are merged into it.
-        let mut first_error: std::collections::HashMap<(String, Option<String>), usize> =
-            std::collections::HashMap::new();
-        for f in self.findings {
+        use std::collections::HashMap;
+        let key = |f: &Finding| (f.resource_id.key(), f.item.clone());
+        // The decided (non-error) result of each identity: the first one.
+        let mut decided: HashMap<(String, Option<String>), usize> = HashMap::new();
+        for (i, f) in self.findings.iter().enumerate() {
             if f.status != Status::Error {
-                out.push(f);
-                continue;
-            }
-            let key = (f.resource_id.key(), f.item.clone());
-            match first_error.get(&key) {
-                Some(&i) => {
-                    let first = &mut out[i];
-                    if !first.reason.contains(&f.reason) {
-                        first.reason.push_str("; ");
-                        first.reason.push_str(&f.reason);
-                    }
-                }
-                None => {
-                    first_error.insert(key, out.len());
-                    out.push(f);
-                }
+                decided.entry(key(f)).or_insert(i);
             }
         }
-        out
+        let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
+        // Where each identity's result ends up, by index into `findings`.
+        let mut first: HashMap<(String, Option<String>), usize> = HashMap::new();
+        for i in 0..findings.len() {
+            let Some(f) = &findings[i] else { continue };
+            let k = key(f);
+            let target = match decided.get(&k) {
+                Some(&d) => d,
+                None => *first.entry(k).or_insert(i),
+            };
+            if target == i {
+                continue;
+            }
+            let f = findings[i].take().expect("present");
+            if f.status != Status::Error {
+                // The same item listed twice: its first result stands.
+                continue;
+            }
+            let into = findings[target].as_mut().expect("targets stay");
+            if !into.reason.contains(&f.reason) {
+                into.reason.push_str(if into.status == Status::Error {
+                    "; "
+                } else {
+                    "; also "
+                });
+                into.reason.push_str(&f.reason);
+            }
+        }
+        findings.into_iter().flatten().collect()
     }
 
     /// The list a check needs from a subscription: on a failed read, one
@@ -600,6 +617,32 @@ mod tests {
                 None
             ),
             "az x --name acct -g rg-a --subscription S1"
+        );
+    }
+
+    #[test]
+    fn done_keeps_one_result_per_identity() {
+        let check = find("AZ-MON-001").unwrap();
+        let mut out = Out::new(check);
+        out.error("/subscriptions/S1", Some("S1"), "list A failed");
+        out.pass("/subscriptions/s1", Some("S1"), "found one");
+        out.error("/subscriptions/S1", Some("S1"), "list B failed");
+        out.error("/subscriptions/S2", Some("S2"), "list A failed");
+        out.error("/subscriptions/S2", Some("S2"), "list B failed");
+        out.fail("/subscriptions/S3", Some("S3"), "missing");
+        out.fail("/subscriptions/S3", Some("S3"), "listed twice");
+        let f = out.done();
+        assert_eq!(f.len(), 3, "{f:#?}");
+        assert_eq!(f[0].status, Status::Pass);
+        assert_eq!(
+            f[0].reason,
+            "found one; also list A failed; also list B failed"
+        );
+        assert_eq!(f[1].status, Status::Error);
+        assert_eq!(f[1].reason, "list A failed; list B failed");
+        assert_eq!(
+            (f[2].status, f[2].reason.as_str()),
+            (Status::Fail, "missing")
         );
     }
 }

@@ -37,17 +37,18 @@ Servers P1 lacks the file integrity monitoring and agentless scanning a host inv
     remediation: Remediation {
         portal: &[
             "Open Microsoft Defender for Cloud > Environment settings and select the subscription.",
-            "On Defender plans, set each required plan to On (for Servers choose Plan 2), and remove resource-level exclusions.",
+            "On Defender plans, set each required plan ({required_defender_plans}) to On (for Servers choose plan {defender_servers_plan}), and remove resource-level exclusions.",
             "Save.",
         ],
         cli: "az security pricing create --name {name} --tier Standard --subscription {subscription}",
         bicep: r#"targetScope = 'subscription'
-param plans array = ['VirtualMachines', 'StorageAccounts', 'KeyVaults', 'Arm', 'SqlServers', 'AppServices', 'Containers', 'CloudPosture']
+// The plans required in force: {required_defender_plans}
+param plans array
 resource pricing 'Microsoft.Security/pricings@2024-01-01' = [for p in plans: {
   name: p
   properties: {
     pricingTier: 'Standard'
-    subPlan: p == 'VirtualMachines' ? 'P2' : null
+    subPlan: p == 'VirtualMachines' ? '{defender_servers_plan}' : null
   }
 }]"#,
     },
@@ -331,5 +332,22 @@ mod tests {
         assert_result(&f, &pid("SqlServers"), Status::Pass, "FullyCovered");
         assert_result(&f, &pid("AppServices"), Status::Fail, "Free");
         assert_result(&f, &pid("CloudPosture"), Status::Pass, "Standard");
+    }
+
+    #[test]
+    fn remediation_uses_the_plans_in_force() {
+        let params = Params {
+            required_defender_plans: vec!["KeyVaults".into(), "Arm".into()],
+            defender_servers_plan: "P1".into(),
+            ..Params::defaults()
+        };
+        let filled = CHECK.remediation.filled(&params);
+        let text = format!("{} {}", filled.portal.join(" "), filled.bicep);
+        assert!(text.contains("KeyVaults, Arm"), "{text}");
+        assert!(text.contains("'P1'") && text.contains("plan P1"), "{text}");
+        assert!(
+            !text.contains("P2") && !text.contains("CloudPosture"),
+            "{text}"
+        );
     }
 }

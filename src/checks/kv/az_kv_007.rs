@@ -238,7 +238,12 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 if count == 1 { "s" } else { "" },
             );
             if count > max {
-                out.fail(&v.id, Some(&sub.id), reason);
+                let note = if unreadable > 0 {
+                    format!("; {unreadable} role assignment(s) that may apply could not be read")
+                } else {
+                    String::new()
+                };
+                out.fail(&v.id, Some(&sub.id), format!("{reason}{note}"));
             } else if unreadable > 0 {
                 out.error(
                     &v.id,

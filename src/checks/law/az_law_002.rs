@@ -121,11 +121,16 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                     &ws.id,
                     Some(&sub.id),
                     format!(
-                        "workspace '{name}': {} security table{} keep{} less than {min} days in total: {}",
+                        "workspace '{name}': {} security table{} keep{} less than {min} days in total: {}{}",
                         short.len(),
                         if short.len() == 1 { "" } else { "s" },
                         if short.len() == 1 { "s" } else { "" },
-                        support::join(&short)
+                        support::join(&short),
+                        if unreadable.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; table(s) {} could not be parsed", support::join(&unreadable))
+                        }
                     ),
                 );
             } else if !unreadable.is_empty() {

@@ -13,7 +13,7 @@ pub static CHECK: Check = Check {
 whatever the retention settings suggest. Anyone able to change workspace settings can use it to make a month of evidence \
 disappear, and a responder who expects the usual grace period finds nothing.",
     reads: "10",
-    parameters: &[],
+    parameters: &[Param::LawMinRetentionDays],
     references: &[attack("T1070")],
     remediation: Remediation {
         portal: &[
@@ -26,7 +26,7 @@ disappear, and a responder who expects the usual grace period finds nothing.",
   location: location
   properties: {
     sku: { name: 'PerGB2018' }
-    retentionInDays: 90
+    retentionInDays: {law_min_retention_days}
     features: {
       immediatePurgeDataOn30Days: false
     }
@@ -130,5 +130,15 @@ mod tests {
             "could not read the Log Analytics workspaces list",
         );
         assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn remediation_uses_the_retention_in_force() {
+        let params = Params {
+            law_min_retention_days: 365,
+            ..Params::defaults()
+        };
+        let bicep = CHECK.remediation.filled(&params).bicep;
+        assert!(bicep.contains("retentionInDays: 365"), "{bicep}");
     }
 }

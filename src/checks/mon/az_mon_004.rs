@@ -10,7 +10,9 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     scope: Scope::Resource,
     condition: "Each log-capable resource has a diagnostic setting with a destination enabling at least one log category or \
-category group; a storage account is assessed per present service (blob, file, queue, table), one result per service.",
+category group; a storage account is assessed per present service (blob, file, queue, table), one result per service (an \
+account whose primaryEndpoints names no service has none). When the storage accounts list cannot be read, one error on the \
+subscription stands for its storage accounts.",
     rationale: "Resource logs are the data-plane record: who read which secret, which blob was downloaded, which firewall rule \
 let traffic through. Azure does not keep them at all unless a diagnostic setting sends them somewhere, so a resource without \
 one leaves no evidence of what was done to it or through it, and the gap cannot be filled after the incident.",
@@ -299,18 +301,48 @@ mod tests {
             Status::Error,
             "kind 'SomethingNew' names no service",
         );
+    }
 
+    /// Baseline "Storage list": one error on the subscription, not one per
+    /// account; the other resources are assessed as usual.
+    #[test]
+    fn failed_storage_list_is_one_error_on_the_subscription() {
+        let mut inv = inv();
+        let a = rid("rg", "Microsoft.Storage/storageAccounts", "sta");
+        let b = rid("rg", "Microsoft.Storage/storageAccounts", "stb");
+        let kv = rid("rg", "Microsoft.KeyVault/vaults", "kv1");
+        sub(&mut inv).resources = Ok(listing(vec![
+            resource_body(&a, "Microsoft.Storage/storageAccounts"),
+            resource_body(&kv, "Microsoft.KeyVault/vaults"),
+            resource_body(&b, "Microsoft.Storage/storageAccounts"),
+        ]));
+        set_diagnostics(&mut inv, &kv, vec![]);
         sub(&mut inv).storage_accounts = Err(forbidden(
             "/subscriptions/x/providers/Microsoft.Storage/storageAccounts",
         ));
         let f = run(&CHECK, &inv);
-        assert_eq!(f.len(), 3);
+        assert_eq!(f.len(), 2, "{f:#?}");
         assert_result(
             &f,
-            &odd,
+            &sub_id(),
             Status::Error,
             "could not read the storage accounts list",
         );
+        assert_result(&f, &kv, Status::Fail, "no diagnostic setting");
+    }
+
+    #[test]
+    fn primary_endpoints_naming_no_service_give_no_result() {
+        let mut inv = inv();
+        sub(&mut inv).resources = Ok(listing(vec![resource_body(
+            SA,
+            "Microsoft.Storage/storageAccounts",
+        )]));
+        sub(&mut inv).storage_accounts = Ok(listing(vec![json!({
+            "id": SA, "name": "stlogs", "kind": "StorageV2",
+            "properties": {"primaryEndpoints": {"web": "https://stlogs.z6.web.core.windows.net/"}}
+        })]));
+        assert_eq!(run(&CHECK, &inv), vec![]);
     }
 
     #[test]

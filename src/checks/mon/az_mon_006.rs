@@ -1,6 +1,6 @@
 //! AZ-MON-006: someone is told when a diagnostic setting is deleted.
 
-use super::support::alert_verdict;
+use super::support::{alert_verdict, each_alert_list};
 use super::*;
 
 pub(crate) const OP: &str = "Microsoft.Insights/diagnosticSettings/delete";
@@ -53,15 +53,10 @@ resource alert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    out.each_list(
-        ctx.inv,
-        "activity log alerts",
-        |s| &s.activity_log_alerts,
-        |out, sub, alerts| {
-            let v = alert_verdict(alerts, &sub.id, &[OP], OP);
-            out.verdict(v, &sub.resource_id(), Some(&sub.id));
-        },
-    );
+    each_alert_list(&mut out, ctx.inv, |out, sub, alerts| {
+        let v = alert_verdict(alerts, &sub.id, &[OP], OP);
+        out.verdict(v, &sub.resource_id(), Some(&sub.id));
+    });
     out.done()
 }
 
@@ -195,5 +190,25 @@ mod tests {
         sub(&mut inv).activity_log_alerts = Ok(listing(vec![bad, op_alert("diag-delete")]));
         let f = run(&CHECK, &inv);
         assert_result(&f, &sub_id(), Status::Pass, "'diag-delete'");
+    }
+
+    #[test]
+    fn an_id_less_alert_beside_a_pass_gives_no_error() {
+        let mut inv = inv();
+        sub(&mut inv).activity_log_alerts = Ok(listing(vec![
+            json!({"name": "no-id", "properties": {"enabled": "yes"}}),
+            op_alert("diag-delete"),
+        ]));
+        let f = run(&CHECK, &inv);
+        assert_eq!(f.len(), 1, "one result per subscription: {f:#?}");
+        assert_result(&f, &sub_id(), Status::Pass, "'diag-delete'");
+
+        // With no pass, the id-less alert makes the one result an error.
+        sub(&mut inv).activity_log_alerts = Ok(listing(vec![
+            json!({"name": "no-id", "properties": {"enabled": "yes"}}),
+        ]));
+        let f = run(&CHECK, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_result(&f, &sub_id(), Status::Error, "item 0 of the list");
     }
 }

@@ -1,6 +1,6 @@
 //! AZ-MON-007: someone is told when a Log Analytics workspace is deleted or changed.
 
-use super::support::alert_verdict;
+use super::support::{alert_verdict, each_alert_list};
 use super::*;
 
 pub(crate) const OPS: [&str; 2] = [
@@ -55,20 +55,15 @@ resource alert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
-    out.each_list(
-        ctx.inv,
-        "activity log alerts",
-        |s| &s.activity_log_alerts,
-        |out, sub, alerts| {
-            let v = alert_verdict(
-                alerts,
-                &sub.id,
-                &OPS,
-                "Microsoft.OperationalInsights/workspaces/delete or /write",
-            );
-            out.verdict(v, &sub.resource_id(), Some(&sub.id));
-        },
-    );
+    each_alert_list(&mut out, ctx.inv, |out, sub, alerts| {
+        let v = alert_verdict(
+            alerts,
+            &sub.id,
+            &OPS,
+            "Microsoft.OperationalInsights/workspaces/delete or /write",
+        );
+        out.verdict(v, &sub.resource_id(), Some(&sub.id));
+    });
     out.done()
 }
 
@@ -157,14 +152,11 @@ mod tests {
         );
         sub(&mut inv).activity_log_alerts = Ok(listing(vec![json!({"name": "no-id"})]));
         let f = run(&CHECK, &inv);
-        assert_eq!(
-            f.len(),
-            1,
-            "the position error and the undecided result, merged into one result on the subscription: {f:#?}"
-        );
+        assert_eq!(f.len(), 1, "one result on the subscription: {f:#?}");
         assert!(f.iter().all(|x| x.status == Status::Error));
-        assert!(f
-            .iter()
-            .any(|x| x.reason.contains("item 0 of the activity log alerts list")));
+        assert!(f.iter().any(
+            |x| x.reason.contains("item 0 of the list could not be parsed")
+                || x.reason.contains("(item 0 of the list:")
+        ));
     }
 }

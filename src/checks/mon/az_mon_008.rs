@@ -1,6 +1,6 @@
 //! AZ-MON-008: the ten CIS activity log alerts exist.
 
-use super::support::alert_verdict;
+use super::support::{alert_verdict, each_alert_list};
 use super::*;
 
 /// The operations of CIS 6.2.1–6.2.10, in benchmark order.
@@ -89,17 +89,12 @@ resource alerts 'Microsoft.Insights/activityLogAlerts@2020-10-01' = [for (op, i)
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     // A failed list: one error on the subscription, no result per operation.
-    out.each_list(
-        ctx.inv,
-        "activity log alerts",
-        |s| &s.activity_log_alerts,
-        |out, sub, alerts| {
-            for op in OPERATIONS {
-                let v = alert_verdict(alerts, &sub.id, &[op], op);
-                out.verdict(v, &sub.resource_id(), Some(&sub.id)).item = Some(op.to_string());
-            }
-        },
-    );
+    each_alert_list(&mut out, ctx.inv, |out, sub, alerts| {
+        for op in OPERATIONS {
+            let v = alert_verdict(alerts, &sub.id, &[op], op);
+            out.verdict(v, &sub.resource_id(), Some(&sub.id)).item = Some(op.to_string());
+        }
+    });
     out.done()
 }
 
@@ -244,5 +239,25 @@ mod tests {
             item(&f, "Microsoft.Network/publicIPAddresses/write").status,
             Status::Fail
         );
+    }
+
+    #[test]
+    fn an_id_less_alert_gives_no_subscription_error_beside_the_operations() {
+        let mut inv = inv();
+        sub(&mut inv).activity_log_alerts = Ok(listing(vec![
+            alert(
+                "pip-write",
+                json!([{"field": "operationName", "equals": "Microsoft.Network/publicIPAddresses/write"}]),
+            ),
+            json!({"name": "no-id", "properties": {"scopes": "oops"}}),
+        ]));
+        let f = run(&CHECK, &inv);
+        assert_eq!(f.len(), 10, "{f:#?}");
+        assert!(f.iter().all(|x| x.item.is_some()), "{f:#?}");
+        assert_eq!(
+            item(&f, "Microsoft.Network/publicIPAddresses/write").status,
+            Status::Pass
+        );
+        assert_eq!(f.iter().filter(|x| x.status == Status::Error).count(), 9);
     }
 }

@@ -9,9 +9,11 @@ pub static CHECK: Check = Check {
     family: Family::Mon,
     severity: Severity::Medium,
     scope: Scope::Resource,
-    condition: "Every enabled activity log alert and every enabled scheduled query rule names at least one action group, and \
-every action group it names exists (in the action group list of a scanned subscription), is enabled, and has at least one \
-receiver. Disabled alerts and rules are not_applicable.",
+    condition: "Every enabled activity log alert and every enabled scheduled query rule routes to at least one action group \
+that exists (in the action group list of a scanned subscription), is enabled, and has at least one receiver; the reason also \
+names each referenced group that does not qualify. Disabled alerts and rules are not_applicable. A group in another \
+subscription whose list could not be read does not qualify (the reason names it); when the alert's own subscription's list \
+cannot be read, one error on the subscription stands for its alerts that no readable group serves.",
     rationale: "An alert that fires into a deleted, disabled or empty action group looks configured in every review and tells \
 no one: the detection exists on paper while the attacker works unobserved. Action groups are deleted or emptied in clean-ups \
 and by attackers alike, and nothing warns when the alerts that pointed at them go silent.",
@@ -46,10 +48,20 @@ resource soc 'Microsoft.Insights/actionGroups@2023-01-01' = {
 enum Route {
     Ok(String),
     Fail(String),
+    /// Not assessable from what this scan read (a group in an unscanned or
+    /// skipped subscription, or one that could not be parsed in the alert's
+    /// own subscription).
     Error(String),
+    /// The list of another scanned subscription that would hold it could
+    /// not be read (baseline, "Isolation": a cross-subscription input, which
+    /// never turns a `fail` into `error`).
+    Unread(String),
+    /// The alert's own subscription's action group list failed: the one
+    /// `error` on that subscription stands for it.
+    OwnListFailed,
 }
 
-fn route(inv: &Inventory, ag_id: &str) -> Route {
+fn route(inv: &Inventory, alert_sub: &str, ag_id: &str) -> Route {
     let short = last_segment(ag_id);
     // The first scanned subscription whose action groups hold the id.
     let found = inv.scanned().find_map(|s| {
@@ -70,10 +82,12 @@ fn route(inv: &Inventory, ag_id: &str) -> Route {
             });
         }
         groups.malformed_with_id(ag_id).map(|m| {
-            Route::Error(format!(
-                "action group '{short}' could not be parsed: {}",
-                m.error
-            ))
+            let why = format!("action group '{short}' could not be parsed: {}", m.error);
+            if s.id.eq_ignore_ascii_case(alert_sub) {
+                Route::Error(why)
+            } else {
+                Route::Unread(format!("{why} (subscription {})", s.id))
+            }
         })
     });
     if let Some(r) = found {
@@ -99,68 +113,97 @@ fn route(inv: &Inventory, ag_id: &str) -> Route {
             "action group '{short}' is in subscription {holder}, which was skipped ({reason})"
         ));
     }
+    let own = holder.eq_ignore_ascii_case(alert_sub);
     match &s.action_groups {
-        Err(e) => Route::Error(format!(
+        Err(_) if own => Route::OwnListFailed,
+        Err(e) => Route::Unread(format!(
             "could not read the action groups list of subscription {holder} to find '{short}': {e}"
         )),
-        Ok(groups) if !groups.malformed.is_empty() => Route::Error(format!(
-            "action group '{short}' is not among the readable action groups of subscription {holder}, and {} item(s) of that list could not be parsed",
-            groups.malformed.len()
-        )),
+        Ok(groups) if !groups.malformed.is_empty() => {
+            let why = format!(
+                "action group '{short}' is not among the readable action groups of subscription {holder}, and {} item(s) of that list could not be parsed",
+                groups.malformed.len()
+            );
+            if own {
+                Route::Error(why)
+            } else {
+                Route::Unread(why)
+            }
+        }
         Ok(_) => Route::Fail(format!(
             "action group '{short}' does not exist (not in the action groups of subscription {holder})"
         )),
     }
 }
 
-/// Pushes the result of one enabled alert or rule.
+/// Pushes the result of one enabled alert or rule (baseline: it routes to
+/// at least one qualifying action group; the reason names each referenced
+/// group that does not qualify).
 fn assess(out: &mut Out, inv: &Inventory, sub: &str, id: &str, label: &str, groups: &[&str]) {
     if groups.is_empty() {
         out.fail(id, Some(sub), format!("{label} routes to no action group"));
         return;
     }
-    let routes: Vec<Route> = groups.iter().map(|g| route(inv, g)).collect();
-    let fails: Vec<&str> = routes
+    let routes: Vec<Route> = groups.iter().map(|g| route(inv, sub, g)).collect();
+    let pick = |want: fn(&Route) -> Option<&String>| -> Vec<&str> {
+        routes.iter().filter_map(want).map(String::as_str).collect()
+    };
+    let oks = pick(|r| match r {
+        Route::Ok(s) => Some(s),
+        _ => None,
+    });
+    let fails = pick(|r| match r {
+        Route::Fail(s) => Some(s),
+        _ => None,
+    });
+    let errors = pick(|r| match r {
+        Route::Error(s) => Some(s),
+        _ => None,
+    });
+    let unread = pick(|r| match r {
+        Route::Unread(s) => Some(s),
+        _ => None,
+    });
+    let own_list_failed = routes.iter().any(|r| matches!(r, Route::OwnListFailed));
+    let others: Vec<&str> = fails
         .iter()
-        .filter_map(|r| match r {
-            Route::Fail(s) => Some(s.as_str()),
-            _ => None,
-        })
+        .chain(&errors)
+        .chain(&unread)
+        .copied()
         .collect();
-    let errors: Vec<&str> = routes
-        .iter()
-        .filter_map(|r| match r {
-            Route::Error(s) => Some(s.as_str()),
-            _ => None,
-        })
-        .collect();
-    if !fails.is_empty() {
-        let mut reason = format!("{label}: {}", fails.join("; "));
-        if !errors.is_empty() {
-            reason.push_str(&format!("; also {}", errors.join("; ")));
+    if !oks.is_empty() {
+        let oks: Vec<String> = oks.iter().map(|s| s.to_string()).collect();
+        let mut reason = format!("{label} routes to {}", super::support::join(&oks));
+        if !others.is_empty() {
+            reason.push_str(&format!("; also {}", others.join("; ")));
+        }
+        out.pass(id, Some(sub), reason);
+    } else if own_list_failed {
+        // The subscription's one `error` (its action group list) stands for it.
+    } else if !errors.is_empty() {
+        out.error(id, Some(sub), format!("{label}: {}", others.join("; ")));
+    } else {
+        // Every referenced group fails, or lies in another subscription
+        // whose list could not be read (which never turns a fail into error).
+        let mut reason = format!("{label} routes to no qualifying action group");
+        if !fails.is_empty() {
+            reason.push_str(&format!(": {}", fails.join("; ")));
+        }
+        if !unread.is_empty() {
+            reason.push_str(&format!(
+                "; no readable one qualifies, and {}",
+                unread.join("; ")
+            ));
         }
         out.fail(id, Some(sub), reason);
-    } else if !errors.is_empty() {
-        out.error(id, Some(sub), format!("{label}: {}", errors.join("; ")));
-    } else {
-        let oks: Vec<String> = routes
-            .iter()
-            .filter_map(|r| match r {
-                Route::Ok(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
-        out.pass(
-            id,
-            Some(sub),
-            format!("{label} routes to {}", super::support::join(&oks)),
-        );
     }
 }
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     out.each_sub(ctx.inv, |out, sub| {
+        // A failed action group list is one error on the subscription.
+        out.list(sub, "action groups", &sub.action_groups);
         out.items_of(
             sub,
             "activity log alerts",
@@ -276,11 +319,12 @@ mod tests {
             Status::Pass,
             "activity log alert 'good' routes to 'soc' (enabled, 2 receivers)",
         );
+        // At least one qualifying group: the disabled one is named.
         assert_result(
             &f,
             &alert_id("to-off"),
-            Status::Fail,
-            "action group 'off' is disabled",
+            Status::Pass,
+            "routes to 'soc' (enabled, 2 receivers); also action group 'off' is disabled",
         );
         assert_result(
             &f,
@@ -338,38 +382,58 @@ mod tests {
         );
     }
 
+    /// Baseline "Isolation": another subscription's failed list never turns
+    /// a `fail` into `error`; the subscription's own failed list is one
+    /// `error` on it.
     #[test]
-    fn unreadable_holder_list_is_an_error_never_a_fail_or_pass() {
+    fn unreadable_holder_lists() {
         let mut inv = with_second(inv());
-        sub(&mut inv).action_groups = Ok(listing(vec![group(SUB, "soc", Some(true), 1)]));
+        sub(&mut inv).action_groups = Ok(listing(vec![
+            group(SUB, "soc", Some(true), 1),
+            group(SUB, "off", Some(false), 1),
+        ]));
         sub_n(&mut inv, 1).action_groups = Err(forbidden(
             "/subscriptions/x/providers/Microsoft.Insights/actionGroups",
         ));
         sub(&mut inv).activity_log_alerts = Ok(listing(vec![
             alert("cross", &[ag_id(SUB, "soc"), ag_id(SUB2, "central")], None),
-            alert("local", &[ag_id(SUB, "soc")], None),
-            alert("mixed", &[ag_id(SUB, "nope"), ag_id(SUB2, "central")], None),
+            alert("only-cross", &[ag_id(SUB2, "central")], None),
+            alert("mixed", &[ag_id(SUB, "off"), ag_id(SUB2, "central")], None),
         ]));
-        let f = run(&CHECK, &inv);
-        assert_eq!(
-            f.len(),
-            3,
-            "no subscription-level error for the action group list: {f:#?}"
+        let a2 = rid("rg", "microsoft.insights/activityLogAlerts", "x").replace(SUB, SUB2);
+        let own_off =
+            rid("rg", "microsoft.insights/activityLogAlerts", "own-off").replace(SUB, SUB2);
+        let mut in_sub2 = alert("x", &[ag_id(SUB2, "central")], None);
+        in_sub2["id"] = json!(a2);
+        let mut own_and_off = alert(
+            "own-off",
+            &[ag_id(SUB2, "central"), ag_id(SUB, "off")],
+            None,
         );
+        own_and_off["id"] = json!(own_off);
+        let mut served = alert("served", &[ag_id(SUB, "soc")], None);
+        let served_id =
+            rid("rg", "microsoft.insights/activityLogAlerts", "served").replace(SUB, SUB2);
+        served["id"] = json!(served_id);
+        sub_n(&mut inv, 1).activity_log_alerts = Ok(listing(vec![in_sub2, own_and_off, served]));
+        let f = run(&CHECK, &inv);
+        assert_result(&f, &alert_id("cross"), Status::Pass, "'soc'");
         assert_result(
             &f,
-            &alert_id("cross"),
-            Status::Error,
+            &alert_id("only-cross"),
+            Status::Fail,
             "could not read the action groups list of subscription 22222222",
         );
-        assert_result(&f, &alert_id("local"), Status::Pass, "'soc'");
-        // A definite failure stands beside an unreadable group.
+        assert_result(&f, &alert_id("mixed"), Status::Fail, "'off' is disabled");
+        // SUB2's own list failed: one error there, its served alert passes.
         assert_result(
             &f,
-            &alert_id("mixed"),
-            Status::Fail,
-            "'nope' does not exist",
+            &format!("/subscriptions/{SUB2}"),
+            Status::Error,
+            "could not read the action groups list",
         );
+        assert_result(&f, &served_id, Status::Pass, "'soc'");
+        assert_eq!(f.len(), 5, "no result for SUB2's unserved alerts: {f:#?}");
     }
 
     #[test]

@@ -12,8 +12,11 @@ pub static CHECK: Check = Check {
     severity: Severity::Medium,
     scope: Scope::Resource,
     condition: "Each virtual network is covered: an enabled flow log (enabled true, provisioningState not Failed) targets the \
-virtual network, or every subnet is covered by an enabled flow log targeting that subnet or the NSG attached to it; a virtual \
-network with no subnets fails. Flow logs of every scanned subscription's network watchers count.",
+virtual network (this covers it even with no subnets), or it has subnets and every subnet is covered by an enabled flow log \
+targeting that subnet or the NSG attached to it; a virtual network with no subnets and no flow log of its own fails. Flow logs \
+of every scanned subscription's network watchers count: a network that no readable enabled flow log covers fails, its reason \
+naming the network watchers or flow logs that could not be read. When the subscription's own network watcher list cannot be \
+read, the check gives one error on the subscription (its networks that a readable flow log covers still pass).",
     rationale: "Flow logs are the only record of which addresses talked to which, on which ports, and how much data moved: \
 the evidence for lateral movement, command-and-control beacons and exfiltration volumes. Network traffic cannot be \
 reconstructed after the fact, so a virtual network without flow logs leaves a responder blind to everything that crossed it \
@@ -48,45 +51,47 @@ resource flowLog 'Microsoft.Network/networkWatchers/flowLogs@2024-07-01' = {
 
 /// Every flow log read, across the scanned subscriptions, and what could not be read.
 struct FlowLogs<'a> {
-    logs: Vec<&'a FlowLog>,
     /// The flow logs by [`norm_id`] of their target, in the order read.
     by_target: HashMap<String, Vec<&'a FlowLog>>,
     /// Reads that failed (a watcher list, a watcher's flow logs, a flow log
-    /// that could not be parsed): an uncovered network is then `error`.
+    /// that could not be parsed), each naming its subscription: an uncovered
+    /// network's reason names them (baseline, "Isolation").
     gaps: Vec<String>,
 }
 
 fn all_flow_logs(inv: &Inventory) -> FlowLogs<'_> {
     let mut found = FlowLogs {
-        logs: Vec::new(),
         by_target: HashMap::new(),
         gaps: Vec::new(),
     };
+    let mut logs: Vec<&FlowLog> = Vec::new();
     drivers::each_listed_id(
         inv,
         "network watchers",
         |s| &s.network_watchers,
         |w| &w.id,
         &mut found.gaps,
-        |gaps, _, watcher_id| match lookup(&inv.reads.flow_logs, watcher_id, "flow logs") {
+        |gaps, sub, watcher_id| match lookup(&inv.reads.flow_logs, watcher_id, "flow logs") {
             Ok(l) => {
-                found.logs.extend(l.items.iter());
+                logs.extend(l.items.iter());
                 if let Some(m) = l.malformed.first() {
                     gaps.push(format!(
-                        "{} flow log(s) of network watcher '{}' could not be parsed: {}",
+                        "{} flow log(s) of network watcher '{}' of subscription {} could not be parsed: {}",
                         l.malformed.len(),
                         last_segment(watcher_id),
+                        sub.id,
                         m.error
                     ));
                 }
             }
             Err(e) => gaps.push(format!(
-                "the flow logs of network watcher '{}' could not be read: {e}",
-                last_segment(watcher_id)
+                "the flow logs of network watcher '{}' of subscription {} could not be read: {e}",
+                last_segment(watcher_id),
+                sub.id
             )),
         },
     );
-    for fl in &found.logs {
+    for fl in logs {
         if let Some(t) = fl.target() {
             found.by_target.entry(norm_id(t)).or_default().push(fl);
         }
@@ -102,6 +107,24 @@ impl<'a> FlowLogs<'a> {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+
+    /// What an uncovered network's reason adds: the reads that could not
+    /// contribute (a flow log among them might have covered it).
+    fn unread_note(&self) -> String {
+        match self.gaps.first() {
+            None => String::new(),
+            Some(first) => {
+                format!(
+                "; no readable enabled flow log covers it, and these could not be read: {first}{}",
+                if self.gaps.len() > 1 {
+                    format!(" (and {} more: {})", self.gaps.len() - 1, join(&self.gaps[1..]))
+                } else {
+                    String::new()
+                }
+            )
+            }
+        }
+    }
 }
 
 fn subnet_name(s: &Subnet) -> String {
@@ -115,35 +138,29 @@ fn quoted(names: &[String]) -> String {
     join(&names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>())
 }
 
-fn assess(out: &mut Out, sub: &str, vnet: &VirtualNetwork, logs: &FlowLogs) {
+/// Whether enabled flow logs cover the network: `Ok(reason)` when they do,
+/// `Err(reason)` naming what is not covered.
+fn coverage(vnet: &VirtualNetwork, logs: &FlowLogs) -> Result<String, String> {
     let name = vnet.display_name();
     let on_vnet: &[&FlowLog] = logs.on(&vnet.id);
+    if let Some(fl) = on_vnet.iter().find(|fl| fl.is_enabled()) {
+        return Ok(format!(
+            "enabled flow log '{}' targets virtual network '{name}'",
+            fl.display_name()
+        ));
+    }
+    let disabled = match on_vnet.first() {
+        Some(fl) => format!(
+            "; flow log '{}' targets the network but is not enabled",
+            fl.display_name()
+        ),
+        None => String::new(),
+    };
     let subnets = vnet.subnets();
     if subnets.is_empty() {
-        let note = match on_vnet.first() {
-            Some(fl) => format!(
-                " (flow log '{}' targets it, but there is no subnet whose traffic it could record)",
-                fl.display_name()
-            ),
-            None => String::new(),
-        };
-        out.fail(
-            &vnet.id,
-            Some(sub),
-            format!("virtual network '{name}' has no subnets, so nothing in it is covered by flow logs{note}"),
-        );
-        return;
-    }
-    if let Some(fl) = on_vnet.iter().find(|fl| fl.is_enabled()) {
-        out.pass(
-            &vnet.id,
-            Some(sub),
-            format!(
-                "enabled flow log '{}' targets virtual network '{name}'",
-                fl.display_name()
-            ),
-        );
-        return;
+        return Err(format!(
+            "virtual network '{name}' has no subnets and no enabled flow log targets it{disabled}"
+        ));
     }
     let mut covered = Vec::new();
     let mut uncovered = Vec::new();
@@ -170,58 +187,51 @@ fn assess(out: &mut Out, sub: &str, vnet: &VirtualNetwork, logs: &FlowLogs) {
         }
     }
     if uncovered.is_empty() {
-        out.pass(
-            &vnet.id,
-            Some(sub),
-            format!(
-                "every subnet of virtual network '{name}' is covered by an enabled flow log: {}",
-                join(&covered)
-            ),
-        );
-        return;
+        return Ok(format!(
+            "every subnet of virtual network '{name}' is covered by an enabled flow log: {}",
+            join(&covered)
+        ));
     }
-    let disabled = match on_vnet.first() {
-        Some(fl) => format!(
-            "; flow log '{}' targets the network but is not enabled",
-            fl.display_name()
-        ),
-        None => String::new(),
-    };
-    let what = format!(
+    Err(format!(
         "no enabled flow log targets virtual network '{name}' and subnet{} {} {} not covered by an enabled flow log on the subnet or its NSG{disabled}",
         if uncovered.len() == 1 { "" } else { "s" },
         quoted(&uncovered),
         if uncovered.len() == 1 { "is" } else { "are" },
-    );
-    match logs.gaps.first() {
-        Some(gap) => out.error(
-            &vnet.id,
-            Some(sub),
-            format!(
-                "{what} in the flow logs that were read, but {gap}{}",
-                if logs.gaps.len() > 1 {
-                    format!(" (and {} more unread source(s))", logs.gaps.len() - 1)
-                } else {
-                    String::new()
-                }
-            ),
-        ),
-        None => out.fail(&vnet.id, Some(sub), what),
-    };
+    ))
 }
 
+/// Baseline "Isolation": flow logs of every scanned subscription count; a
+/// network that no readable enabled flow log covers fails, naming what could
+/// not be read. When the subscription's own network watcher list failed, its
+/// uncovered networks have no result of their own: the subscription's one
+/// `error` stands for them (its covered networks still pass).
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let logs = all_flow_logs(ctx.inv);
-    out.each_item(
-        ctx.inv,
-        "virtual networks",
-        "virtual network",
-        |s| &s.virtual_networks,
-        |out, sub, vnet| {
-            assess(out, &sub.id, vnet, &logs);
-        },
-    );
+    out.each_sub(ctx.inv, |out, sub| {
+        let own_watchers_read = out
+            .list(sub, "network watchers", &sub.network_watchers)
+            .is_some();
+        out.items_of(
+            sub,
+            "virtual networks",
+            "virtual network",
+            &sub.virtual_networks,
+            |out, sub, vnet| match coverage(vnet, &logs) {
+                Ok(reason) => {
+                    out.pass(&vnet.id, Some(&sub.id), reason);
+                }
+                Err(_) if !own_watchers_read => {}
+                Err(reason) => {
+                    out.fail(
+                        &vnet.id,
+                        Some(&sub.id),
+                        format!("{reason}{}", logs.unread_note()),
+                    );
+                }
+            },
+        );
+    });
     out.done()
 }
 
@@ -331,14 +341,24 @@ mod tests {
     }
 
     #[test]
-    fn vnet_without_subnets_fails_even_with_a_flow_log() {
+    fn vnet_flow_log_covers_a_vnet_without_subnets() {
         let (a, va) = vnet("vnet-empty", &[]);
         let (b, vb) = vnet("vnet-empty2", &[]);
         let w = watcher(SUB, "westeurope");
         let inv = estate(vec![va, vb], vec![flow_log(&w, "fl-a", &a, true)]);
         let f = run(&CHECK, &inv);
-        assert_result(&f, &a, Status::Fail, "has no subnets");
-        assert_result(&f, &b, Status::Fail, "has no subnets");
+        assert_result(
+            &f,
+            &a,
+            Status::Pass,
+            "enabled flow log 'fl-a' targets virtual network 'vnet-empty'",
+        );
+        assert_result(
+            &f,
+            &b,
+            Status::Fail,
+            "has no subnets and no enabled flow log targets it",
+        );
     }
 
     #[test]
@@ -354,8 +374,10 @@ mod tests {
         assert_result(&run(&CHECK, &inv), &a, Status::Pass, "'fl-hub'");
     }
 
+    /// Baseline "Isolation": a failure in one subscription never turns
+    /// another subscription's `fail` into `error`.
     #[test]
-    fn unread_flow_logs_make_uncovered_networks_error_not_fail() {
+    fn another_subscriptions_failed_watcher_list_leaves_uncovered_networks_failing() {
         let (a, va) = vnet("vnet-a", &[("snet-1", None)]);
         let (b, vb) = vnet("vnet-b", &[("snet-1", None)]);
         let mut inv = with_second(estate(vec![va, vb], vec![]));
@@ -370,29 +392,73 @@ mod tests {
         ));
         let f = run(&CHECK, &inv);
         assert_result(&f, &a, Status::Pass, "'fl-a'");
-        assert_result(&f, &b, Status::Error, "network watchers of subscription");
-        assert_eq!(f.len(), 2, "{f:#?}");
+        assert_result(
+            &f,
+            &b,
+            Status::Fail,
+            &format!("the network watchers of subscription {SUB2} could not be read"),
+        );
+        // One error on the subscription whose list failed, none per network.
+        assert_result(
+            &f,
+            &format!("/subscriptions/{SUB2}"),
+            Status::Error,
+            "could not read the network watchers list",
+        );
+        assert_eq!(f.len(), 3, "{f:#?}");
+    }
 
-        // A watcher whose flow-log read failed.
+    #[test]
+    fn own_failed_watcher_list_is_one_error_and_covered_networks_still_pass() {
+        // SUB's watcher list failed; SUB2's watcher holds a flow log on vnet-a.
+        let (a, va) = vnet("vnet-a", &[("snet-1", None)]);
+        let (_b, vb) = vnet("vnet-b", &[("snet-1", None)]);
+        let (_c, vc) = vnet("vnet-c", &[]);
+        let mut inv = with_second(estate(vec![va, vb, vc], vec![]));
+        sub(&mut inv).network_watchers = Err(forbidden(
+            "/subscriptions/x/providers/Microsoft.Network/networkWatchers",
+        ));
+        let w2 = watcher(SUB2, "westeurope");
+        sub_n(&mut inv, 1).network_watchers = Ok(listing(vec![json!({"id": w2})]));
+        inv.reads.flow_logs.insert(
+            norm_id(&w2),
+            Ok(listing(vec![flow_log(&w2, "fl-hub", &a, true)])),
+        );
+        let f = run(&CHECK, &inv);
+        assert_result(&f, &a, Status::Pass, "'fl-hub'");
+        assert_result(
+            &f,
+            &sub_id(),
+            Status::Error,
+            "could not read the network watchers list",
+        );
+        assert_eq!(f.len(), 2, "no result per uncovered network: {f:#?}");
+    }
+
+    #[test]
+    fn unread_flow_logs_of_a_watcher_leave_uncovered_networks_failing() {
+        // A watcher whose flow-log read failed: a known gap fails, naming it.
         let mut inv = estate(vec![vnet("vnet-b", &[("snet-1", None)]).1], vec![]);
+        let b = rid("rg-net", "Microsoft.Network/virtualNetworks", "vnet-b");
         let w = watcher(SUB, "westeurope");
         inv.reads
             .flow_logs
             .insert(norm_id(&w), Err(forbidden(&format!("{w}/flowLogs"))));
-        assert_result(&run(&CHECK, &inv), &b, Status::Error, "AuthorizationFailed");
+        let f = run(&CHECK, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_result(&f, &b, Status::Fail, "AuthorizationFailed");
 
         // A watcher whose flow logs were never read.
         let mut inv = estate(vec![vnet("vnet-b", &[("snet-1", None)]).1], vec![]);
         inv.reads.flow_logs.clear();
-        assert_result(&run(&CHECK, &inv), &b, Status::Error, "was not read");
+        assert_result(&run(&CHECK, &inv), &b, Status::Fail, "was not read");
 
-        // A flow log that could not be parsed might be the covering one.
-        let w = watcher(SUB, "westeurope");
+        // A flow log that could not be parsed is named.
         let inv = estate(
             vec![vnet("vnet-b", &[("snet-1", None)]).1],
             vec![json!({"id": format!("{w}/flowLogs/bad"), "properties": {"enabled": "yes"}})],
         );
-        assert_result(&run(&CHECK, &inv), &b, Status::Error, "could not be parsed");
+        assert_result(&run(&CHECK, &inv), &b, Status::Fail, "could not be parsed");
     }
 
     #[test]

@@ -164,7 +164,7 @@ pub(super) mod tests {
             Status::Error,
             "could not read the network watchers list",
         );
-        // Flow log read failed: one error on the watcher.
+        // Flow log read failed: one error on the subscription.
         let mut inv = estate(vec![]);
         inv.reads
             .flow_logs
@@ -173,14 +173,14 @@ pub(super) mod tests {
         assert_eq!(f.len(), 1);
         assert_result(
             &f,
-            &watcher(),
+            &sub_id(),
             Status::Error,
             "flow logs of network watcher 'NetworkWatcher_westeurope'",
         );
         // Not read at all.
         let mut inv = estate(vec![]);
         inv.reads.flow_logs.clear();
-        assert_result(&run(check, &inv), &watcher(), Status::Error, "was not read");
+        assert_result(&run(check, &inv), &sub_id(), Status::Error, "was not read");
         // Malformed flow logs, with and without an id; the sibling is assessed.
         let inv = estate(vec![
             json!({"id": fl_id("bad"), "properties": {"enabled": "yes"}}),

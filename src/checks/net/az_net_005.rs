@@ -11,7 +11,7 @@ pub static CHECK: Check = Check {
     severity: Severity::Low,
     scope: Scope::Subscription,
     condition: "A Network Watcher exists in every region that holds a virtual network of the subscription (locations compared \
-lower-case with spaces removed). A subscription with no virtual network passes.",
+lower-case with spaces removed). A subscription with no virtual network is not_applicable.",
     rationale: "Flow logs, packet capture, connection troubleshooting and next-hop analysis all run through the region's \
 Network Watcher. Without one, a responder cannot turn on flow logs or capture packets in that region during an incident, \
 and the traffic evidence of the networks there is never recorded.",
@@ -141,7 +141,7 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             return;
         }
         if vnet_regions.is_empty() {
-            out.pass(
+            out.not_applicable(
                 &rid,
                 Some(&sub.id),
                 "the subscription has no virtual networks, so no region needs a Network Watcher",
@@ -202,13 +202,13 @@ mod tests {
     }
 
     #[test]
-    fn no_vnets_passes() {
+    fn no_vnets_is_not_applicable() {
         let mut i = inv();
         sub(&mut i).network_watchers = Ok(listing(vec![]));
         assert_result(
             &run(&CHECK, &i),
             &sub_id(),
-            Status::Pass,
+            Status::NotApplicable,
             "no virtual networks",
         );
     }

@@ -151,20 +151,22 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 Source::Unknown(w) => unknown.push(w),
             }
         }
-        if !unknown.is_empty() {
-            let mut reason = format!(
-                "workspace '{name}': could not assess {}",
-                unknown.join("; ")
-            );
-            if !missing.is_empty() {
-                reason.push_str(&format!("; missing {}", missing.join("; ")));
+        if !missing.is_empty() {
+            // A missing source established from what was read stands
+            // (baseline, "Every" conditions); the reason names the rest.
+            let mut reason = format!("workspace '{name}' is missing {}", missing.join("; "));
+            if !unknown.is_empty() {
+                reason.push_str(&format!("; could not assess {}", unknown.join("; ")));
             }
-            out.error(ws, Some(&sub.id), reason);
-        } else if !missing.is_empty() {
-            out.fail(
+            out.fail(ws, Some(&sub.id), reason);
+        } else if !unknown.is_empty() {
+            out.error(
                 ws,
                 Some(&sub.id),
-                format!("workspace '{name}' is missing {}", missing.join("; ")),
+                format!(
+                    "workspace '{name}': could not assess {}",
+                    unknown.join("; ")
+                ),
             );
         } else if met.is_empty() {
             out.pass(
@@ -421,5 +423,22 @@ mod tests {
             Status::Pass,
             "AzureSecurityCenter",
         );
+    }
+
+    /// Baseline "Every" conditions: a missing connector found in the list
+    /// that was read fails even when the Entra ID settings could not be read.
+    #[test]
+    fn a_missing_connector_fails_beside_unreadable_entra_settings() {
+        let mut inv = estate(vec![dc("AzureSecurityCenter", "Enabled")], vec![]);
+        inv.entra_diagnostic_settings =
+            Err(forbidden("/providers/microsoft.aadiam/diagnosticSettings"));
+        let f = run(&CHECK, &inv);
+        assert_result(&f, WS, Status::Fail, "missing MicrosoftThreatProtection");
+        assert_result(&f, WS, Status::Fail, "could not assess EntraIDLogs");
+        // With every connector present, the unread settings decide: error.
+        let mut inv = estate(all_connectors(), vec![]);
+        inv.entra_diagnostic_settings =
+            Err(forbidden("/providers/microsoft.aadiam/diagnosticSettings"));
+        assert_eq!(status(&run(&CHECK, &inv), WS), Status::Error);
     }
 }

@@ -61,13 +61,15 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         |out, sub, a| {
             let name = a.display_name();
             if !a.present_services().contains(&StorageService::Blob) {
+                let why = if a.props().primary_endpoints.is_some() {
+                    "its primaryEndpoints name no blob service".to_string()
+                } else {
+                    format!("kind {}", a.kind.as_deref().unwrap_or("not set"))
+                };
                 out.not_applicable(
                     &a.id,
                     Some(&sub.id),
-                    format!(
-                        "account '{name}' has no blob service (kind {})",
-                        a.kind.as_deref().unwrap_or("not set")
-                    ),
+                    format!("account '{name}' has no blob service ({why})"),
                 );
                 return;
             }
@@ -209,6 +211,21 @@ mod tests {
             &sub_id(),
             Status::Error,
             "could not read the storage accounts list",
+        );
+    }
+
+    #[test]
+    fn primary_endpoints_naming_no_service_is_not_applicable() {
+        let mut inv = inv();
+        sub(&mut inv).storage_accounts = Ok(listing(vec![json!({
+            "id": SA, "name": "stlogs", "kind": "StorageV2",
+            "properties": {"primaryEndpoints": {}}
+        })]));
+        assert_result(
+            &run(&CHECK, &inv),
+            SA,
+            Status::NotApplicable,
+            "its primaryEndpoints name no blob service",
         );
     }
 }

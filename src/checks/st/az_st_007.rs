@@ -16,7 +16,9 @@ pub static CHECK: Check = Check {
     condition: "(log archive accounts) Data is immutable: account-level `immutableStorageWithVersioning` is enabled with a \
 Locked policy, or every log container (name starting `insights-`) has a Locked time-based immutability policy; the period \
 (`immutabilityPeriodSinceCreationInDays`) is at least `archive_min_immutability_days`. An archive account with no log \
-container yet fails (nothing is protected).",
+container yet fails (nothing is protected) unless the account-level Locked policy is in place (it covers containers \
+created later). When a read that could name a log archive account fails, one error on the subscription where it failed (\"archive \
+accounts may be missing\"); accounts that no read names are then not reported (never not_applicable).",
     rationale: "An attacker with write access to the archive account can delete or overwrite the very logs that record the \
 intrusion (T1070) or destroy them outright (T1485). A Locked time-based immutability policy makes the archived logs \
 write-once for the retention period, even for the account owner, so the evidence a responder relies on survives the \
@@ -255,6 +257,11 @@ mod tests {
             Some(&SA.to_uppercase()),
             &[(Some("Administrative"), None, true)],
         )]));
+        // Every read that could name an archive was made.
+        for svc in crate::inventory::STORAGE_SERVICES {
+            set_diagnostics(&mut inv, &svc.service_id(SA), vec![]);
+            set_diagnostics(&mut inv, &svc.service_id(&other), vec![]);
+        }
         (inv, other)
     }
 

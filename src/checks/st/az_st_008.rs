@@ -12,7 +12,8 @@ pub static CHECK: Check = Check {
     scope: Scope::Resource,
     condition: "(log archive accounts) `allowBlobPublicAccess` is false (absent fails: \"not set\"), and the network default \
 action is Deny or `publicNetworkAccess` is Disabled; when the default action is Deny, `networkAcls.bypass` includes \
-AzureServices (else Azure Monitor cannot deliver logs).",
+AzureServices (else Azure Monitor cannot deliver logs). When a read that could name a log archive account fails, one error on the subscription where it failed (\"archive \
+accounts may be missing\"); accounts that no read names are then not reported (never not_applicable).",
     rationale: "The archive account holds the logs of the whole estate: exposed anonymously or to every network, it hands an \
 attacker the map of what is monitored and a place to tamper with evidence (T1530). Locking it down must not stop the logs \
 from arriving, so a Deny default needs the trusted Azure services exception that Azure Monitor uses to write diagnostic logs.",
@@ -213,23 +214,49 @@ mod tests {
     }
 
     #[test]
-    fn not_archive_is_not_applicable_and_says_when_reads_failed() {
+    fn incomplete_discovery_is_an_error_never_not_applicable() {
         let mut inv = estate(json!({}));
         inv.reads.flow_logs.clear();
         let f = run(&CHECK, &inv);
-        // The watcher's flow logs were not read: the account might be an archive.
-        assert_result(&f, SA, Status::NotApplicable, "not a log archive account");
+        // The watcher's flow logs were not read: the account might be an
+        // archive, so it has no result and the subscription an error.
+        assert_eq!(f.len(), 1, "{f:#?}");
         assert_result(
             &f,
-            SA,
-            Status::NotApplicable,
-            "may still be one: the flow logs of",
+            &sub_id(),
+            Status::Error,
+            "archive accounts may be missing: the flow logs of",
         );
         sub(&mut inv).network_watchers = Ok(listing(vec![]));
         let f = run(&CHECK, &inv);
-        let r = &result(&f, SA, None).reason;
-        assert_eq!(result(&f, SA, None).status, Status::NotApplicable);
-        assert!(!r.contains("may still be one"), "{r}");
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_result(&f, SA, Status::NotApplicable, "not a log archive account");
+    }
+
+    /// The issue's case: a 403 on flow logs turned a `fail` into
+    /// `not_applicable`; now the archives found elsewhere are still assessed.
+    #[test]
+    fn a_failed_flow_log_read_keeps_the_found_archives_and_errors_the_subscription() {
+        let mut inv = estate(json!({"allowBlobPublicAccess": true}));
+        sub(&mut inv).diagnostic_settings = Ok(listing(vec![diag(
+            "activity",
+            None,
+            Some(SA),
+            &[(Some("Administrative"), None, true)],
+        )]));
+        let nw = rid(
+            "NetworkWatcherRG",
+            "Microsoft.Network/networkWatchers",
+            "nw-eastus",
+        );
+        inv.reads.flow_logs.insert(
+            crate::inventory::norm_id(&nw),
+            Err(forbidden(&format!("{nw}/flowLogs"))),
+        );
+        let f = run(&CHECK, &inv);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert_result(&f, SA, Status::Fail, "allowBlobPublicAccess is true");
+        assert_result(&f, &sub_id(), Status::Error, "AuthorizationFailed");
     }
 
     #[test]
@@ -242,14 +269,13 @@ mod tests {
             json!({"properties": {}}),
         ]));
         let f = run(&CHECK, &inv);
-        assert_eq!(f.len(), 3);
+        // The malformed accounts' services are unknown, so discovery is
+        // incomplete: `other` gets no not_applicable.
+        assert_eq!(f.len(), 2, "{f:#?}");
         assert_result(&f, SA, Status::Error, "could not be parsed");
-        assert_result(
-            &f,
-            &other,
-            Status::NotApplicable,
-            "not a log archive account",
-        );
+        assert!(f
+            .iter()
+            .all(|x| x.resource_id.key() != crate::inventory::norm_id(&other)));
         assert_result(
             &f,
             &sub_id(),

@@ -10,7 +10,8 @@ pub static CHECK: Check = Check {
     family: Family::St,
     severity: Severity::Low,
     scope: Scope::Resource,
-    condition: "(log archive accounts) `encryption.keySource` is Microsoft.Keyvault (a customer-managed key).",
+    condition: "(log archive accounts) `encryption.keySource` is Microsoft.Keyvault (a customer-managed key). When a read that could name a log archive account fails, one error on the subscription where it failed (\"archive \
+accounts may be missing\"); accounts that no read names are then not reported (never not_applicable).",
     rationale: "With a customer-managed key the organisation, not the platform, controls who can decrypt the archived logs: \
 access to the key is a separate, audited permission in Key Vault, and revoking it cuts off every copy at once. For a \
 responder this means reads of the archive need both storage and key access, and every key use leaves an AuditEvent.",
@@ -152,13 +153,19 @@ mod tests {
         // and the reason says a read failed.
         fail_diagnostics(&mut inv, &rid("rg", "Microsoft.KeyVault/vaults", "kv1"));
         let f = run(&CHECK, &inv);
+        assert_eq!(
+            f.len(),
+            1,
+            "no not_applicable while discovery is incomplete: {f:#?}"
+        );
         assert_result(
             &f,
-            SA,
-            Status::NotApplicable,
-            "1 read(s) that could name log archive accounts failed",
+            &sub_id(),
+            Status::Error,
+            "archive accounts may be missing: the diagnostic settings of",
         );
-        assert_result(&f, &app, Status::NotApplicable, "AuthorizationFailed");
+        assert_result(&f, &sub_id(), Status::Error, "AuthorizationFailed");
+        let _ = app;
 
         let (mut inv, _) = estate(json!({}));
         sub(&mut inv).storage_accounts = Ok(listing(vec![

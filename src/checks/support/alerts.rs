@@ -2,7 +2,34 @@
 //! alert matches an operation on a subscription, and why not.
 
 use super::{join, Verdict};
-use crate::inventory::{eq_ci, last_segment, same_id, ActivityLogAlert, AlertCondition, Listing};
+use crate::checks::Out;
+use crate::inventory::{
+    eq_ci, last_segment, same_id, ActivityLogAlert, AlertCondition, Inventory, Listing,
+    Subscription,
+};
+
+/// The activity log alerts of every scanned subscription, for the "at least
+/// one" alert checks (AZ-MON-006/007/008): a failed list is one `error` on
+/// the subscription; items that could not be parsed, with or without an id,
+/// are left to [`alert_verdict`], which makes a result `error` only when no
+/// readable alert passes it. So a pass stands with no `error` beside it for
+/// the same subscription (baseline, "At least one conditions").
+pub fn each_alert_list(
+    out: &mut Out,
+    inv: &Inventory,
+    mut f: impl FnMut(&mut Out, &Subscription, &Listing<ActivityLogAlert>),
+) {
+    out.each_sub(inv, |out, sub| match &sub.activity_log_alerts {
+        Ok(alerts) => f(out, sub, alerts),
+        Err(e) => {
+            out.error(
+                &sub.resource_id(),
+                Some(&sub.id),
+                format!("could not read the activity log alerts list: {e}"),
+            );
+        }
+    });
+}
 
 /// The resource type an operation acts on: the operation minus its last segment.
 pub fn operation_resource_type(op: &str) -> &str {

@@ -7,6 +7,7 @@ use crate::inventory::{
     is_log_capable, is_storage_account_type, norm_id, DiagnosticSetting, Inventory, Listing, Read,
     ReadError, StorageAccount, Subscription,
 };
+use crate::model::subscription_of;
 use std::collections::BTreeSet;
 
 /// The log archive accounts, and the reads that could have named more.
@@ -15,9 +16,10 @@ pub struct LogArchives {
     /// [`norm_id`] of every storage account named by a setting or flow log read.
     pub accounts: BTreeSet<String>,
     /// Reads that could name further archive accounts but failed, were not
-    /// made, or held items that could not be parsed (short descriptions, in
-    /// inventory order).
-    pub unread: Vec<String>,
+    /// made, or held items that could not be parsed: the lower-case
+    /// subscription where the read lies (`None` for the tenant's Entra ID
+    /// settings) and a short description, in inventory order.
+    pub unread: Vec<(Option<String>, String)>,
 }
 
 impl LogArchives {
@@ -25,24 +27,26 @@ impl LogArchives {
         self.accounts.contains(&norm_id(account_id))
     }
 
-    /// The reason of a `not_applicable` result for an account not found to
-    /// be a log archive account. When some reads failed the account could
-    /// still be one; the result stays `not_applicable` (nothing read names
-    /// it) and the reason says which reads were missing.
+    /// Whether every read that could name a log archive account was made.
+    pub fn complete(&self) -> bool {
+        self.unread.is_empty()
+    }
+
+    /// The unread reads of one scope (`None`: the tenant), if any.
+    pub fn unread_in(&self, scope: Option<&str>) -> Vec<&str> {
+        self.unread
+            .iter()
+            .filter(|(s, _)| s.as_deref() == scope)
+            .map(|(_, r)| r.as_str())
+            .collect()
+    }
+
+    /// The reason of a `not_applicable` result for an account that no read
+    /// names (only given when discovery was complete).
     pub fn not_archive_reason(&self, account_name: &str) -> String {
-        let mut r = format!(
+        format!(
             "account '{account_name}' is not a log archive account (no diagnostic setting or flow log read names it)"
-        );
-        if let Some(first) = self.unread.first() {
-            r.push_str(&format!(
-                "; but {} read(s) that could name log archive accounts failed or were not made, so it may still be one: {first}",
-                self.unread.len()
-            ));
-            if self.unread.len() > 1 {
-                r.push_str(&format!(" and {} more", self.unread.len() - 1));
-            }
-        }
-        r
+        )
     }
 }
 
@@ -54,27 +58,31 @@ pub fn log_archives(inv: &Inventory) -> LogArchives {
     };
     // `what` names the read only when it is needed (most reads are fine).
     let settings = |read: &Read<Listing<DiagnosticSetting>>,
+                    scope: Option<String>,
                     what: &dyn Fn() -> String,
                     out: &mut LogArchives| match read {
         Ok(l) => {
             if !l.malformed.is_empty() {
-                out.unread.push(format!(
-                    "{} unparsable item(s) in {}",
-                    l.malformed.len(),
-                    what()
+                out.unread.push((
+                    scope,
+                    format!("{} unparsable item(s) in {}", l.malformed.len(), what()),
                 ));
             }
         }
-        Err(e) => out.unread.push(format!("{} ({})", what(), err_text(e))),
+        Err(e) => out
+            .unread
+            .push((scope, format!("{} ({})", what(), err_text(e)))),
     };
     settings(
         &inv.entra_diagnostic_settings,
+        None,
         &|| "the Entra ID diagnostic settings".into(),
         &mut out,
     );
     for sub in inv.scanned() {
         settings(
             &sub.diagnostic_settings,
+            Some(sub.id.to_ascii_lowercase()),
             &|| format!("the diagnostic settings of subscription {}", sub.id),
             &mut out,
         );
@@ -82,6 +90,7 @@ pub fn log_archives(inv: &Inventory) -> LogArchives {
     for (id, read) in &inv.reads.diagnostic_settings {
         settings(
             read,
+            subscription_of(id),
             &|| format!("the diagnostic settings of {id}"),
             &mut out,
         );
@@ -90,23 +99,41 @@ pub fn log_archives(inv: &Inventory) -> LogArchives {
         match read {
             Ok(l) => {
                 if !l.malformed.is_empty() {
-                    out.unread.push(format!(
-                        "{} unparsable item(s) in the flow logs of {id}",
-                        l.malformed.len()
+                    out.unread.push((
+                        subscription_of(id),
+                        format!(
+                            "{} unparsable item(s) in the flow logs of {id}",
+                            l.malformed.len()
+                        ),
                     ));
                 }
             }
-            Err(e) => out
-                .unread
-                .push(format!("the flow logs of {id} ({})", err_text(e))),
+            Err(e) => out.unread.push((
+                subscription_of(id),
+                format!("the flow logs of {id} ({})", err_text(e)),
+            )),
         }
     }
     // Reads never made because the list that leads to them failed, or
     // because a listed resource has no recorded read.
     for sub in inv.scanned() {
-        unread_targets(inv, sub, &mut out.unread);
+        let mut unread = Vec::new();
+        unread_targets(inv, sub, &mut unread);
+        let scope = sub.id.to_ascii_lowercase();
+        out.unread
+            .extend(unread.into_iter().map(|r| (Some(scope.clone()), r)));
     }
     out
+}
+
+/// The first reads that could not be made, and how many more.
+fn summary(gaps: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let mut s = gaps[..gaps.len().min(SHOWN)].join("; ");
+    if gaps.len() > SHOWN {
+        s.push_str(&format!(" (and {} more)", gaps.len() - SHOWN));
+    }
+    s
 }
 
 fn err_text(e: &ReadError) -> String {
@@ -172,54 +199,72 @@ fn unread_targets(inv: &Inventory, sub: &Subscription, unread: &mut Vec<String>)
 }
 
 /// Runs `assess` on every log archive account of every scanned subscription
-/// (AZ-ST-007 … 009). Accounts that are not archives are `not_applicable`
-/// (see [`LogArchives::not_archive_reason`]); an archive account that could
-/// not be parsed is `error`, a non-archive one stays `not_applicable`
-/// (decided from other reads); a failed storage account list is one `error`
-/// on the subscription.
+/// (AZ-ST-007 … 009); an archive account that could not be parsed is
+/// `error`, a failed storage account list one `error` on the subscription.
+///
+/// Baseline "Log archive discovery": when a read that could name an archive
+/// account failed, each subscription where such a read lies gets one `error`
+/// ("archive accounts may be missing: …"; the tenant's Entra ID settings on
+/// `/tenants/{id}`), and accounts that no read names get no result: they are
+/// `not_applicable` only when discovery was complete.
 pub fn each_archive_account(
     ctx: &Ctx,
     out: &mut Out,
     mut assess: impl FnMut(&mut Out, &Subscription, &StorageAccount),
 ) {
     let archives = log_archives(ctx.inv);
-    out.each_list(
-        ctx.inv,
-        "storage accounts",
-        |s| &s.storage_accounts,
-        |out, sub, accounts| {
-            for a in &accounts.items {
-                if archives.contains(&a.id) {
-                    assess(out, sub, a);
-                } else {
-                    out.not_applicable(
-                        &a.id,
-                        Some(&sub.id),
-                        archives.not_archive_reason(a.display_name()),
-                    );
-                }
+    let complete = archives.complete();
+    out.each_sub(ctx.inv, |out, sub| {
+        let gaps = archives.unread_in(Some(&sub.id.to_ascii_lowercase()));
+        if !gaps.is_empty() {
+            out.error(
+                &sub.resource_id(),
+                Some(&sub.id),
+                format!("archive accounts may be missing: {}", summary(&gaps)),
+            );
+        }
+        let Some(accounts) = out.list(sub, "storage accounts", &sub.storage_accounts) else {
+            return;
+        };
+        for a in &accounts.items {
+            if archives.contains(&a.id) {
+                assess(out, sub, a);
+            } else if complete {
+                out.not_applicable(
+                    &a.id,
+                    Some(&sub.id),
+                    archives.not_archive_reason(a.display_name()),
+                );
             }
-            for m in &accounts.malformed {
-                let Some(id) = &m.id else { continue };
-                if archives.contains(id) {
-                    out.error(
-                        id,
-                        Some(&sub.id),
-                        format!(
-                            "the storage account (a log archive account) could not be parsed: {}",
-                            m.error
-                        ),
-                    );
-                } else {
-                    out.not_applicable(
-                        id,
-                        Some(&sub.id),
-                        archives.not_archive_reason(crate::inventory::last_segment(id)),
-                    );
-                }
+        }
+        for m in &accounts.malformed {
+            let Some(id) = &m.id else { continue };
+            if archives.contains(id) {
+                out.error(
+                    id,
+                    Some(&sub.id),
+                    format!(
+                        "the storage account (a log archive account) could not be parsed: {}",
+                        m.error
+                    ),
+                );
+            } else if complete {
+                out.not_applicable(
+                    id,
+                    Some(&sub.id),
+                    archives.not_archive_reason(crate::inventory::last_segment(id)),
+                );
             }
-        },
-    );
+        }
+    });
+    let tenant_gaps = archives.unread_in(None);
+    if !tenant_gaps.is_empty() {
+        out.error(
+            &ctx.inv.tenant_resource_id(),
+            None,
+            format!("archive accounts may be missing: {}", summary(&tenant_gaps)),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -269,7 +314,7 @@ mod tests {
         assert!(a.unread.is_empty(), "{:?}", a.unread);
         assert!(a.contains(&acct("StFlow")));
         assert_eq!(inv.log_archive_accounts(), want);
-        assert!(!a.not_archive_reason("x").contains("may still be one"));
+        assert!(a.complete());
     }
 
     #[test]
@@ -296,7 +341,12 @@ mod tests {
         sub(&mut inv).network_watchers = Ok(listing(vec![json!({"id": nw})]));
         sub_n(&mut inv, 1).network_watchers = Err(forbidden("sub2 watchers"));
         let a = log_archives(&inv);
-        let all = a.unread.join(" | ");
+        let all = a
+            .unread
+            .iter()
+            .map(|(_, r)| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ");
         assert!(
             all.contains("the Entra ID diagnostic settings (AuthorizationFailed, HTTP 403)"),
             "{all}"
@@ -328,7 +378,8 @@ mod tests {
             "{all}"
         );
         assert_eq!(a.unread.len(), 7, "{all}");
-        let r = a.not_archive_reason("st");
-        assert!(r.contains("7 read(s)") && r.contains("and 6 more"), "{r}");
+        assert_eq!(a.unread_in(None).len(), 1, "the Entra ID settings");
+        assert_eq!(a.unread_in(Some(SUB2)).len(), 2, "{all}");
+        assert_eq!(a.unread_in(Some(SUB)).len(), 4, "{all}");
     }
 }

@@ -5,8 +5,8 @@ use crate::checks::drivers::listed_ids;
 /// Drives the per-flow-log checks (AZ-NET-002 … 004): every flow log of every
 /// network watcher of every scanned subscription, with the errors the
 /// baseline asks for. A failed watcher list is one `error` on the
-/// subscription; a failed flow-log read is one `error` on the watcher (the
-/// flow logs it holds are unknown); a flow log that could not be parsed is an
+/// subscription; a failed flow-log read is one `error` on the subscription
+/// (the flow logs it holds are unknown; baseline, "Isolation"); a flow log that could not be parsed is an
 /// `error` on its own id, or, with no readable id, on the subscription.
 /// Watchers that could not be parsed but have an id are still followed (their
 /// flow logs were read by id).
@@ -27,7 +27,7 @@ pub fn each_flow_log(
                 Ok(l) => l,
                 Err(e) => {
                     out.read_error(
-                        watcher_id,
+                        &sub.resource_id(),
                         Some(&sub.id),
                         &format!("the flow logs of network watcher '{watcher_name}'"),
                         &e,

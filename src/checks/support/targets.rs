@@ -47,9 +47,11 @@ pub struct LogTarget<'a> {
 /// The targets of AZ-MON-004/005 in one subscription: every resource of the
 /// resources list (call 4) whose type is log-capable and passes `in_scope`;
 /// storage accounts expand to their present services (from the storage
-/// accounts list, call 7, matched by id). A storage account that cannot be
-/// expanded (list failed, account missing or malformed in it, no service
-/// determinable) is one target on the account id with an error. Resources
+/// accounts list, call 7, matched by id). A failed storage accounts list is
+/// one target on the subscription id with an error; a storage account that
+/// cannot be expanded (missing or malformed in the list, an unknown kind and
+/// no `primaryEndpoints`) is one target on the account id with an error; an
+/// account whose `primaryEndpoints` names no service has no target. Resources
 /// that are malformed in the list but have an id are assessed by the type
 /// their id names (their own settings read is intact).
 pub fn log_targets<'a>(
@@ -79,6 +81,7 @@ pub fn log_targets<'a>(
     let mut out = Vec::new();
     // The storage accounts list by id, built when the first account needs it.
     let mut account_index: Option<HashMap<String, &StorageAccount>> = None;
+    let mut storage_list_failed = false;
     for (id, name, ty) in entries {
         if !is_log_capable(&ty) || !in_scope(&ty) {
             continue;
@@ -103,9 +106,19 @@ pub fn log_targets<'a>(
         let accounts = match &sub.storage_accounts {
             Ok(l) => l,
             Err(e) => {
-                out.push(account_error(format!(
-                    "could not read the storage accounts list to find its services: {e}"
-                )));
+                // One error on the subscription for all its accounts
+                // (baseline, "Storage list"), not one per account.
+                if !storage_list_failed {
+                    storage_list_failed = true;
+                    out.push(LogTarget {
+                        id: Cow::Owned(sub.resource_id()),
+                        label: "storage accounts".to_string(),
+                        resource_type: ty.clone(),
+                        settings: Err(format!(
+                            "could not read the storage accounts list, so the services of the subscription's storage accounts cannot be known: {e}"
+                        )),
+                    });
+                }
                 continue;
             }
         };
@@ -130,20 +143,19 @@ pub fn log_targets<'a>(
         };
         let services = account.present_services();
         if services.is_empty() {
-            let why = if account
+            // A `primaryEndpoints` naming no service means no service is
+            // present: no per-service results (baseline, "Present storage
+            // services"). Only an unknown kind leaves them undetermined.
+            if account
                 .properties
                 .as_ref()
                 .is_some_and(|p| p.primary_endpoints.is_some())
             {
-                "primaryEndpoints names no blob, file, queue or table service".to_string()
-            } else {
-                format!(
-                    "no primaryEndpoints and kind '{}' names no service",
-                    account.kind.as_deref().unwrap_or("not set")
-                )
-            };
+                continue;
+            }
             out.push(account_error(format!(
-                "its storage services could not be determined: {why}"
+                "its storage services could not be determined: no primaryEndpoints and kind '{}' names no service",
+                account.kind.as_deref().unwrap_or("not set")
             )));
             continue;
         }
