@@ -28,6 +28,8 @@ use std::sync::Mutex;
 struct Staged {
     tmp: PathBuf,
     target: PathBuf,
+    /// The path as the caller gave it (a link's own path).
+    given: PathBuf,
 }
 
 #[derive(Debug, Default)]
@@ -179,7 +181,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
             let tmp = stage(&target, existing, |f| f.write_all(bytes))?;
             let mut reg = registry();
             if let Some(set) = &mut reg.set {
-                set.push(Staged { tmp, target });
+                set.push(Staged {
+                    tmp,
+                    target,
+                    given: path.to_path_buf(),
+                });
                 return Ok(());
             }
             rename_registered(&mut reg, &tmp, &target)
@@ -219,7 +225,11 @@ pub fn write_with<T>(
             })?;
             let mut reg = registry();
             if let Some(set) = &mut reg.set {
-                set.push(Staged { tmp, target });
+                set.push(Staged {
+                    tmp,
+                    target,
+                    given: path.to_path_buf(),
+                });
             } else {
                 rename_registered(&mut reg, &tmp, &target)?;
             }
@@ -360,7 +370,7 @@ impl OutputSet {
     }
 
     /// Writes the streams (devices, FIFOs), then renames every staged file,
-    /// in the order they were written; returns the paths written.
+    /// in the order they were written; returns the paths written, as given.
     pub fn commit(self) -> io::Result<Vec<PathBuf>> {
         if let Some(marker) = std::env::var_os(PAUSE_BEFORE_COMMIT_ENV) {
             let _ = File::create(marker);
@@ -386,7 +396,7 @@ impl OutputSet {
             if result.is_ok() {
                 result = rename_registered(&mut reg, &s.tmp, &s.target);
                 if result.is_ok() {
-                    written.push(s.target.clone());
+                    written.push(s.given.clone());
                 }
             } else {
                 let _ = std::fs::remove_file(&s.tmp);

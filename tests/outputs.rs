@@ -1,0 +1,276 @@
+//! Where outputs go (issue 11): `-o`, `--output-dir`, `--record` and
+//! `diff -o` never replace a device, a FIFO or a link, and a signal at any
+//! moment, the writing of outputs included, leaves no partial output set and
+//! no temporary file, and exits 130 (SIGINT) or 143 (SIGTERM).
+
+#![cfg(unix)]
+
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Only stops a hung test; nothing asserts a duration.
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
+fn azward() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_azward"));
+    c.env("NO_COLOR", "1")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove(azward::util::fsutil::PAUSE_BEFORE_COMMIT_ENV);
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    azward().args(args).output().expect("runs")
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn mkfifo(path: &Path) {
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// Reads a FIFO to its end on a thread.
+fn drain(fifo: &Path) -> std::thread::JoinHandle<Vec<u8>> {
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || std::fs::read(fifo).unwrap())
+}
+
+#[test]
+fn output_to_dev_null_and_a_fifo_writes_through_them() {
+    let o = run(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "-o",
+        "/dev/null",
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let ft = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
+    assert!(ft.is_char_device(), "/dev/null is still a device");
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    mkfifo(&fifo);
+    let reader = drain(&fifo);
+    let o = run(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "-o",
+        fifo.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(got["schema_version"], "1.0");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(names(dir.path()), ["report.pipe"], "no temporary file");
+}
+
+#[test]
+fn output_to_dev_stdout_goes_to_stdout() {
+    let o = run(&[
+        "scan",
+        "--demo",
+        "--format",
+        "csv",
+        "-o",
+        "/dev/stdout",
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("check_id,"));
+}
+
+#[test]
+fn diff_output_and_record_follow_links_and_keep_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let real_rec = dir.path().join("real.jsonl");
+    std::fs::write(&real_rec, "old").unwrap();
+    std::fs::set_permissions(&real_rec, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let rec_link = dir.path().join("rec.jsonl");
+    std::os::unix::fs::symlink(&real_rec, &rec_link).unwrap();
+    let replay =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recordings/partial-failure.jsonl");
+    let o = run(&[
+        "scan",
+        "--replay",
+        replay.to_str().unwrap(),
+        "--record",
+        rec_link.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::symlink_metadata(&rec_link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real_rec)
+        .unwrap()
+        .starts_with("{\"recording\""));
+    let mode = std::fs::metadata(&real_rec).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o600, "the recording keeps its mode");
+
+    let fifo = dir.path().join("diff.pipe");
+    mkfifo(&fifo);
+    let reader = drain(&fifo);
+    let r = report.to_str().unwrap();
+    let o = run(&["diff", r, r, "-o", fifo.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&reader.join().unwrap()).contains("0 new"));
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    let o = run(&["diff", r, r, "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a directory"));
+    assert!(names(dir.path()).iter().all(|n| !n.starts_with(".azward-")));
+}
+
+/// Starts `azward ARGS` paused before it puts its staged outputs in place,
+/// and waits until it is there.
+fn paused(args: &[&str], marker: &Path) -> std::process::Child {
+    let mut child = azward()
+        .args(args)
+        .env(azward::util::fsutil::PAUSE_BEFORE_COMMIT_ENV, marker)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !marker.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("ended before the commit: {status}");
+        }
+        assert!(start.elapsed() < HANG_GUARD, "never reached the commit");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+}
+
+fn signal_and_wait(mut child: std::process::Child, signal: &str) -> (Option<i32>, String) {
+    let kill = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            panic!("did not stop after {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut err = String::new();
+    use std::io::Read as _;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), err)
+}
+
+#[test]
+fn a_signal_while_writing_leaves_no_partial_output_set() {
+    for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        // A previous run's report stays as it was.
+        std::fs::write(out.join("azward.json"), "previous").unwrap();
+        let rec = dir.path().join("scan.jsonl");
+        let marker = dir.path().join("paused");
+        let replay =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recordings/partial-failure.jsonl");
+        let child = paused(
+            &[
+                "scan",
+                "--replay",
+                replay.to_str().unwrap(),
+                "--record",
+                rec.to_str().unwrap(),
+                "--format",
+                "json,csv,sarif,md",
+                "--output-dir",
+                out.to_str().unwrap(),
+            ],
+            &marker,
+        );
+        // Everything is staged: temporary files beside their targets.
+        let staged: Vec<String> = names(&out)
+            .into_iter()
+            .filter(|n| n.starts_with(".azward-"))
+            .collect();
+        assert_eq!(staged.len(), 4, "{:?}", names(&out));
+        assert!(names(dir.path()).iter().any(|n| n.starts_with(".azward-")));
+
+        let (status, err) = signal_and_wait(child, signal);
+        assert_eq!(status, Some(code), "{signal}: {err}");
+        assert!(err.contains("interrupted: no report written"), "{err}");
+        assert_eq!(names(&out), ["azward.json"], "{signal}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("azward.json")).unwrap(),
+            "previous"
+        );
+        assert_eq!(
+            names(dir.path()),
+            ["out", "paused"],
+            "{signal}: no recording, no temporary file"
+        );
+    }
+}
