@@ -274,3 +274,77 @@ fn a_signal_while_writing_leaves_no_partial_output_set() {
         );
     }
 }
+
+/// Names a resource's owner can choose, each trying to run `touch PWNED`
+/// when its remediation command is pasted into a shell.
+const HOSTILE: [&str; 6] = [
+    "x;touch PWNED;#",
+    "a'$(touch PWNED)'b",
+    "q\"`touch PWNED`\"",
+    "n\ntouch PWNED",
+    "=touch PWNED {a,b} ~ *",
+    "w'\"'\"$(touch PWNED)",
+];
+
+/// Every check's `az` command, filled with hostile resource groups, names
+/// (vaults, accounts, workspaces…), ids and subscription ids, runs in `sh`
+/// with `az` as a function that records its arguments: nothing else runs,
+/// and each hostile value reaches `az` intact.
+#[test]
+fn remediation_commands_pass_hostile_names_as_data() {
+    let params = azward::profile::Baseline::default().params;
+    let dir = tempfile::tempdir().unwrap();
+    for check in azward::checks::REGISTRY {
+        let template = check.remediation.cli;
+        // `<region>` and the like are for the reader to fill in.
+        let mut human: Vec<&str> = Vec::new();
+        let mut rest = template;
+        while let Some(i) = rest.find('<') {
+            let Some(j) = rest[i..].find('>') else { break };
+            human.push(&rest[i..i + j + 1]);
+            rest = &rest[i + j + 1..];
+        }
+        for h in HOSTILE {
+            for (sub, rg, name) in [(h, "rg", "n"), ("s1", h, "n"), ("s1", "rg", h)] {
+                let id = format!(
+                    "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}"
+                );
+                let mut cmd = check.remediation.cli_for(&id, Some(sub), &params);
+                for hp in &human {
+                    cmd = cmd.replace(hp, "HUMAN");
+                }
+                let args = dir.path().join("args");
+                let _ = std::fs::remove_file(&args);
+                let script = format!("az() {{ printf '%s\\0' \"$@\" > args; }}\n{cmd}\n");
+                let o = Command::new("sh")
+                    .arg("-c")
+                    .arg(&script)
+                    .current_dir(dir.path())
+                    .output()
+                    .unwrap();
+                assert!(
+                    !dir.path().join("PWNED").exists(),
+                    "{}: {cmd}\n{}",
+                    check.id,
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                let got = std::fs::read(&args).unwrap_or_default();
+                let got = String::from_utf8_lossy(&got);
+                for (placeholder, value) in [
+                    ("{subscription}", sub),
+                    ("{resource_group}", rg),
+                    ("{name}", name),
+                    ("{id}", id.as_str()),
+                ] {
+                    if template.contains(placeholder) {
+                        assert!(
+                            got.split('\0').any(|a| a.contains(value)),
+                            "{}: {placeholder} {value:?} did not reach az intact: {cmd}\nargs: {got:?}",
+                            check.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
