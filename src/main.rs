@@ -259,8 +259,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line per problem: a profile with several problems lists each.
             let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            // Messages can quote Azure's text and file names: no control
+            // characters reach the terminal.
             for line in msg.join(": ").lines() {
-                eprintln!("error: {line}");
+                eprintln!("error: {}", azward::util::text::printable(line));
             }
             ExitCode::from(2)
         }
@@ -392,7 +394,8 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     let written = outputs.commit().context("could not write the outputs")?;
     if !args.quiet {
         for path in written {
-            eprintln!("wrote {}", path.display());
+            let shown = path.display().to_string();
+            eprintln!("wrote {}", azward::util::text::printable(&shown));
         }
     }
     if args.format.contains(&OutFormat::Table) {

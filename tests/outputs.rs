@@ -5,6 +5,8 @@
 
 #![cfg(unix)]
 
+mod common;
+
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -347,4 +349,128 @@ fn remediation_commands_pass_hostile_names_as_data() {
             }
         }
     }
+}
+
+/// Text an estate's owner (or Azure's error messages) can put in a name or a
+/// reason, aimed at a terminal, a spreadsheet and GitHub's Markdown.
+const HOSTILE_TEXT: &str = "t\u{1b}]0;title\u{7}\u{1b}[2J\u{202e}rev\r\nfake line\u{9b}31m see https://evil.example, www.evil.example, @org/team, #123, user@host.com `x` | y";
+
+/// A report whose tenant, subscriptions, waivers, gate reasons, results and
+/// new findings all carry [`HOSTILE_TEXT`].
+fn hostile_report() -> azward::report::Report {
+    let mut r = common::small_report();
+    r.tenant_id = Some(HOSTILE_TEXT.into());
+    r.baseline.name = HOSTILE_TEXT.into();
+    for s in &mut r.subscriptions {
+        s.display_name = Some(HOSTILE_TEXT.into());
+        s.status = "error";
+        s.reason = Some(HOSTILE_TEXT.into());
+    }
+    if let Some(w) = &mut r.waivers {
+        w.file = HOSTILE_TEXT.into();
+        w.unused.push(azward::engine::waivers::UnusedWaiver {
+            line: 1,
+            check: HOSTILE_TEXT.into(),
+            resource: HOSTILE_TEXT.into(),
+            owner: HOSTILE_TEXT.into(),
+            expires: "2099-01-01".into(),
+        });
+    }
+    r.gate.verdict.reasons.push(HOSTILE_TEXT.into());
+    for row in &mut r.results {
+        row.reason = HOSTILE_TEXT.into();
+        row.item = Some(HOSTILE_TEXT.into());
+        row.resource_id = format!("/subscriptions/s/resourceGroups/{HOSTILE_TEXT}").into();
+    }
+    r
+}
+
+/// No control or bidirectional character besides the line ends `allowed`.
+fn assert_clean(what: &str, text: &str, allowed: &[char]) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| azward::util::text::is_unsafe_char(*c) && !allowed.contains(c))
+        .collect();
+    assert!(bad.is_empty(), "{what}: {bad:?} in\n{text}");
+    assert!(
+        !text.contains("fake line\n") && !text.contains("\nfake line"),
+        "{what}: a forged line"
+    );
+}
+
+#[test]
+fn terminal_and_diff_text_strip_control_characters() {
+    let r = hostile_report();
+    let plain = azward::report::terminal::render(&r, false);
+    assert!(plain.contains("rev"), "{plain}");
+    assert_clean("terminal", &plain, &['\n']);
+    // With colour, only the table's own SGR sequences: no data escape.
+    let coloured = azward::report::terminal::render(&r, true);
+    assert!(
+        !coloured.contains("\u{1b}]")
+            && !coloured.contains("\u{1b}[2J")
+            && !coloured.contains('\u{202e}')
+    );
+
+    let empty = azward::engine::diff::ReportDoc {
+        results: Vec::new(),
+        ..r.to_doc()
+    };
+    let d = azward::engine::diff::diff(&empty, &r.to_doc());
+    assert_clean("diff text", &d.to_text(), &['\n']);
+}
+
+#[test]
+fn csv_drops_control_characters_and_keeps_formula_safety() {
+    let mut r = hostile_report();
+    r.results[0].reason = "\t=cmd|' /C calc'!A0".into();
+    r.results[1].reason = "\u{1}@SUM(A1)".into();
+    let text = azward::report::csv::render(&r);
+    assert_clean("csv", &text, &['\r', '\n']);
+    // One line per result: no field spans lines.
+    assert_eq!(text.split("\r\n").count(), r.results.len() + 2, "{text}");
+    assert!(
+        text.lines()
+            .all(|l| !l.contains(",=") && !l.contains(",@") && !l.contains(", =")),
+        "{text}"
+    );
+}
+
+#[test]
+fn markdown_links_mentions_and_references_nothing_from_data() {
+    let r = hostile_report();
+    let rows: Vec<&azward::engine::ResultRow> = r.results.iter().collect();
+    let scan = azward::report::markdown::render(&r, Some(&rows));
+    let empty = azward::engine::diff::ReportDoc {
+        results: Vec::new(),
+        ..r.to_doc()
+    };
+    let diff = azward::engine::diff::diff(&empty, &r.to_doc()).to_markdown();
+    for (what, md) in [("scan", &scan), ("diff", &diff)] {
+        assert_clean(what, md, &['\n']);
+        for bad in [
+            "://",
+            "www.",
+            "@org",
+            "#123",
+            "@host",
+            " `x",
+            "` | y",
+            "fake line |",
+        ] {
+            assert!(!md.contains(bad), "{what}: {bad:?} in\n{md}");
+        }
+        assert!(md.contains("evil"), "{what}: the text is still shown");
+    }
+}
+
+#[test]
+fn error_messages_on_stderr_carry_no_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a\u{1b}[2J\u{7}b.jsonl");
+    let o = run(&["scan", "--replay", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("error: "), "{err}");
+    assert_clean("stderr", &err, &['\n']);
 }
