@@ -27,6 +27,16 @@ fn run(args: &[&str]) -> Output {
     azward().args(args).output().expect("runs")
 }
 
+/// Asserts that `o` succeeded, showing its stderr otherwise.
+fn assert_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -57,12 +67,7 @@ fn output_to_dev_null_and_a_fifo_writes_through_them() {
         "/dev/null",
         "-q",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let ft = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
     assert!(ft.is_char_device(), "/dev/null is still a device");
 
@@ -79,12 +84,7 @@ fn output_to_dev_null_and_a_fifo_writes_through_them() {
         fifo.to_str().unwrap(),
         "-q",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let got: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
     assert_eq!(got["schema_version"], "1.0");
     assert!(std::fs::symlink_metadata(&fifo)
@@ -105,12 +105,7 @@ fn output_to_dev_stdout_goes_to_stdout() {
         "/dev/stdout",
         "-q",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("check_id,"));
 }
 
@@ -138,12 +133,7 @@ fn diff_output_and_record_follow_links_and_keep_modes() {
         report.to_str().unwrap(),
         "-q",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     assert!(std::fs::symlink_metadata(&rec_link)
         .unwrap()
         .file_type()
@@ -159,12 +149,7 @@ fn diff_output_and_record_follow_links_and_keep_modes() {
     let reader = drain(&fifo);
     let r = report.to_str().unwrap();
     let o = run(&["diff", r, r, "-o", fifo.to_str().unwrap()]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     assert!(String::from_utf8_lossy(&reader.join().unwrap()).contains("0 new"));
     assert!(std::fs::symlink_metadata(&fifo)
         .unwrap()

@@ -159,37 +159,35 @@ fn destination(path: &Path) -> io::Result<Dest> {
 /// [`OutputSet`] is open, only staged until its commit.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     match destination(path)? {
-        Dest::Fd(fd) => {
-            let mut reg = registry();
-            if let Some(_set) = &reg.set {
-                reg.streams.push((path.to_path_buf(), bytes.to_vec()));
-                return Ok(());
-            }
-            drop(reg);
-            write_fd(fd, bytes)
+        Dest::Replace { target, existing } => {
+            let tmp = stage(&target, existing, |f| f.write_all(bytes))?;
+            place(path, tmp, target)
         }
-        Dest::Stream => {
+        dest => {
             let mut reg = registry();
             if reg.set.is_some() {
                 reg.streams.push((path.to_path_buf(), bytes.to_vec()));
                 return Ok(());
             }
             drop(reg);
-            write_stream(path, bytes)
+            write_direct(&dest, path, bytes)
         }
-        Dest::Replace { target, existing } => {
-            let tmp = stage(&target, existing, |f| f.write_all(bytes))?;
-            let mut reg = registry();
-            if let Some(set) = &mut reg.set {
-                set.push(Staged {
-                    tmp,
-                    target,
-                    given: path.to_path_buf(),
-                });
-                return Ok(());
-            }
-            rename_registered(&mut reg, &tmp, &target)
+    }
+}
+
+/// Puts a staged file in place now, or adds it to the open output set.
+fn place(given: &Path, tmp: PathBuf, target: PathBuf) -> io::Result<()> {
+    let mut reg = registry();
+    match &mut reg.set {
+        Some(set) => {
+            set.push(Staged {
+                tmp,
+                target,
+                given: given.to_path_buf(),
+            });
+            Ok(())
         }
+        None => rename_registered(&mut reg, &tmp, &target),
     }
 }
 
@@ -223,18 +221,17 @@ pub fn write_with<T>(
                 value = Some(write(f)?);
                 Ok(())
             })?;
-            let mut reg = registry();
-            if let Some(set) = &mut reg.set {
-                set.push(Staged {
-                    tmp,
-                    target,
-                    given: path.to_path_buf(),
-                });
-            } else {
-                rename_registered(&mut reg, &tmp, &target)?;
-            }
+            place(path, tmp, target)?;
             Ok(value.expect("written"))
         }
+    }
+}
+
+/// Writes a device, a FIFO or a descriptor as it is.
+fn write_direct(dest: &Dest, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match dest {
+        Dest::Fd(fd) => write_fd(*fd, bytes),
+        _ => write_stream(path, bytes),
     }
 }
 
@@ -383,10 +380,7 @@ impl OutputSet {
         // Outside the lock: a FIFO without a reader may block, and a signal
         // must still be able to clean up.
         for (path, bytes) in streams {
-            match destination(&path)? {
-                Dest::Fd(fd) => write_fd(fd, &bytes)?,
-                _ => write_stream(&path, &bytes)?,
-            }
+            write_direct(&destination(&path)?, &path, &bytes)?;
             written.push(path);
         }
         let mut reg = registry();
