@@ -1,6 +1,6 @@
 //! The `azward` command line. Exit codes: 0 the gate holds, 1 the gate
 //! fails, 2 usage, configuration or authentication error (nothing assessed),
-//! 130 interrupted.
+//! 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 use anyhow::{bail, Context, Result};
 use azward::app::{self, AuditConfig, Judgement, Previous};
@@ -228,6 +228,17 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C or SIGTERM at any moment: staged outputs are removed, exit 130/143.
+    if let Err(e) = azward::util::interrupt::install(|written| {
+        if written == 0 {
+            "interrupted: no report written".into()
+        } else {
+            "interrupted".into()
+        }
+    }) {
+        eprintln!("error: could not set up the signal handler: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),
         Command::Diff {
@@ -259,7 +270,7 @@ fn main() -> ExitCode {
                 }
             }
             for line in msg.lines() {
-                eprintln!("error: {line}");
+                eprintln!("error: {}", azward::util::text::printable(line));
             }
             ExitCode::from(2)
         }
@@ -360,21 +371,15 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    // The audit stops on Ctrl-C: it runs its work off this task, so the
-    // signal is seen at once, whatever it is doing.
-    let audited = runtime.block_on(async {
-        tokio::select! {
-            r = app::audit(AuditConfig { scan: opts, judgement }) => Some(r),
-            _ = tokio::signal::ctrl_c() => None,
-        }
-    });
+    // Every file of this run (the recording, the reports) is staged and put in
+    // place at the end, together; a signal before then leaves none (the
+    // handler installed in `main` ends the process, whatever it is doing).
+    let outputs = azward::util::fsutil::OutputSet::open();
+    let audited = runtime.block_on(app::audit(AuditConfig {
+        scan: opts,
+        judgement,
+    }));
     progress.finish();
-    let Some(audited) = audited else {
-        eprintln!("interrupted: no report written");
-        // Work still running on other threads is abandoned, not waited for.
-        runtime.shutdown_background();
-        return Ok(ExitCode::from(130));
-    };
     let audit = audited?;
     if let (Some(m), false) = (audit.auth_used, args.quiet) {
         eprintln!("authenticated with {}", m.label());
@@ -394,8 +399,12 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         };
         azward::util::fsutil::write_atomic(&path, text.as_bytes())
             .with_context(|| format!("could not write {}", path.display()))?;
-        if !args.quiet {
-            eprintln!("wrote {}", path.display());
+    }
+    let written = outputs.commit().context("could not write the outputs")?;
+    if !args.quiet {
+        for path in written {
+            let shown = path.display().to_string();
+            eprintln!("wrote {}", azward::util::text::printable(&shown));
         }
     }
     if args.format.contains(&OutFormat::Table) {

@@ -1,5 +1,6 @@
 //! `azward-lab`: the lab tools (emulator, estate generator, benchmark).
-//! Exit codes: 0 success, 2 usage or runtime error.
+//! Exit codes: 0 success, 2 usage or runtime error, 130/143 `generate`
+//! interrupted by SIGINT/SIGTERM.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Generate(_) = &cli.command {
+        // Ctrl-C or SIGTERM: the staged files are removed, exit 130/143.
+        if let Err(e) = azward::util::interrupt::install(|_| "interrupted: nothing written".into())
+        {
+            eprintln!("error: could not set up the signal handler: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let result: anyhow::Result<()> = match cli.command {
         Command::Emulate(args) => azward_lab::emulator::run_cli(&args)
             .map(|_| ())

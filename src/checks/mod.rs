@@ -157,10 +157,18 @@ pub fn placeholders(template: &str) -> Vec<(std::ops::Range<usize>, &str)> {
 }
 
 fn replace_placeholders(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    replace_placeholders_at(template, |name, _| value(name))
+}
+
+/// As [`replace_placeholders`], `value` also told where the placeholder starts.
+fn replace_placeholders_at(
+    template: &str,
+    mut value: impl FnMut(&str, usize) -> Option<String>,
+) -> String {
     let mut out = String::with_capacity(template.len());
     let mut last = 0;
     for (range, name) in placeholders(template) {
-        if let Some(v) = value(name) {
+        if let Some(v) = value(name, range.start) {
             out.push_str(&template[last..range.start]);
             out.push_str(&v);
             last = range.end;
@@ -178,9 +186,11 @@ pub fn fill_params(template: &str, params: &Params) -> String {
 }
 
 /// A value as one shell word: as it is when it is plainly safe, else in
-/// single quotes (names come from whoever owns the subscription).
+/// single quotes (names come from whoever owns the subscription). A leading
+/// `=` is quoted too (zsh expands `=cmd` to a command's path).
 pub fn shell_word(v: &str) -> String {
     let plain = !v.is_empty()
+        && !v.starts_with('=')
         && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
     if plain {
@@ -190,8 +200,64 @@ pub fn shell_word(v: &str) -> String {
     }
 }
 
+/// Where a byte of a shell command stands: outside quotes, or inside single
+/// or double quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    None,
+    Single,
+    Double,
+}
+
+/// The quoting in force at `at` in a POSIX shell command. A command
+/// substitution `$(…)`, inside double quotes or not, starts unquoted.
+fn quoting_at(command: &str, at: usize) -> Quoting {
+    // The open quotes and substitutions, innermost last (a substitution is
+    // `None`, closed by `)`).
+    let mut stack: Vec<Quoting> = vec![Quoting::None];
+    let mut chars = command[..at].chars().peekable();
+    while let Some(c) = chars.next() {
+        let top = *stack.last().expect("the outermost level stays");
+        match (top, c) {
+            (Quoting::Single, '\'') => {
+                stack.pop();
+            }
+            (Quoting::Single, _) => {}
+            (_, '\\') => {
+                chars.next();
+            }
+            (_, '$') if chars.peek() == Some(&'(') => {
+                chars.next();
+                stack.push(Quoting::None);
+            }
+            (Quoting::Double, '"') => {
+                stack.pop();
+            }
+            (Quoting::Double, _) => {}
+            (Quoting::None, '\'') => stack.push(Quoting::Single),
+            (Quoting::None, '"') => stack.push(Quoting::Double),
+            (Quoting::None, ')') if stack.len() > 1 => {
+                stack.pop();
+            }
+            (Quoting::None, _) => {}
+        }
+    }
+    *stack.last().expect("the outermost level stays")
+}
+
+/// `v` as data wherever it lands in a command: one shell word outside quotes;
+/// inside quotes, the quote is closed, the word put in, and the quote
+/// reopened (a template may put a name inside a quoted JSON body or URL).
+fn shell_value(v: &str, q: Quoting) -> String {
+    match q {
+        Quoting::None => shell_word(v),
+        Quoting::Single => v.replace('\'', "'\\''"),
+        Quoting::Double => format!("\"{}\"", shell_word(v)),
+    }
+}
+
 /// Fills `{name}`, `{resource_group}`, `{subscription}`, `{id}` from a
-/// resource id, each a quoted shell word.
+/// resource id, each quoted for the shell where it stands in the command.
 pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option<&str>) -> String {
     let segs: Vec<&str> = resource_id.split('/').filter(|s| !s.is_empty()).collect();
     let after = |key: &str| {
@@ -211,16 +277,19 @@ pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option
     let sub = subscription
         .or_else(|| after("subscriptions"))
         .unwrap_or_default();
-    replace_placeholders(template, |p| match p {
-        "name" => Some(shell_word(name)),
-        "resource_group" => Some(
-            after("resourceGroups")
-                .map(shell_word)
-                .unwrap_or_else(|| "<resource-group>".into()),
-        ),
-        "subscription" => Some(shell_word(sub)),
-        "id" => Some(shell_word(resource_id)),
-        _ => None,
+    replace_placeholders_at(template, |p, at| {
+        let q = quoting_at(template, at);
+        match p {
+            "name" => Some(shell_value(name, q)),
+            "resource_group" => Some(
+                after("resourceGroups")
+                    .map(|rg| shell_value(rg, q))
+                    .unwrap_or_else(|| "<resource-group>".into()),
+            ),
+            "subscription" => Some(shell_value(sub, q)),
+            "id" => Some(shell_value(resource_id, q)),
+            _ => None,
+        }
     })
 }
 
@@ -605,6 +674,20 @@ mod tests {
             fill_placeholders("az x --name {name} -g {resource_group}", id, None),
             "az x --name 'it'\\''s$(x)' -g 'rg;rm -rf ~'"
         );
+    }
+
+    #[test]
+    fn names_inside_quotes_close_and_reopen_them() {
+        let id = "/subscriptions/S1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/it's";
+        assert_eq!(
+            fill_placeholders(
+                r#"az x --body '{"id":"{id}"}' --n "{name}" "$(az y -n {name})""#,
+                id,
+                None
+            ),
+            r#"az x --body '{"id":"/subscriptions/S1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/it'\''s"}' --n ""'it'\''s'"" "$(az y -n 'it'\''s')""#
+        );
+        assert_eq!(shell_word("=cmd"), "'=cmd'");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::checks::{Severity, Status};
 use crate::model::ResultKey;
+use crate::util::text::printable;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -359,11 +360,15 @@ impl Diff {
             let item = r
                 .item
                 .as_deref()
-                .map(|i| format!(" [{i}]"))
+                .map(|i| format!(" [{}]", printable(i)))
                 .unwrap_or_default();
             format!(
                 "  {} {} {} {}{item}: {}\n",
-                r.check_id, r.severity, r.status, r.resource_id, r.reason
+                printable(&r.check_id),
+                r.severity,
+                r.status,
+                printable(&r.resource_id),
+                printable(&r.reason)
             )
         };
         for (title, list) in [
@@ -393,7 +398,10 @@ impl Diff {
                 };
                 s.push_str(&format!(
                     "  {} {} {} {} ({was})\n",
-                    u.result.check_id, u.result.severity, u.result.status, u.result.resource_id
+                    printable(&u.result.check_id),
+                    u.result.severity,
+                    u.result.status,
+                    printable(&u.result.resource_id)
                 ));
             }
         }
@@ -453,23 +461,10 @@ impl Diff {
     }
 }
 
-/// Escapes text from Azure for a Markdown table cell.
+/// Escapes text from Azure for a Markdown table cell (see
+/// [`crate::util::text::markdown_inline`]).
 pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::util::text::markdown_inline(s)
 }
 
 #[cfg(test)]
@@ -590,6 +585,6 @@ mod tests {
 
     #[test]
     fn markdown_cells_cannot_break_the_table() {
-        assert_eq!(md("a|b <img src=x> *c*"), "a\\|b &lt;img src=x&gt; \\*c\\*");
+        assert_eq!(md("a|b <img src=x> *c*"), "a\\|b \\<img src=x\\> \\*c\\*");
     }
 }

@@ -1,10 +1,11 @@
 //! CSV: one row per result, RFC 4180 (CRLF line ends, fields quoted when
-//! they hold `"`, `,`, CR or LF, quotes doubled), UTF-8 without a byte-order
-//! mark.
+//! they hold `"` or `,`, quotes doubled), UTF-8 without a byte-order mark.
+//! Control characters are dropped from every field (line breaks and tabs
+//! become spaces), so each result is one line.
 //!
 //! Formula injection: a spreadsheet runs a cell that begins with `=`, `+`,
-//! `-` or `@` (and tab or CR, which some applications skip before one of
-//! those) as a formula. Resource names, tags and reasons come from Azure and
+//! `-` or `@` (also behind spaces, which some applications skip) as a
+//! formula. Resource names, tags and reasons come from Azure and
 //! can be set by anyone who can create a resource, so every such cell is
 //! prefixed with a single quote `'` (OWASP "CSV Injection"). The quote shows
 //! in a text editor; a spreadsheet shows the text as typed.
@@ -67,12 +68,16 @@ fn line<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
     out.push_str("\r\n");
 }
 
-/// One field: neutralised against formula injection, then quoted if needed.
+/// One field: control characters dropped (line breaks and tabs become
+/// spaces: one line per result), neutralised against formula injection
+/// (also behind leading spaces, which some applications skip), then quoted
+/// if needed.
 pub fn cell(value: &str) -> String {
-    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let value = crate::util::text::printable(value);
+    let neutral = if value.trim_start().starts_with(['=', '+', '-', '@']) {
         format!("'{value}")
     } else {
-        value.to_string()
+        value.into_owned()
     };
     if neutral.contains(['"', ',', '\r', '\n']) {
         format!("\"{}\"", neutral.replace('"', "\"\""))
@@ -91,7 +96,7 @@ mod tests {
         assert_eq!(cell("/subscriptions/x"), "/subscriptions/x");
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(cell("line\nbreak\u{1b}[2J"), "line break[2J");
         assert_eq!(
             cell("=cmd|' /C calc'!A0"),
             "'=cmd|' /C calc'!A0",
@@ -101,7 +106,7 @@ mod tests {
             cell("=HYPERLINK(\"x\",\"y\")"),
             "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
         );
-        for p in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+        for p in ["+1", "-1", "@SUM(A1)", "\t=x", "\r@x", " =x"] {
             assert!(cell(p).trim_start_matches('"').starts_with('\''), "{p:?}");
         }
         assert_eq!(cell(""), "");

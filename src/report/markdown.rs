@@ -6,8 +6,9 @@
 //!
 //! Every string that comes from Azure (resource ids, reasons, which name
 //! resources and tags) goes through [`escape`]: it cannot end a table cell,
-//! open a link or an image, start emphasis or code, inject HTML, or mention
-//! a GitHub user or team.
+//! open a link or an image, start emphasis or code, inject HTML, become an
+//! autolink (`https://…`, `www.…`, `user@host`), mention a GitHub user or
+//! team, or reference an issue (`#123`).
 
 use crate::checks::{Severity, Status};
 use crate::engine::{CheckSummary, ResultRow};
@@ -272,24 +273,11 @@ fn new_section(out: &mut String, new: &[&ResultRow]) {
 }
 
 /// Escapes a string for inline Markdown (GitHub Flavored) inside a table
-/// cell: backslash-escapes backslash, pipe, asterisk, underscore, backtick,
-/// `<`, `>`, `[`, `]`, `&` and `~`, turns line breaks and
-/// other control characters into spaces, and puts a word joiner (U+2060)
-/// after `@` so the text cannot mention a user or team.
+/// cell: no cell end, emphasis, code, link, image, HTML, autolink, mention,
+/// `#123` reference or control character (see
+/// [`crate::util::text::markdown_inline`]).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\\' | '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '&' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '@' => out.push_str("@\u{2060}"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::util::text::markdown_inline(s)
 }
 
 #[cfg(test)]

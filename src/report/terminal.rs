@@ -3,6 +3,7 @@
 
 use crate::checks::{Severity, Status};
 use crate::report::Report;
+use crate::util::text::printable as p;
 use comfy_table::{
     presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table,
 };
@@ -80,13 +81,18 @@ pub fn render(report: &Report, colour: bool) -> String {
     out.push_str(&format!(
         "azward {} · baseline {} {} · tenant {}\n",
         report.tool.version,
-        report.baseline.name,
-        report.baseline.version,
-        report.tenant_id.as_deref().unwrap_or("unknown")
+        p(&report.baseline.name),
+        p(&report.baseline.version),
+        p(report.tenant_id.as_deref().unwrap_or("unknown"))
     ));
     let source = match &report.source.recording {
-        Some(r) => format!("{} {} (sha256 {})", report.source.mode, r.path, r.sha256),
-        None => format!("{} {}", report.source.mode, report.source.arm_endpoint),
+        Some(r) => format!(
+            "{} {} (sha256 {})",
+            report.source.mode,
+            p(&r.path),
+            r.sha256
+        ),
+        None => format!("{} {}", report.source.mode, p(&report.source.arm_endpoint)),
     };
     out.push_str(&format!("source: {source}\n"));
     out.push_str(&format!(
@@ -99,10 +105,10 @@ pub fn render(report: &Report, colour: bool) -> String {
     {
         out.push_str(&format!(
             "  {} {}: {} ({})\n",
-            s.id,
-            s.display_name.as_deref().unwrap_or(""),
+            p(&s.id),
+            p(s.display_name.as_deref().unwrap_or("")),
             s.status,
-            s.reason.as_deref().unwrap_or("")
+            p(s.reason.as_deref().unwrap_or(""))
         ));
     }
     for w in &report.warnings {
@@ -171,9 +177,9 @@ pub fn render(report: &Report, colour: bool) -> String {
         ]);
         for c in problem {
             t.add_row(vec![
-                cell(c.id, None, colour),
+                cell(p(c.id), None, colour),
                 cell(c.severity, Some(sev_colour(c.severity)), colour),
-                cell(c.title, None, colour),
+                cell(p(c.title), None, colour),
                 cell(
                     c.counts.fail,
                     Some(status_colour(Status::Fail)),
@@ -195,7 +201,7 @@ pub fn render(report: &Report, colour: bool) -> String {
         let applied: usize = w.applied.iter().map(|a| a.results).sum();
         out.push_str(&format!(
             "\nwaivers ({}): {} applied to {applied} result(s), {} expired, {} unused\n",
-            w.file,
+            p(&w.file),
             w.applied.len(),
             w.expired.len(),
             w.unused.len()
@@ -203,27 +209,39 @@ pub fn render(report: &Report, colour: bool) -> String {
         for e in &w.expired {
             out.push_str(&format!(
                 "  expired: line {} {} {} (owner {}, expired {}) no longer applies to {} result(s)\n",
-                e.line, e.check, e.resource, e.owner, e.expires, e.would_cover
+                e.line,
+                p(&e.check),
+                p(&e.resource),
+                p(&e.owner),
+                p(&e.expires),
+                e.would_cover
             ));
         }
         for u in &w.unused {
             out.push_str(&format!(
                 "  unused: line {} {} {} (owner {}) matches no failing result\n",
-                u.line, u.check, u.resource, u.owner
+                u.line,
+                p(&u.check),
+                p(&u.resource),
+                p(&u.owner)
             ));
         }
     }
 
     if let Some(fw) = &report.framework {
-        out.push_str(&format!("\n{} ({} controls)\n", fw.name, fw.controls.len()));
+        out.push_str(&format!(
+            "\n{} ({} controls)\n",
+            p(&fw.name),
+            fw.controls.len()
+        ));
         let mut t = table(colour);
         t.set_header(vec!["Control", "Status", "Checks", "Title"]);
         for c in fw.controls.iter().filter(|c| !c.checks.is_empty()) {
             t.add_row(vec![
-                cell(&c.id, None, colour),
+                cell(p(&c.id), None, colour),
                 cell(c.status.as_str(), None, colour),
-                cell(c.checks.join(", "), None, colour),
-                cell(&c.title, None, colour),
+                cell(p(&c.checks.join(", ")), None, colour),
+                cell(p(&c.title), None, colour),
             ]);
         }
         out.push_str(&t.to_string());
@@ -241,7 +259,7 @@ pub fn render(report: &Report, colour: bool) -> String {
         } else {
             out.push_str(&format!(
                 "\ngate: FAILED: {}\n",
-                g.verdict.reasons.join("; ")
+                p(&g.verdict.reasons.join("; "))
             ));
         }
     }

@@ -52,3 +52,109 @@ mod intern_tests {
         assert!(!std::ptr::eq(a, intern("ORG-INTERN-2")));
     }
 }
+
+/// Whether `c` must not reach a terminal or a table as it is: C0 and C1
+/// control characters, DEL, and the bidirectional formatting characters
+/// that reorder what a reader sees (U+061C, U+200E/F, U+202A–U+202E,
+/// U+2066–U+2069).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` fit for one line of a terminal or a table cell: line breaks and tabs
+/// become spaces, and the other characters of [`is_unsafe_char`] (an escape
+/// sequence's ESC, a bell, a bidirectional override) are dropped. Strings
+/// from Azure (names, reasons, error messages) go through it before they are
+/// printed.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if is_unsafe_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Word joiner (U+2060): invisible, and breaks what GitHub would link.
+const WJ: char = '\u{2060}';
+
+/// `s` as inline GitHub-flavoured Markdown text, safe in a table cell:
+/// - backslash-escapes `\ | * _ ` < > [ ] & ~ ! #` (no cell end, emphasis,
+///   code, link, image, HTML or entity);
+/// - puts a word joiner after `@` (no mention of a user or team, no e-mail
+///   autolink), after `#` (no `#123` reference), inside `://` and after
+///   `www` before a dot (no URL autolink);
+/// - line breaks and tabs become spaces and the other characters of
+///   [`is_unsafe_char`] are dropped.
+pub fn markdown_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\\' | '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '&' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' => {
+                out.push_str("\\#");
+                out.push(WJ);
+            }
+            '@' => {
+                out.push('@');
+                out.push(WJ);
+            }
+            ':' if chars.get(i + 1) == Some(&'/') => {
+                out.push(':');
+                out.push(WJ);
+            }
+            '.' if i >= 3 && chars[i - 3..i].iter().all(|w| w.eq_ignore_ascii_case(&'w')) => {
+                out.push(WJ);
+                out.push('.');
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if is_unsafe_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_drops_escapes_and_keeps_one_line() {
+        assert_eq!(printable("plain"), "plain");
+        assert_eq!(
+            printable("a\u{1b}[2Jb\u{1b}]0;t\u{7}\nc\td\u{202e}e\u{9b}f"),
+            "a[2Jb]0;t c def"
+        );
+    }
+
+    #[test]
+    fn markdown_links_nothing_and_mentions_no_one() {
+        let md = markdown_inline(
+            "https://evil.example www.evil.example WWW.x.y @org/team #123 user@host.com `c` a|b <i> [l](u) ![i](u) \\ &amp; ~s~ *e* _u_\nnext\u{1b}[31m",
+        );
+        for bad in [
+            "://", "www.", "WWW.", "@o", "#1", "@h", " `c", "a|", " <i", " [l", " ![", " &a",
+            " ~s", " *e", " _u", "\n", "\u{1b}",
+        ] {
+            assert!(!md.contains(bad), "{bad:?} in {md}");
+        }
+        assert_eq!(markdown_inline("a\\b"), "a\\\\b");
+        assert_eq!(
+            markdown_inline("rg-prod"),
+            "rg-prod",
+            "plain text is left alone"
+        );
+    }
+}

@@ -100,21 +100,21 @@ impl GenerateArgs {
     }
 }
 
-/// Writes `text` to `path` (atomically).
-fn write_text(path: &Path, text: &str) -> Result<(), GenerateError> {
+/// Writes `text` to `path` (staged in the open output set) and returns
+/// the line that says so once it is in place.
+fn write_text(path: &Path, text: &str) -> Result<String, GenerateError> {
     azward::util::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| {
         GenerateError::Io {
             path: path.to_path_buf(),
             source,
         }
     })?;
-    eprintln!(
+    Ok(format!(
         "wrote {} ({} lines, {} bytes)",
         path.display(),
         text.lines().count(),
         text.len()
-    );
-    Ok(())
+    ))
 }
 
 /// A scenario's place in the repository, from the current directory.
@@ -128,9 +128,24 @@ fn in_repository(rel: &str) -> Result<PathBuf, GenerateError> {
     }
 }
 
-/// Runs `azward-lab generate`; prints what it wrote on stderr.
+/// Runs `azward-lab generate`; prints what it wrote on stderr. Every file
+/// is staged and put in place at the end, together: an error or a signal
+/// before then leaves none of them and no temporary file.
 pub fn run_cli(args: &GenerateArgs) -> Result<(), GenerateError> {
-    let one = |s: Scenario| -> Result<(), GenerateError> {
+    let outputs = azward::util::fsutil::OutputSet::open();
+    let notes = stage_outputs(args)?;
+    outputs.commit().map_err(|source| GenerateError::Io {
+        path: args.output.clone().unwrap_or_else(|| PathBuf::from(".")),
+        source,
+    })?;
+    for n in notes {
+        eprintln!("{n}");
+    }
+    Ok(())
+}
+
+fn stage_outputs(args: &GenerateArgs) -> Result<Vec<String>, GenerateError> {
+    let one = |s: Scenario| -> Result<String, GenerateError> {
         let path = match &args.output {
             Some(p) => p.clone(),
             None => in_repository(s.path())?,
@@ -138,9 +153,9 @@ pub fn run_cli(args: &GenerateArgs) -> Result<(), GenerateError> {
         write_text(&path, &s.render())
     };
     match args.scenario {
-        Some(ScenarioChoice::Demo) => return one(Scenario::Demo),
-        Some(ScenarioChoice::PartialFailure) => return one(Scenario::PartialFailure),
-        Some(ScenarioChoice::Throttled) => return one(Scenario::Throttled),
+        Some(ScenarioChoice::Demo) => return Ok(vec![one(Scenario::Demo)?]),
+        Some(ScenarioChoice::PartialFailure) => return Ok(vec![one(Scenario::PartialFailure)?]),
+        Some(ScenarioChoice::Throttled) => return Ok(vec![one(Scenario::Throttled)?]),
         Some(ScenarioChoice::All) => {
             if args.output.is_some() {
                 return Err(GenerateError::Invalid(
@@ -148,11 +163,16 @@ pub fn run_cli(args: &GenerateArgs) -> Result<(), GenerateError> {
                         .into(),
                 ));
             }
+            let mut notes = Vec::new();
             for s in Scenario::ALL {
-                one(s)?;
+                notes.push(one(s)?);
             }
             // The expected results of the demo, from the same declarations.
-            return write_text(&in_repository(demo::EXPECTED_PATH)?, &demo::expected_md());
+            notes.push(write_text(
+                &in_repository(demo::EXPECTED_PATH)?,
+                &demo::expected_md(),
+            )?);
+            return Ok(notes);
         }
         None => {}
     }
@@ -163,17 +183,18 @@ pub fn run_cli(args: &GenerateArgs) -> Result<(), GenerateError> {
     };
     let started = std::time::Instant::now();
     let s = generate(&args.options(), output)?;
-    eprintln!(
-        "wrote {}: {} subscriptions × {} resources = {} resources, {} exchanges, {:.1} MB in {:.2} s (sha256 {})",
-        output.display(),
-        args.subscriptions,
-        args.resources,
-        s.resources,
-        s.exchanges,
-        s.bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64(),
-        s.sha256
-    );
-    eprintln!("tenant {}", s.tenant_id);
-    Ok(())
+    Ok(vec![
+        format!(
+            "wrote {}: {} subscriptions × {} resources = {} resources, {} exchanges, {:.1} MB in {:.2} s (sha256 {})",
+            output.display(),
+            args.subscriptions,
+            args.resources,
+            s.resources,
+            s.exchanges,
+            s.bytes as f64 / 1e6,
+            started.elapsed().as_secs_f64(),
+            s.sha256
+        ),
+        format!("tenant {}", s.tenant_id),
+    ])
 }

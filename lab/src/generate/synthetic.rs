@@ -103,30 +103,23 @@ pub fn generate(opts: &GenerateOptions, path: &Path) -> Result<GenerateSummary, 
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".azward-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    let file = tmp.as_file().try_clone().map_err(io_err)?;
-    let hashing = Hashing::new(BufWriter::with_capacity(1 << 20, file));
     let gz = path.extension().is_some_and(|e| e == "gz");
-    let (mut summary, hashing) = if gz {
-        let enc = flate2::write::GzEncoder::new(hashing, flate2::Compression::fast());
-        let (s, enc) = write_estate(opts, enc).map_err(io_err)?;
-        (s, enc.finish().map_err(io_err)?)
-    } else {
-        write_estate(opts, hashing).map_err(io_err)?
-    };
-    let (mut w, digest, bytes) = hashing.finish();
-    w.flush().map_err(io_err)?;
-    drop(w);
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    // Through fsutil: a temporary file renamed at the end (registered, so a
+    // signal removes it), or a device or FIFO written as it is.
+    let (mut summary, digest, bytes) = azward::util::fsutil::write_with(path, |file| {
+        let hashing = Hashing::new(BufWriter::with_capacity(1 << 20, file));
+        let (summary, hashing) = if gz {
+            let enc = flate2::write::GzEncoder::new(hashing, flate2::Compression::fast());
+            let (s, enc) = write_estate(opts, enc)?;
+            (s, enc.finish()?)
+        } else {
+            write_estate(opts, hashing)?
+        };
+        let (mut w, digest, bytes) = hashing.finish();
+        w.flush()?;
+        Ok((summary, digest, bytes))
+    })
+    .map_err(io_err)?;
     summary.bytes = bytes;
     summary.sha256 = digest;
     Ok(summary)
