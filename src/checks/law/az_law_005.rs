@@ -50,19 +50,15 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         "Log Analytics workspace",
         |s| &s.workspaces,
         |out, sub, ws| {
-            let (pass, reason) = judge(ws);
-            if pass {
-                out.pass(&ws.id, Some(&sub.id), reason);
-            } else {
-                out.fail(&ws.id, Some(&sub.id), reason);
-            }
+            let (status, reason) = judge(ws);
+            out.push(status, &ws.id, Some(&sub.id), reason);
         },
     );
     out.done()
 }
 
-/// Whether the workspace passes, and the reason naming what was found.
-fn judge(ws: &Workspace) -> (bool, String) {
+/// `pass` or `fail`, and the reason naming what was found.
+fn judge(ws: &Workspace) -> (Status, String) {
     let name = ws.display_name();
     let mut problems = Vec::new();
     if let Some(gb) = ws.daily_cap_gb() {
@@ -77,7 +73,7 @@ fn judge(ws: &Workspace) -> (bool, String) {
     }
     if !problems.is_empty() {
         return (
-            false,
+            Status::Fail,
             format!("workspace '{name}' {}", problems.join("; and ")),
         );
     }
@@ -86,7 +82,7 @@ fn judge(ws: &Workspace) -> (bool, String) {
         .map(|s| format!("dataIngestionStatus {s}"))
         .unwrap_or_else(|| "no dataIngestionStatus".into());
     (
-        true,
+        Status::Pass,
         format!("workspace '{name}' has no daily cap ({status})"),
     )
 }
