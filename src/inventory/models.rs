@@ -553,11 +553,12 @@ pub struct WorkspaceFeatures {
 /// `properties.workspaceCapping`: the daily ingestion cap (AZ-LAW-005).
 /// `dailyQuotaGb` is a number (Azure returns `-1` or `-1.0` for "no cap"); a
 /// string there makes the workspace malformed, like any other wrong type.
+/// `quotaNextResetTime` is not read (no check needs it, and an odd value of it
+/// must not make the workspace unreadable).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceCapping {
     pub daily_quota_gb: Option<f64>,
-    pub quota_next_reset_time: Option<String>,
     pub data_ingestion_status: Option<String>,
 }
 

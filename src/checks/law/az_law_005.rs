@@ -116,7 +116,7 @@ mod tests {
             capped(
                 &int_minus_one,
                 "law-int",
-                json!({"dailyQuotaGb": -1, "dataIngestionStatus": "respectquota"}),
+                json!({"dailyQuotaGb": -1, "quotaNextResetTime": 0, "dataIngestionStatus": "respectquota"}),
             ),
             capped(
                 &absent_quota,
