@@ -126,11 +126,7 @@ impl Baseline {
     /// rule of this baseline), with the severity and parameters in force.
     pub fn check_info(&self, id: &str) -> Option<CheckInfo> {
         if let Some(c) = crate::checks::find(id) {
-            let severity = self
-                .checks
-                .iter()
-                .find(|e| e.id == c.id)
-                .map(|e| e.severity);
+            let severity = self.checks.iter().find(|e| e.id == c.id).map(|e| e.severity);
             return Some(CheckInfo::built_in(c, severity, &self.params));
         }
         self.rules

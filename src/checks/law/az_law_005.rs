@@ -13,9 +13,9 @@ pub static CHECK: Check = Check {
 `workspaceCapping.dataIngestionStatus` is not `OverQuota`, `ForceOff` or `SubscriptionSuspended` \
 (a reached cap silently drops every log until the next day).",
     rationale: "Once a workspace reaches its daily cap, Azure Monitor stops collecting its data (a few Microsoft \
-Defender for Cloud data types aside) until the cap resets the next day: sign-ins, audit logs and activity logs that arrive in the meantime are dropped, not queued. An attacker \
-who floods the workspace with noise (or simply acts late in the day of a busy estate) blinds the SOC for hours, and the \
-gap cannot be filled afterwards. A status of OverQuota, ForceOff or SubscriptionSuspended means the workspace is not \
+Defender for Cloud data types aside) until the cap resets the next day: sign-ins, audit logs and activity logs that \
+arrive in the meantime are dropped, not queued. An attacker who floods the workspace with noise (or simply acts late in \
+the day of a busy estate) blinds the SOC for hours, and the gap cannot be filled afterwards. A status of OverQuota, ForceOff or SubscriptionSuspended means the workspace is not \
 ingesting right now.",
     reads: "10",
     parameters: &[],
