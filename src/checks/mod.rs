@@ -46,6 +46,7 @@ pub static REGISTRY: &[&Check] = &[
     &law::az_law_002::CHECK,
     &law::az_law_003::CHECK,
     &law::az_law_004::CHECK,
+    &law::az_law_005::CHECK,
     &mon::az_mon_001::CHECK,
     &mon::az_mon_002::CHECK,
     &mon::az_mon_003::CHECK,

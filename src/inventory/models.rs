@@ -541,6 +541,7 @@ pub struct WorkspaceProperties {
     pub customer_id: Option<String>,
     pub retention_in_days: Option<i64>,
     pub features: Option<WorkspaceFeatures>,
+    pub workspace_capping: Option<WorkspaceCapping>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -548,6 +549,23 @@ pub struct WorkspaceProperties {
 pub struct WorkspaceFeatures {
     pub immediate_purge_data_on30_days: Option<bool>,
 }
+
+/// `properties.workspaceCapping`: the daily ingestion cap (AZ-LAW-005).
+/// `dailyQuotaGb` is a number (Azure returns `-1` or `-1.0` for "no cap"); a
+/// string there makes the workspace malformed, like any other wrong type.
+/// `quotaNextResetTime` is not read (no check needs it, and an odd value of it
+/// must not make the workspace unreadable).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceCapping {
+    pub daily_quota_gb: Option<f64>,
+    pub data_ingestion_status: Option<String>,
+}
+
+/// `dataIngestionStatus` values under which the workspace is not ingesting
+/// (baseline 1.2, AZ-LAW-005): the cap was reached, or ingestion was switched
+/// off. Compared case-insensitively.
+pub const INGESTION_STOPPED: [&str; 3] = ["OverQuota", "ForceOff", "SubscriptionSuspended"];
 
 impl Workspace {
     pub fn display_name(&self) -> &str {
@@ -561,6 +579,28 @@ impl Workspace {
             .as_ref()
             .and_then(|p| p.retention_in_days)
             .unwrap_or(30)
+    }
+    fn capping(&self) -> Option<&WorkspaceCapping> {
+        self.properties
+            .as_ref()
+            .and_then(|p| p.workspace_capping.as_ref())
+    }
+    /// The daily ingestion cap in GB, `None` when there is none. Baseline 1.2
+    /// (AZ-LAW-005): `workspaceCapping.dailyQuotaGb` absent or -1 is no cap.
+    pub fn daily_cap_gb(&self) -> Option<f64> {
+        self.capping()
+            .and_then(|c| c.daily_quota_gb)
+            .filter(|gb| *gb != -1.0)
+    }
+    /// `workspaceCapping.dataIngestionStatus` as returned (absent: `None`).
+    pub fn ingestion_status(&self) -> Option<&str> {
+        self.capping()
+            .and_then(|c| c.data_ingestion_status.as_deref())
+    }
+    /// The ingestion status when it is one of [`INGESTION_STOPPED`].
+    pub fn ingestion_stopped(&self) -> Option<&str> {
+        self.ingestion_status()
+            .filter(|s| INGESTION_STOPPED.iter().any(|x| x.eq_ignore_ascii_case(s)))
     }
     pub fn immediate_purge(&self) -> bool {
         self.properties

@@ -744,6 +744,10 @@ pub struct Workspace<'a> {
     pub customer_id: String,
     pub retention_days: Option<u32>,
     pub purge30: Option<bool>,
+    /// `workspaceCapping.dailyQuotaGb`; `None` is -1 (no cap).
+    pub daily_quota_gb: Option<f64>,
+    /// `workspaceCapping.dataIngestionStatus`; `None` is RespectQuota.
+    pub ingestion_status: Option<&'a str>,
 }
 
 impl Workspace<'_> {
@@ -772,8 +776,9 @@ impl Workspace<'_> {
         p.insert("features".into(), Value::Object(features));
         p.insert(
             "workspaceCapping".into(),
-            json!({"dailyQuotaGb": -1.0, "quotaNextResetTime": "2026-11-20T14:00:00Z",
-                "dataIngestionStatus": "RespectQuota"}),
+            json!({"dailyQuotaGb": self.daily_quota_gb.unwrap_or(-1.0),
+                "quotaNextResetTime": "2026-11-20T14:00:00Z",
+                "dataIngestionStatus": self.ingestion_status.unwrap_or("RespectQuota")}),
         );
         p.insert("publicNetworkAccessForIngestion".into(), json!("Enabled"));
         p.insert("publicNetworkAccessForQuery".into(), json!("Enabled"));

@@ -634,10 +634,16 @@ impl<'a> SubGen<'a> {
     }
 
     fn workspace(&mut self) {
-        let bad = self.flaws(2);
+        let bad = self.flaws(3);
         let id = self.names.workspace_id();
         let name = format!("law-gen-{:03}-sentinel", self.names.n);
         let tags = self.tags("security");
+        // A daily cap (AZ-LAW-005), reached half the time.
+        let (daily_quota_gb, ingestion_status) = match (bad[2], self.rng.bool()) {
+            (false, _) => (None, None),
+            (true, false) => (Some(5.0), Some("RespectQuota")),
+            (true, true) => (Some(0.5), Some("OverQuota")),
+        };
         let body = arm::Workspace {
             sub: &self.names.sub,
             rg: "rg-security",
@@ -647,6 +653,8 @@ impl<'a> SubGen<'a> {
             customer_id: guid(self.rng),
             retention_days: Some(if bad[0] { 30 } else { 90 }),
             purge30: Some(bad[1]),
+            daily_quota_gb,
+            ingestion_status,
         }
         .body();
         self.onboarded = !self.bad();

@@ -6,3 +6,4 @@ pub(super) mod az_law_001;
 pub(super) mod az_law_002;
 pub(super) mod az_law_003;
 pub(super) mod az_law_004;
+pub(super) mod az_law_005;

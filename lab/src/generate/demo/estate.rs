@@ -638,7 +638,8 @@ pub fn build() -> Estate {
     x.on(&law_sentinel)
         .pass("AZ-MON-004", "`categoryGroup` `audit` to itself (any group counts for MON-004)")
         .pass("AZ-LAW-001", "`retentionInDays` 90")
-        .pass("AZ-LAW-004", "`immediatePurgeDataOn30Days` false");
+        .pass("AZ-LAW-004", "`immediatePurgeDataOn30Days` false")
+        .pass("AZ-LAW-005", "`dailyQuotaGb` -1 (no cap), `dataIngestionStatus` RespectQuota");
     prod.add_listed(
         generic(p, "rg-security", T_SOLUTION, "SecurityInsights(law-nw-sentinel-prod)", "westeurope", tp("security", &[])),
         T_SOLUTION,
@@ -652,6 +653,7 @@ pub fn build() -> Estate {
         .fail("AZ-MON-004", "no diagnostic setting")
         .fail("AZ-LAW-001", "`retentionInDays` 30")
         .fail("AZ-LAW-004", "`immediatePurgeDataOn30Days` true")
+        .pass("AZ-LAW-005", "`dailyQuotaGb` -1 (no cap), `dataIngestionStatus` RespectQuota")
         .na("AZ-SEN-002", not_onboarded)
         .na("AZ-SEN-003", not_onboarded)
         .na("AZ-SEN-004", not_onboarded);
@@ -1230,13 +1232,15 @@ pub fn build() -> Estate {
     x.on(&law_dev)
         .pass("AZ-MON-004", "`allLogs`")
         .fail("AZ-LAW-001", "`retentionInDays` absent, so the default of 30 applies")
-        .pass("AZ-LAW-004", "`immediatePurgeDataOn30Days` absent");
+        .pass("AZ-LAW-004", "`immediatePurgeDataOn30Days` absent")
+        .pass("AZ-LAW-005", "`dailyQuotaGb` -1 (no cap), `dataIngestionStatus` RespectQuota");
     dev.add_listed(
         generic(d, "rg-dev-monitoring", T_SOLUTION, "SecurityInsights(law-nw-dev)", "eastus", td("monitoring", &[])),
         T_SOLUTION,
     );
     dev.add_with_diag(
         Workspace { retention_days: Some(90), purge30: Some(false),
+            daily_quota_gb: Some(1.0), ingestion_status: Some("OverQuota"),
             ..workspace(d, "rg-dev-monitoring", "law-nw-dev-apm", "eastus", td("apm", &[])) }.body(),
         vec![],
     );
@@ -1244,6 +1248,7 @@ pub fn build() -> Estate {
         .fail("AZ-MON-004", "no diagnostic setting")
         .pass("AZ-LAW-001", "`retentionInDays` 90")
         .pass("AZ-LAW-004", "`immediatePurgeDataOn30Days` false")
+        .fail("AZ-LAW-005", "a daily cap of 1 GB (`dailyQuotaGb` 1), reached: `dataIngestionStatus` OverQuota")
         .na("AZ-SEN-002", not_onboarded)
         .na("AZ-SEN-003", not_onboarded)
         .na("AZ-SEN-004", not_onboarded);
