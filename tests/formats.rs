@@ -836,7 +836,10 @@ fn the_report_describes_every_check_it_lists() {
         let info = report
             .check(c.id)
             .unwrap_or_else(|| panic!("{} has no description", c.id));
-        assert_eq!((info.id, info.title, info.severity), (c.id, c.title, c.severity));
+        assert_eq!(
+            (info.id, info.title, info.severity),
+            (c.id, c.title, c.severity)
+        );
     }
     assert_eq!(report.catalogue.len(), report.checks.len());
     assert!(report.check("AZ-NOPE-001").is_none());
