@@ -469,6 +469,16 @@ fn check_xml(xml: &str) {
         .expect("XML declaration");
     while let Some(start) = rest.find('<') {
         check_text(&rest[..start]);
+        if let Some(comment) = rest[start..].strip_prefix("<!--") {
+            let close = comment.find("-->").expect("comment closes");
+            let body = &comment[..close];
+            assert!(
+                !body.contains("--") && !body.ends_with('-'),
+                "`--` in a comment: {body:?}"
+            );
+            rest = &comment[close + 3..];
+            continue;
+        }
         let end = rest[start..].find('>').expect("tag closes") + start;
         let tag = &rest[start + 1..end];
         if let Some(name) = tag.strip_prefix('/') {
@@ -597,8 +607,11 @@ fn junit_escapes_markup_and_control_characters() {
             format!("/subscriptions/x/resourceGroups/rg/providers/P/t/{hostile}").into();
         r.item = Some("it<em>".into());
     }
+    // A warning is an XML comment, which may not hold `--`.
+    report.warnings.push("a---b ----- c-".into());
     let xml = junit::render(&report);
     check_xml(&xml);
+    assert!(xml.contains("<!-- warning: a- - -b"), "{xml}");
     assert!(!xml.contains("<script>") && !xml.contains("<em>"));
     assert!(!xml.contains('\u{1}') && !xml.contains('\u{1b}'));
     let escaped_attr = "&lt;script&gt;&amp;&quot;&apos;\u{FFFD}\u{FFFD}]]&gt;&#13;&#10;end";
@@ -836,7 +849,10 @@ fn the_report_describes_every_check_it_lists() {
         let info = report
             .check(c.id)
             .unwrap_or_else(|| panic!("{} has no description", c.id));
-        assert_eq!((info.id, info.title, info.severity), (c.id, c.title, c.severity));
+        assert_eq!(
+            (info.id, info.title, info.severity),
+            (c.id, c.title, c.severity)
+        );
     }
     assert_eq!(report.catalogue.len(), report.checks.len());
     assert!(report.check("AZ-NOPE-001").is_none());

@@ -362,6 +362,9 @@ fn hostile_report() -> azward::report::Report {
         });
     }
     r.gate.verdict.reasons.push(HOSTILE_TEXT.into());
+    // A warning quotes Azure's words (an unreadable subscription's cause, a
+    // compared report's tenant).
+    r.warnings.push(HOSTILE_TEXT.into());
     for row in &mut r.results {
         row.reason = HOSTILE_TEXT.into();
         row.item = Some(HOSTILE_TEXT.into());
@@ -397,11 +400,14 @@ fn terminal_and_diff_text_strip_control_characters() {
             && !coloured.contains('\u{202e}')
     );
 
+    // Of another tenant: the comparability warning quotes both tenant ids.
     let empty = azward::engine::diff::ReportDoc {
         results: Vec::new(),
+        tenant_id: Some("other".into()),
         ..r.to_doc()
     };
     let d = azward::engine::diff::diff(&empty, &r.to_doc());
+    assert!(d.to_text().contains("different tenants"), "{}", d.to_text());
     assert_clean("diff text", &d.to_text(), &['\n']);
 }
 

@@ -62,7 +62,8 @@ pub struct Acquired {
     pub tenant_id: Option<String>,
 }
 
-/// A token is used until this long before it expires, then renewed.
+/// A token is used until this long before it expires, then renewed (a token
+/// that lives less than twice this long: until half its life has passed).
 pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 
 /// A credential whose tokens are kept until shortly before they expire
@@ -73,7 +74,20 @@ pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 #[derive(Debug)]
 pub struct CachedCredential {
     inner: Arc<dyn TokenCredential>,
-    tokens: tokio::sync::Mutex<std::collections::HashMap<Vec<String>, AccessToken>>,
+    /// Each scope's token and when to renew it.
+    tokens: tokio::sync::Mutex<
+        std::collections::HashMap<Vec<String>, (AccessToken, time::OffsetDateTime)>,
+    >,
+}
+
+/// When to renew a token obtained `now`: [`RENEW_BEFORE_EXPIRY`] before it
+/// expires, or halfway through a shorter life (a source whose tokens live a
+/// few minutes is then asked a few times a scan, not once per read; an
+/// expired token is renewed at once).
+fn renew_at(token: &AccessToken, now: time::OffsetDateTime) -> time::OffsetDateTime {
+    let life = token.expires_on - now;
+    let margin = RENEW_BEFORE_EXPIRY.min(life.max(time::Duration::ZERO).unsigned_abs() / 2);
+    token.expires_on - margin
 }
 
 impl CachedCredential {
@@ -91,10 +105,13 @@ impl CachedCredential {
         token: AccessToken,
     ) -> CachedCredential {
         let c = CachedCredential::new(inner);
-        c.tokens
-            .try_lock()
-            .expect("new, so unlocked")
-            .insert(vec![scope.to_string()], token);
+        c.tokens.try_lock().expect("new, so unlocked").insert(
+            vec![scope.to_string()],
+            (
+                token.clone(),
+                renew_at(&token, time::OffsetDateTime::now_utc()),
+            ),
+        );
         c
     }
 }
@@ -108,12 +125,13 @@ impl TokenCredential for CachedCredential {
     ) -> azure_core::Result<AccessToken> {
         let key: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
         let mut tokens = self.tokens.lock().await;
-        let fresh_until = time::OffsetDateTime::now_utc() + RENEW_BEFORE_EXPIRY;
-        if let Some(t) = tokens.get(&key).filter(|t| t.expires_on > fresh_until) {
+        let now = time::OffsetDateTime::now_utc();
+        if let Some((t, _)) = tokens.get(&key).filter(|(_, renew)| now < *renew) {
             return Ok(t.clone());
         }
         let t = self.inner.get_token(scopes, options).await?;
-        tokens.insert(key, t.clone());
+        let renew = renew_at(&t, time::OffsetDateTime::now_utc());
+        tokens.insert(key, (t.clone(), renew));
         Ok(t)
     }
 }
@@ -345,16 +363,29 @@ pub(crate) mod tests {
             "each scope has its own"
         );
 
-        // A token within the renewal margin of its expiry is renewed each time.
+        // A source whose tokens live less than the renewal margin (4 minutes
+        // here) is not asked once per read: such a token is kept for the
+        // first half of its life.
         let short = Arc::new(Counting {
             made: AtomicUsize::new(0),
             lifetime: time::Duration::minutes(4),
         });
         let c = CachedCredential::new(short.clone());
+        for _ in 0..107 {
+            let t = c.get_token(&["s"], None).await.unwrap();
+            assert_eq!(t.token.secret(), "token-0");
+        }
+        assert_eq!(short.made.load(Ordering::SeqCst), 1);
+
+        // A token that has already expired is never reused.
+        let stale = Arc::new(Counting {
+            made: AtomicUsize::new(0),
+            lifetime: time::Duration::seconds(-100),
+        });
+        let c = CachedCredential::new(stale.clone());
         c.get_token(&["s"], None).await.unwrap();
         let t = c.get_token(&["s"], None).await.unwrap();
         assert_eq!(t.token.secret(), "token-1");
-        assert_eq!(short.made.load(Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -327,7 +327,6 @@ mod tests {
         assert_eq!(again.header.recorded_at, original.header.recorded_at);
     }
 
-
     #[test]
     fn a_subscription_whose_every_read_failed_is_unreadable() {
         let refused = ReadError {

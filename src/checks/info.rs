@@ -160,7 +160,9 @@ mod tests {
 
         let kv = b.check_info("AZ-KV-006").unwrap();
         assert_eq!(kv.severity, Severity::Critical);
-        assert!(matches!(kv.origin, Origin::BuiltIn { baseline_severity, .. } if baseline_severity != Severity::Critical));
+        assert!(
+            matches!(kv.origin, Origin::BuiltIn { baseline_severity, .. } if baseline_severity != Severity::Critical)
+        );
 
         let net = b.check_info("AZ-NET-003").unwrap();
         assert!(!net.enabled, "disabled by the profile, still described");
@@ -172,7 +174,9 @@ mod tests {
         let r = b.check_info("nw-law-001").unwrap();
         assert_eq!(r.id, "NW-LAW-001");
         assert_eq!(r.family, Family::Custom);
-        assert!(r.condition.starts_with("For Microsoft.OperationalInsights/workspaces resources"));
+        assert!(r
+            .condition
+            .starts_with("For Microsoft.OperationalInsights/workspaces resources"));
         assert!(matches!(&r.origin, Origin::Rule { remediation, .. } if !remediation.is_empty()));
         assert!(r.remediation_steps().starts_with("Remediation: "));
         assert!(b.check_info("NW-NOPE-001").is_none());

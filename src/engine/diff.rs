@@ -327,7 +327,7 @@ impl Diff {
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         for w in &self.warnings {
-            s.push_str(&format!("warning: {w}\n"));
+            s.push_str(&format!("warning: {}\n", printable(w)));
         }
         let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "n/a".into());
         let change = self

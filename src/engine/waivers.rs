@@ -116,7 +116,8 @@ pub fn parse(text: &str, file: &Path, known_check_ids: &[String]) -> Result<Waiv
     let doc = match Document::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            diags.at(e.span(), format!("not valid TOML: {}", e.message().trim()));
+            let (span, message) = crate::util::diagnostics::first_toml_error(text, &e);
+            diags.at(span, format!("not valid TOML: {message}"));
             return Err(diags.finish().expect_err("a diagnostic was recorded"));
         }
     };
@@ -1213,6 +1214,11 @@ x = 1
         assert_eq!(
             problems("[[waiver]]\nexpires = 2027-02-30\n"),
             ["2:11: not valid TOML: invalid date, expected day between 01 and 28"]
+        );
+        // The first error in the file, not the first of toml_edit's structural pass.
+        assert_eq!(
+            problems("[[waiver]]\ncheck = AZ-KV-003\nresource = [\n"),
+            ["2:9: not valid TOML: string values must be quoted, expected literal string"]
         );
     }
 

@@ -126,7 +126,11 @@ impl Baseline {
     /// rule of this baseline), with the severity and parameters in force.
     pub fn check_info(&self, id: &str) -> Option<CheckInfo> {
         if let Some(c) = crate::checks::find(id) {
-            let severity = self.checks.iter().find(|e| e.id == c.id).map(|e| e.severity);
+            let severity = self
+                .checks
+                .iter()
+                .find(|e| e.id == c.id)
+                .map(|e| e.severity);
             return Some(CheckInfo::built_in(c, severity, &self.params));
         }
         self.rules
@@ -178,7 +182,8 @@ fn apply_profile(
     let doc = match toml_edit::Document::parse(text) {
         Ok(d) => d,
         Err(e) => {
-            c.at(e.span(), format!("not valid TOML: {}", e.message().trim()));
+            let (span, message) = crate::util::diagnostics::first_toml_error(text, &e);
+            c.at(span, format!("not valid TOML: {message}"));
             return Err(c.finish().expect_err("one problem recorded"));
         }
     };
@@ -640,5 +645,19 @@ unknown_param = 3
         assert_eq!(e.0.len(), 1);
         assert_eq!((e.0[0].line, e.0[0].file.to_str()), (1, Some("bad.toml")));
         assert!(e.0[0].message.starts_with("not valid TOML"), "{e}");
+    }
+
+    #[test]
+    fn the_first_toml_error_in_the_file_is_the_one_reported() {
+        // A bad value above an unclosed array: toml_edit alone reports the array.
+        for text in [
+            "extends = \"default\"\nfoo = 1x\nbar = [\n",
+            "extends = \"default\"\nfoo = \"open\nbar = [\n",
+            "extends = \"default\"\nfoo = 2027-02-30\n[parameters\n",
+        ] {
+            let e = Baseline::from_profile(text, Path::new("bad.toml")).unwrap_err();
+            assert_eq!(e.0.len(), 1, "{e}");
+            assert_eq!(e.0[0].line, 2, "{text:?}: {e}");
+        }
     }
 }

@@ -45,8 +45,16 @@ pub fn render(report: &Report) -> String {
         total.skipped
     );
     for w in &report.warnings {
-        // XML comments may not hold `--`.
-        let _ = writeln!(out, "<!-- warning: {} -->", attr(w).replace("--", "- -"));
+        // XML comments may not hold `--`: a space parts every two dashes
+        // (`replace("--", "- -")` left `---` as `- --`).
+        let mut body = String::new();
+        for c in attr(w).chars() {
+            if c == '-' && body.ends_with('-') {
+                body.push(' ');
+            }
+            body.push(c);
+        }
+        let _ = writeln!(out, "<!-- warning: {body} -->");
     }
     out.push_str(&suites);
     out.push_str("</testsuites>\n");

@@ -10,9 +10,9 @@ pub mod sarif;
 pub mod terminal;
 
 use crate::azure::http::StatsSnapshot;
+use crate::checks::CheckInfo;
 use crate::engine::{CheckSummary, Evaluation, Gate, GateVerdict, ResultRow, Scores};
 use crate::inventory::{Inventory, SubscriptionStatus};
-use crate::checks::CheckInfo;
 use crate::profile::{Baseline, Params};
 use serde::Serialize;
 

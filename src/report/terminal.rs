@@ -112,7 +112,7 @@ pub fn render(report: &Report, colour: bool) -> String {
         ));
     }
     for w in &report.warnings {
-        out.push_str(&format!("warning: {w}\n"));
+        out.push_str(&format!("warning: {}\n", p(w)));
     }
     out.push('\n');
 

@@ -112,6 +112,83 @@ impl<'a> Collector<'a> {
     }
 }
 
+/// The first problem of a TOML text that `toml_edit` refused with `e`, in
+/// file order: `(span, message)`.
+///
+/// `toml_edit` keeps the first error reported, and its structural pass
+/// reports before any value is decoded, so a bad value (`a = 1x`) above an
+/// unclosed `[` was hidden behind the later error. Every structural error and
+/// every scalar that does not parse on its own are looked at here too, and
+/// the earliest of them and `e` wins.
+pub fn first_toml_error(text: &str, e: &toml_edit::TomlError) -> (Option<Range<usize>>, String) {
+    use toml_parser::parser::EventReceiver;
+    use toml_parser::{ErrorSink, ParseError, Source, Span};
+
+    /// The first scalar (in file order) that is not a valid TOML value.
+    struct Scalars<'i> {
+        input: &'i str,
+        first: Option<(Range<usize>, String)>,
+    }
+    impl EventReceiver for Scalars<'_> {
+        fn scalar(
+            &mut self,
+            span: Span,
+            _kind: Option<toml_parser::decoder::Encoding>,
+            _error: &mut dyn ErrorSink,
+        ) {
+            if self.first.is_some() {
+                return;
+            }
+            let Some(raw) = self.input.get(span.start()..span.end()) else {
+                return;
+            };
+            if let Err(e) = raw.parse::<toml_edit::Value>() {
+                let at = e.span().unwrap_or(0..0);
+                let at = span.start() + at.start..span.start() + at.end;
+                self.first = Some((at, e.message().trim().to_string()));
+            }
+        }
+    }
+
+    let mut best = (e.span(), e.message().trim().to_string());
+    let earlier = |best: &(Option<Range<usize>>, String), at: usize| {
+        best.0.as_ref().is_none_or(|b| at < b.start)
+    };
+    let tokens: Vec<_> = Source::new(text).lex().collect();
+    let mut scalars = Scalars {
+        input: text,
+        first: None,
+    };
+    let mut structural: Vec<ParseError> = Vec::new();
+    toml_parser::parser::parse_document(&tokens, &mut scalars, &mut structural);
+    if let Some(err) = structural.first() {
+        if let Some(at) = err.unexpected().filter(|at| earlier(&best, at.start())) {
+            let mut message = err.description().to_string();
+            if let Some(expected) = err.expected() {
+                let words: Vec<String> = expected
+                    .iter()
+                    .map(|x| match x {
+                        toml_parser::Expected::Literal("\n") => "newline".into(),
+                        toml_parser::Expected::Literal(l) => format!("`{l}`"),
+                        toml_parser::Expected::Description(d) => d.to_string(),
+                        _ => "etc".into(),
+                    })
+                    .collect();
+                message.push_str(", expected ");
+                message.push_str(if words.is_empty() { "nothing" } else { "" });
+                message.push_str(&words.join(", "));
+            }
+            best = (Some(at.start()..at.end()), message);
+        }
+    }
+    if let Some((at, message)) = scalars.first {
+        if earlier(&best, at.start) {
+            best = (Some(at), message);
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,10 +86,10 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 const WJ: char = '\u{2060}';
 
 /// `s` as inline GitHub-flavoured Markdown text, safe in a table cell:
-/// - backslash-escapes `\ | * _ ` < > [ ] & ~ ! #` (no cell end, emphasis,
-///   code, link, image, HTML or entity);
+/// - backslash-escapes `\ | * _ ` < > [ ] & ~ ! # $` (no cell end, emphasis,
+///   code, link, image, HTML, entity or math);
 /// - puts a word joiner after `@` (no mention of a user or team, no e-mail
-///   autolink), after `#` (no `#123` reference), inside `://` and after
+///   autolink), after `#` and inside `GH-` (no `#123` or `GH-123` reference), inside `://` and after
 ///   `www` before a dot (no URL autolink);
 /// - line breaks and tabs become spaces and the other characters of
 ///   [`is_unsafe_char`] are dropped.
@@ -98,7 +98,8 @@ pub fn markdown_inline(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         match c {
-            '\\' | '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '&' | '~' | '!' => {
+            // `$` opens GitHub's math (`$\\color{red}{…}$` restyles text).
+            '\\' | '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '&' | '~' | '!' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -113,6 +114,17 @@ pub fn markdown_inline(s: &str) -> String {
             ':' if chars.get(i + 1) == Some(&'/') => {
                 out.push(':');
                 out.push(WJ);
+            }
+            // `GH-123` is an issue reference too.
+            '-' if i >= 2
+                && chars[i - 2..i]
+                    .iter()
+                    .collect::<String>()
+                    .eq_ignore_ascii_case("gh")
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit) =>
+            {
+                out.push(WJ);
+                out.push('-');
             }
             '.' if i >= 3 && chars[i - 3..i].iter().all(|w| w.eq_ignore_ascii_case(&'w')) => {
                 out.push(WJ);
@@ -142,11 +154,11 @@ mod tests {
     #[test]
     fn markdown_links_nothing_and_mentions_no_one() {
         let md = markdown_inline(
-            "https://evil.example www.evil.example WWW.x.y @org/team #123 user@host.com `c` a|b <i> [l](u) ![i](u) \\ &amp; ~s~ *e* _u_\nnext\u{1b}[31m",
+            "https://evil.example www.evil.example WWW.x.y @org/team #123 user@host.com `c` a|b <i> [l](u) ![i](u) \\ &amp; ~s~ *e* _u_\nnext\u{1b}[31m GH-123 gh-7 $\\color{red}{x}$",
         );
         for bad in [
             "://", "www.", "WWW.", "@o", "#1", "@h", " `c", "a|", " <i", " [l", " ![", " &a",
-            " ~s", " *e", " _u", "\n", "\u{1b}",
+            " ~s", " *e", " _u", "\n", "\u{1b}", "GH-1", "gh-7", " $",
         ] {
             assert!(!md.contains(bad), "{bad:?} in {md}");
         }
