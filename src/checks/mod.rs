@@ -115,7 +115,7 @@ impl Remediation {
     pub fn filled(&self, params: &Params) -> Filled {
         Filled {
             portal: self.portal.iter().map(|t| fill_params(t, params)).collect(),
-            cli: fill_params(self.cli, params),
+            cli: quote_hints(&fill_params(self.cli, params)),
             bicep: fill_params(self.bicep, params),
         }
     }
@@ -128,7 +128,11 @@ impl Remediation {
         subscription: Option<&str>,
         params: &Params,
     ) -> String {
-        fill_placeholders(&fill_params(self.cli, params), resource_id, subscription)
+        fill_placeholders(
+            &quote_hints(&fill_params(self.cli, params)),
+            resource_id,
+            subscription,
+        )
     }
 }
 
@@ -257,6 +261,39 @@ fn shell_value(v: &str, q: Quoting) -> String {
     }
 }
 
+/// Puts single quotes around each `<hint>` a command leaves for the reader
+/// to replace (`<region>`, `<log-analytics-workspace-id>`) where it stands
+/// outside quotes: pasted as it is, `<` and `>` would be redirections (and
+/// `>` truncates the file the next word names); quoted, `az` gets the hint
+/// as a value and refuses it.
+pub fn quote_hints(command: &str) -> String {
+    let bytes = command.as_bytes();
+    let mut out = String::with_capacity(command.len() + 8);
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            let len = bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b'_')
+                .count();
+            let end = i + 1 + len;
+            if len > 0 && bytes.get(end) == Some(&b'>') && quoting_at(command, i) == Quoting::None {
+                out.push_str(&command[last..i]);
+                out.push('\'');
+                out.push_str(&command[i..=end]);
+                out.push('\'');
+                last = end + 1;
+                i = end + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&command[last..]);
+    out
+}
+
 /// Fills `{name}`, `{resource_group}`, `{subscription}`, `{id}` from a
 /// resource id, each quoted for the shell where it stands in the command.
 pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option<&str>) -> String {
@@ -285,7 +322,7 @@ pub fn fill_placeholders(template: &str, resource_id: &str, subscription: Option
             "resource_group" => Some(
                 after("resourceGroups")
                     .map(|rg| shell_value(rg, q))
-                    .unwrap_or_else(|| "<resource-group>".into()),
+                    .unwrap_or_else(|| shell_value("<resource-group>", q)),
             ),
             "subscription" => Some(shell_value(sub, q)),
             "id" => Some(shell_value(resource_id, q)),
@@ -674,6 +711,38 @@ mod tests {
         assert_eq!(
             fill_placeholders("az x --name {name} -g {resource_group}", id, None),
             "az x --name 'it'\\''s$(x)' -g 'rg;rm -rf ~'"
+        );
+    }
+
+    #[test]
+    fn no_command_has_an_unquoted_redirection() {
+        let params = Params::defaults();
+        for c in REGISTRY {
+            for cmd in [
+                c.remediation.filled(&params).cli,
+                c.remediation
+                    .cli_for("/subscriptions/s/providers/X/y/n", Some("s"), &params),
+                c.remediation.cli_for(
+                    "/subscriptions/s/resourceGroups/r>g/providers/X/y/<n>",
+                    Some("s"),
+                    &params,
+                ),
+            ] {
+                for (at, ch) in cmd.char_indices() {
+                    if ch == '<' || ch == '>' {
+                        assert_ne!(
+                            quoting_at(&cmd, at),
+                            Quoting::None,
+                            "{}: unquoted {ch:?} at {at} in {cmd}",
+                            c.id
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            quote_hints("az x --location <region> --body '{\"a\": \"<id>\"}'"),
+            "az x --location '<region>' --body '{\"a\": \"<id>\"}'"
         );
     }
 
