@@ -27,6 +27,7 @@ mod mon;
 mod net;
 mod sen;
 mod st;
+mod vm;
 
 /// Every check, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&Check] = &[
