@@ -899,7 +899,11 @@ async fn read_data_collection_rules(client: &ArmClient, inv: &mut Inventory) {
             .dcr_associations
             .values()
             .flatten()
-            .flat_map(|l| l.items.iter().filter_map(|a| a.rule_id().map(str::to_string)))
+            .flat_map(|l| {
+                l.items
+                    .iter()
+                    .filter_map(|a| a.rule_id().map(str::to_string))
+            })
             .collect(),
     );
     client.progress().expect_requests(rules.len() as u64);

@@ -244,7 +244,9 @@ pub const WINDOWS_SECURITY_STREAMS: &[&str] = &[
 pub const SYSLOG_STREAM: &str = "Microsoft-Syslog";
 
 fn has(list: &Option<Vec<String>>, wanted: &str) -> bool {
-    list.iter().flatten().any(|s| s.eq_ignore_ascii_case(wanted))
+    list.iter()
+        .flatten()
+        .any(|s| s.eq_ignore_ascii_case(wanted))
 }
 
 impl DataCollectionRule {
@@ -341,7 +343,8 @@ impl DataCollectionRule {
                 }
                 continue;
             }
-            let flows = has(&s.streams, SYSLOG_STREAM) && self.flows_to_log_analytics(SYSLOG_STREAM);
+            let flows =
+                has(&s.streams, SYSLOG_STREAM) && self.flows_to_log_analytics(SYSLOG_STREAM);
             found = Some(found.unwrap_or(false) || flows);
         }
         (found, missing.unwrap_or_default())

@@ -61,7 +61,10 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
                 out.error(
                     m.id(),
                     Some(&sub.id),
-                    format!("could not read the extensions of machine '{}': {e}", m.name()),
+                    format!(
+                        "could not read the extensions of machine '{}': {e}",
+                        m.name()
+                    ),
                 );
             }
             Ok(exts) => judge(out, &sub.id, m.id(), m.name(), exts),
@@ -159,34 +162,62 @@ mod tests {
             &mut inv,
             &ok,
             vec![
-                ext("Microsoft.EnterpriseCloud.Monitoring", "MicrosoftMonitoringAgent", "Succeeded"),
-                ext("Microsoft.Azure.Monitor", "AzureMonitorWindowsAgent", "Succeeded"),
+                ext(
+                    "Microsoft.EnterpriseCloud.Monitoring",
+                    "MicrosoftMonitoringAgent",
+                    "Succeeded",
+                ),
+                ext(
+                    "Microsoft.Azure.Monitor",
+                    "AzureMonitorWindowsAgent",
+                    "Succeeded",
+                ),
             ],
         );
         set_exts(
             &mut inv,
             &linux,
-            vec![ext("microsoft.azure.monitor", "azuremonitorlinuxagent", "succeeded")],
+            vec![ext(
+                "microsoft.azure.monitor",
+                "azuremonitorlinuxagent",
+                "succeeded",
+            )],
         );
         set_exts(
             &mut inv,
             &legacy,
-            vec![ext("Microsoft.EnterpriseCloud.Monitoring", "MicrosoftMonitoringAgent", "Succeeded")],
+            vec![ext(
+                "Microsoft.EnterpriseCloud.Monitoring",
+                "MicrosoftMonitoringAgent",
+                "Succeeded",
+            )],
         );
         set_exts(
             &mut inv,
             &failed,
-            vec![ext("Microsoft.Azure.Monitor", "AzureMonitorWindowsAgent", "Failed")],
+            vec![ext(
+                "Microsoft.Azure.Monitor",
+                "AzureMonitorWindowsAgent",
+                "Failed",
+            )],
         );
         set_exts(
             &mut inv,
             &none,
-            vec![ext("Microsoft.Azure.Extensions", "CustomScript", "Succeeded")],
+            vec![ext(
+                "Microsoft.Azure.Extensions",
+                "CustomScript",
+                "Succeeded",
+            )],
         );
         set_exts(
             &mut inv,
             &arc,
-            vec![ext("Microsoft.Azure.Monitor", "AzureMonitorLinuxAgent", "Succeeded")],
+            vec![ext(
+                "Microsoft.Azure.Monitor",
+                "AzureMonitorLinuxAgent",
+                "Succeeded",
+            )],
         );
         let f = run(&CHECK, &inv);
         assert_eq!(f.len(), 6, "{f:#?}");
@@ -199,8 +230,18 @@ mod tests {
             Status::Fail,
             "only the legacy Log Analytics agent (MicrosoftMonitoringAgent",
         );
-        assert_result(&f, &failed, Status::Fail, "provisioningState Failed (not Succeeded)");
-        assert_result(&f, &none, Status::Fail, "no Azure Monitor Agent extension (1 extension(s) read)");
+        assert_result(
+            &f,
+            &failed,
+            Status::Fail,
+            "provisioningState Failed (not Succeeded)",
+        );
+        assert_result(
+            &f,
+            &none,
+            Status::Fail,
+            "no Azure Monitor Agent extension (1 extension(s) read)",
+        );
     }
 
     #[test]
@@ -211,7 +252,11 @@ mod tests {
         set_exts(
             &mut inv,
             &id,
-            vec![ext("Contoso.Monitor", "AzureMonitorWindowsAgent", "Succeeded")],
+            vec![ext(
+                "Contoso.Monitor",
+                "AzureMonitorWindowsAgent",
+                "Succeeded",
+            )],
         );
         let f = run(&CHECK, &inv);
         assert_result(&f, &id, Status::Fail, "no Azure Monitor Agent extension");
@@ -225,8 +270,18 @@ mod tests {
         let f = run(&CHECK, &inv);
         assert_eq!(f.len(), 1, "{f:#?}");
         let sub_id = format!("/subscriptions/{SUB}");
-        assert_result(&f, &sub_id, Status::Error, "could not read the virtual machines list");
-        assert_result(&f, &sub_id, Status::Error, "could not read the Azure Arc machines list");
+        assert_result(
+            &f,
+            &sub_id,
+            Status::Error,
+            "could not read the virtual machines list",
+        );
+        assert_result(
+            &f,
+            &sub_id,
+            Status::Error,
+            "could not read the Azure Arc machines list",
+        );
     }
 
     #[test]
@@ -235,19 +290,31 @@ mod tests {
         let bad = rid("rg", VM, "vm-bad");
         let unread = rid("rg", VM, "vm-unread");
         let good = rid("rg", VM, "vm-good");
-        sub(&mut inv).virtual_machines =
-            Ok(listing(vec![vm(&bad, "Windows"), vm(&unread, "Windows"), vm(&good, "Linux")]));
+        sub(&mut inv).virtual_machines = Ok(listing(vec![
+            vm(&bad, "Windows"),
+            vm(&unread, "Windows"),
+            vm(&good, "Linux"),
+        ]));
         inv.reads
             .extensions
             .insert(norm_id(&bad), Err(forbidden("vm-bad/extensions")));
         set_exts(
             &mut inv,
             &good,
-            vec![ext("Microsoft.Azure.Monitor", "AzureMonitorLinuxAgent", "Succeeded")],
+            vec![ext(
+                "Microsoft.Azure.Monitor",
+                "AzureMonitorLinuxAgent",
+                "Succeeded",
+            )],
         );
         let f = run(&CHECK, &inv);
         assert_eq!(f.len(), 3);
-        assert_result(&f, &bad, Status::Error, "could not read the extensions of machine 'vm-bad': AuthorizationFailed");
+        assert_result(
+            &f,
+            &bad,
+            Status::Error,
+            "could not read the extensions of machine 'vm-bad': AuthorizationFailed",
+        );
         assert_result(&f, &unread, Status::Error, "was not read");
         assert_result(&f, &good, Status::Pass, "Succeeded");
     }
@@ -266,7 +333,11 @@ mod tests {
         set_exts(
             &mut inv,
             &odd,
-            vec![ext("Microsoft.Azure.Monitor", "AzureMonitorWindowsAgent", "Succeeded")],
+            vec![ext(
+                "Microsoft.Azure.Monitor",
+                "AzureMonitorWindowsAgent",
+                "Succeeded",
+            )],
         );
         // A malformed extension might be the agent: no `fail`, an `error`.
         set_exts(
@@ -277,7 +348,12 @@ mod tests {
         let f = run(&CHECK, &inv);
         assert_eq!(f.len(), 3, "{f:#?}");
         assert_result(&f, &odd, Status::Pass, "vm-odd");
-        assert_result(&f, &fine, Status::Error, "1 extension(s) could not be parsed");
+        assert_result(
+            &f,
+            &fine,
+            Status::Error,
+            "1 extension(s) could not be parsed",
+        );
         assert_result(
             &f,
             &format!("/subscriptions/{SUB}"),

@@ -82,12 +82,20 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             MachineItem::Parsed(machine) => machine,
             // The OS is the item's own field.
             MachineItem::Malformed { id, error } => {
-                out.error(id, Some(&sub.id), format!("the machine could not be parsed: {error}"));
+                out.error(
+                    id,
+                    Some(&sub.id),
+                    format!("the machine could not be parsed: {error}"),
+                );
                 return;
             }
         };
         let (id, name) = (machine.id.as_str(), machine.display_name());
-        let assocs = match lookup(&inv.reads.dcr_associations, id, "data collection rule associations") {
+        let assocs = match lookup(
+            &inv.reads.dcr_associations,
+            id,
+            "data collection rule associations",
+        ) {
             Ok(a) => a,
             Err(e) => {
                 out.error(
@@ -110,14 +118,21 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         let mut rules = 0;
         for rule_id in assocs.items.iter().filter_map(|a| a.rule_id()) {
             rules += 1;
-            match lookup(&inv.reads.data_collection_rules, rule_id, "data collection rule") {
+            match lookup(
+                &inv.reads.data_collection_rules,
+                rule_id,
+                "data collection rule",
+            ) {
                 Err(e) => unreadable.push(format!("rule {rule_id} could not be read: {e}")),
                 Ok(rule) => match judge(rule, os) {
                     Ok(how) => {
                         out.pass(
                             id,
                             Some(&sub.id),
-                            format!("machine '{name}' ({os_text}): rule '{}' {how}", rule.display_name()),
+                            format!(
+                                "machine '{name}' ({os_text}): rule '{}' {how}",
+                                rule.display_name()
+                            ),
                         );
                         return;
                     }
@@ -152,7 +167,11 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         } else {
             // A readable rule that does not collect it does not decide: an
             // unreadable one might.
-            out.error(id, Some(&sub.id), format!("{found}; but {}", unreadable.join("; ")));
+            out.error(
+                id,
+                Some(&sub.id),
+                format!("{found}; but {}", unreadable.join("; ")),
+            );
         }
     });
     out.done()
@@ -162,7 +181,9 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 /// definitions when it is unknown).
 fn judge(rule: &DataCollectionRule, os: Option<Os>) -> Result<String, String> {
     let windows = || match rule.windows_security() {
-        Some(true) => Ok("sends the Windows Security event log to a logAnalytics destination".to_string()),
+        Some(true) => {
+            Ok("sends the Windows Security event log to a logAnalytics destination".to_string())
+        }
         Some(false) => Err(
             "collects the Security event log, but no dataFlows entry sends its stream \
 (Microsoft-SecurityEvent, Microsoft-WindowsEvent or Microsoft-Event) to a logAnalytics destination"
@@ -170,7 +191,8 @@ fn judge(rule: &DataCollectionRule, os: Option<Os>) -> Result<String, String> {
         ),
         None => Err("has no windowsEventLogs data source with a Security! xPath query".to_string()),
     };
-    let linux = || match rule.linux_security() {
+    let linux = || {
+        match rule.linux_security() {
         (Some(true), _) => Ok(format!(
             "sends syslog auth and authpriv ({SYSLOG_STREAM}) to a logAnalytics destination"
         )),
@@ -182,6 +204,7 @@ fn judge(rule: &DataCollectionRule, os: Option<Os>) -> Result<String, String> {
             "has a syslog data source without facility {}",
             lacking.join(" and ")
         )),
+    }
     };
     match os {
         Some(Os::Windows) => windows(),
@@ -267,15 +290,48 @@ mod tests {
         sub(&mut inv).arc_machines = Ok(listing(vec![
             json!({"id": arc, "name": "arc-lin", "properties": {"osType": "linux"}}),
         ]));
-        add_rule(&mut inv, windows_rule("dcr-win", "Security!*[System[(EventID=4624)]]", "Microsoft-SecurityEvent", "la"));
-        add_rule(&mut inv, windows_rule("dcr-win-metrics", "Security!*", "Microsoft-SecurityEvent", "metrics"));
-        add_rule(&mut inv, windows_rule("dcr-win-app", "System!*", "Microsoft-Event", "la"));
-        add_rule(&mut inv, syslog_rule("dcr-lin", &["auth", "authpriv", "daemon"], "la"));
+        add_rule(
+            &mut inv,
+            windows_rule(
+                "dcr-win",
+                "Security!*[System[(EventID=4624)]]",
+                "Microsoft-SecurityEvent",
+                "la",
+            ),
+        );
+        add_rule(
+            &mut inv,
+            windows_rule(
+                "dcr-win-metrics",
+                "Security!*",
+                "Microsoft-SecurityEvent",
+                "metrics",
+            ),
+        );
+        add_rule(
+            &mut inv,
+            windows_rule("dcr-win-app", "System!*", "Microsoft-Event", "la"),
+        );
+        add_rule(
+            &mut inv,
+            syslog_rule("dcr-lin", &["auth", "authpriv", "daemon"], "la"),
+        );
         add_rule(&mut inv, syslog_rule("dcr-lin-star", &["*"], "la"));
-        add_rule(&mut inv, syslog_rule("dcr-lin-nopriv", &["auth", "cron"], "la"));
-        associate(&mut inv, &win_ok, &[&dcr_id("dcr-win-app"), &dcr_id("dcr-win")]);
+        add_rule(
+            &mut inv,
+            syslog_rule("dcr-lin-nopriv", &["auth", "cron"], "la"),
+        );
+        associate(
+            &mut inv,
+            &win_ok,
+            &[&dcr_id("dcr-win-app"), &dcr_id("dcr-win")],
+        );
         associate(&mut inv, &win_metrics, &[&dcr_id("dcr-win-metrics")]);
-        associate(&mut inv, &win_app, &[&dcr_id("dcr-win-app"), &dcr_id("dcr-lin")]);
+        associate(
+            &mut inv,
+            &win_app,
+            &[&dcr_id("dcr-win-app"), &dcr_id("dcr-lin")],
+        );
         associate(&mut inv, &win_none, &[]);
         associate(&mut inv, &lin_ok, &[&dcr_id("dcr-lin")]);
         associate(&mut inv, &lin_star, &[&dcr_id("dcr-lin-star")]);
@@ -283,13 +339,33 @@ mod tests {
         associate(&mut inv, &arc, &[&dcr_id("dcr-lin")]);
         let f = run(&CHECK, &inv);
         assert_eq!(f.len(), 8, "{f:#?}");
-        assert_result(&f, &win_ok, Status::Pass, "win-ok' (Windows): rule 'dcr-win' sends the Windows Security event log");
-        assert_result(&f, &win_metrics, Status::Fail, "no dataFlows entry sends its stream");
+        assert_result(
+            &f,
+            &win_ok,
+            Status::Pass,
+            "win-ok' (Windows): rule 'dcr-win' sends the Windows Security event log",
+        );
+        assert_result(
+            &f,
+            &win_metrics,
+            Status::Fail,
+            "no dataFlows entry sends its stream",
+        );
         assert_result(&f, &win_app, Status::Fail, "rule 'dcr-win-app' has no windowsEventLogs data source with a Security! xPath query; rule 'dcr-lin' has no windowsEventLogs");
-        assert_result(&f, &win_none, Status::Fail, "has no data collection rule association");
+        assert_result(
+            &f,
+            &win_none,
+            Status::Fail,
+            "has no data collection rule association",
+        );
         assert_result(&f, &lin_ok, Status::Pass, "auth and authpriv");
         assert_result(&f, &lin_star, Status::Pass, "(Linux)");
-        assert_result(&f, &lin_nopriv, Status::Fail, "has a syslog data source without facility authpriv");
+        assert_result(
+            &f,
+            &lin_nopriv,
+            Status::Fail,
+            "has a syslog data source without facility authpriv",
+        );
         assert_result(&f, &arc, Status::Pass, "arc-lin");
     }
 
@@ -299,15 +375,24 @@ mod tests {
         let a = rid("rg", VM, "no-os");
         let b = rid("rg", ARC, "bsd");
         sub(&mut inv).virtual_machines = Ok(listing(vec![vm(&a, None)]));
-        sub(&mut inv).arc_machines =
-            Ok(listing(vec![json!({"id": b, "properties": {"osType": "FreeBSD"}})]));
-        add_rule(&mut inv, syslog_rule("dcr-lin", &["auth", "authpriv"], "la"));
+        sub(&mut inv).arc_machines = Ok(listing(vec![
+            json!({"id": b, "properties": {"osType": "FreeBSD"}}),
+        ]));
+        add_rule(
+            &mut inv,
+            syslog_rule("dcr-lin", &["auth", "authpriv"], "la"),
+        );
         add_rule(&mut inv, syslog_rule("dcr-lin-nopriv", &["auth"], "la"));
         associate(&mut inv, &a, &[&dcr_id("dcr-lin")]);
         associate(&mut inv, &b, &[&dcr_id("dcr-lin-nopriv")]);
         let f = run(&CHECK, &inv);
         assert_result(&f, &a, Status::Pass, "(no OS type)");
-        assert_result(&f, &b, Status::Fail, "OS 'FreeBSD' (neither Windows nor Linux)");
+        assert_result(
+            &f,
+            &b,
+            Status::Fail,
+            "OS 'FreeBSD' (neither Windows nor Linux)",
+        );
         assert_result(&f, &b, Status::Fail, "without facility authpriv");
     }
 
@@ -340,21 +425,39 @@ mod tests {
         ]));
         inv.reads.dcr_associations.insert(
             norm_id(&no_assoc),
-            Err(forbidden("vm-noassoc/providers/Microsoft.Insights/dataCollectionRuleAssociations")),
+            Err(forbidden(
+                "vm-noassoc/providers/Microsoft.Insights/dataCollectionRuleAssociations",
+            )),
         );
         let gone = dcr_id("dcr-gone");
         inv.reads
             .data_collection_rules
             .insert(norm_id(&gone), Err(forbidden("dcr-gone")));
-        add_rule(&mut inv, windows_rule("dcr-win", "Security!*", "Microsoft-WindowsEvent", "la"));
-        add_rule(&mut inv, windows_rule("dcr-app", "Application!*", "Microsoft-Event", "la"));
+        add_rule(
+            &mut inv,
+            windows_rule("dcr-win", "Security!*", "Microsoft-WindowsEvent", "la"),
+        );
+        add_rule(
+            &mut inv,
+            windows_rule("dcr-app", "Application!*", "Microsoft-Event", "la"),
+        );
         associate(&mut inv, &bad_rule, &[&gone]);
         associate(&mut inv, &saved, &[&gone, &dcr_id("dcr-win")]);
         associate(&mut inv, &partly, &[&dcr_id("dcr-app"), &gone]);
         let f = run(&CHECK, &inv);
         assert_eq!(f.len(), 4, "{f:#?}");
-        assert_result(&f, &no_assoc, Status::Error, "could not read the data collection rule associations of machine 'vm-noassoc'");
-        assert_result(&f, &bad_rule, Status::Error, "dcr-gone could not be read: AuthorizationFailed");
+        assert_result(
+            &f,
+            &no_assoc,
+            Status::Error,
+            "could not read the data collection rule associations of machine 'vm-noassoc'",
+        );
+        assert_result(
+            &f,
+            &bad_rule,
+            Status::Error,
+            "dcr-gone could not be read: AuthorizationFailed",
+        );
         assert_result(&f, &saved, Status::Pass, "dcr-win");
         assert_result(&f, &partly, Status::Error, "rule 'dcr-app' has no windowsEventLogs data source with a Security! xPath query; but rule");
     }
@@ -369,18 +472,33 @@ mod tests {
             json!({"id": odd, "properties": {"storageProfile": {"osDisk": {"osType": 3}}}}),
             vm(&lin, Some("Linux")),
         ]));
-        add_rule(&mut inv, syslog_rule("dcr-lin", &["auth", "authpriv"], "la"));
+        add_rule(
+            &mut inv,
+            syslog_rule("dcr-lin", &["auth", "authpriv"], "la"),
+        );
         associate(&mut inv, &odd, &[&dcr_id("dcr-lin")]);
         // A malformed association might name the rule that passes: `error`.
         inv.reads.dcr_associations.insert(
             norm_id(&lin),
-            Ok(listing(vec![json!({"name": "a", "properties": {"dataCollectionRuleId": 5}})])),
+            Ok(listing(vec![
+                json!({"name": "a", "properties": {"dataCollectionRuleId": 5}}),
+            ])),
         );
         let f = run(&CHECK, &inv);
         assert_eq!(f.len(), 3, "{f:#?}");
-        assert_result(&f, &format!("/subscriptions/{SUB}"), Status::Error, "could not read the virtual machines list");
+        assert_result(
+            &f,
+            &format!("/subscriptions/{SUB}"),
+            Status::Error,
+            "could not read the virtual machines list",
+        );
         assert_result(&f, &odd, Status::Error, "could not be parsed");
-        assert_result(&f, &lin, Status::Error, "1 association(s) could not be parsed");
+        assert_result(
+            &f,
+            &lin,
+            Status::Error,
+            "1 association(s) could not be parsed",
+        );
     }
 
     #[test]
