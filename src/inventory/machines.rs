@@ -350,3 +350,102 @@ impl DataCollectionRule {
         (found, missing.unwrap_or_default())
     }
 }
+
+/// The upstream example bodies (tests/arm-examples, origin in its SOURCES.md).
+#[cfg(test)]
+mod upstream {
+    use super::*;
+    use crate::inventory::Listing;
+    use serde_json::Value;
+
+    fn body(text: &str) -> Value {
+        let v: Value = serde_json::from_str(text).expect("example parses");
+        v["responses"]["200"]["body"].clone()
+    }
+
+    fn items<T: serde::de::DeserializeOwned>(text: &str) -> Listing<T> {
+        let value = body(text)["value"].as_array().expect("a list").clone();
+        Listing::parse(value)
+    }
+
+    #[test]
+    fn virtual_machine_list() {
+        let l: Listing<Machine> = items(include_str!(
+            "../../tests/arm-examples/compute/VirtualMachine_ListBySubscription_ByLocation.json"
+        ));
+        assert!(l.malformed.is_empty(), "{:?}", l.malformed);
+        assert_eq!(l.items.len(), 2);
+        assert!(!l.items[0].is_arc());
+        assert_eq!(l.items[0].os(), Some(Os::Windows));
+        assert_eq!(l.items[0].display_name(), "{virtualMachineName}");
+    }
+
+    #[test]
+    fn arc_machine_list_has_no_os_type() {
+        let l: Listing<Machine> = items(include_str!(
+            "../../tests/arm-examples/hybridcompute/Machines_ListBySubscription.json"
+        ));
+        assert!(l.malformed.is_empty(), "{:?}", l.malformed);
+        assert_eq!(l.items.len(), 2);
+        assert!(l.items.iter().all(Machine::is_arc));
+        // `"osType": null` upstream: an unknown OS, not a parse failure.
+        assert_eq!(l.items[0].os_type(), None);
+        assert_eq!(l.items[1].os(), None);
+    }
+
+    #[test]
+    fn extension_lists() {
+        let vm: Listing<Extension> = items(include_str!(
+            "../../tests/arm-examples/compute/VirtualMachineExtension_List_MaximumSet_Gen.json"
+        ));
+        assert!(vm.malformed.is_empty());
+        assert_eq!(vm.items[0].extension_type().as_deref(), Some("extType"));
+        assert_eq!(
+            vm.items[0].provisioning_state().as_deref(),
+            Some("Creating")
+        );
+        assert!(!vm.items[0].is_azure_monitor_agent() && !vm.items[0].succeeded());
+        let arc: Listing<Extension> = items(include_str!(
+            "../../tests/arm-examples/hybridcompute/Extension_List.json"
+        ));
+        assert!(arc.malformed.is_empty());
+        assert_eq!(arc.items.len(), 2);
+        assert!(arc.items[0].succeeded());
+        assert!(arc
+            .items
+            .iter()
+            .all(|e| !e.is_azure_monitor_agent() && !e.is_legacy_agent()));
+    }
+
+    #[test]
+    fn association_names_its_rule() {
+        let a: DcrAssociation = serde_json::from_value(body(include_str!(
+            "../../tests/arm-examples/monitor/DataCollectionRuleAssociationsCreate.json"
+        )))
+        .expect("parses");
+        assert_eq!(
+            a.rule_id(),
+            Some("/subscriptions/703362b3-f278-4e4b-9179-c76eaf41ffc2/resourceGroups/myResourceGroup/providers/Microsoft.Insights/dataCollectionRules/myCollectionRule")
+        );
+    }
+
+    #[test]
+    fn data_collection_rules() {
+        let l: Listing<DataCollectionRule> = items(include_str!(
+            "../../tests/arm-examples/monitor/DataCollectionRulesListBySubscription.json"
+        ));
+        assert!(l.malformed.is_empty(), "{:?}", l.malformed);
+        let (mine, hers) = (&l.items[0], &l.items[1]);
+        // `Security!` and `Security!*` through Microsoft-WindowsEvent to the workspace.
+        assert_eq!(mine.windows_security(), Some(true));
+        assert_eq!(hers.windows_security(), Some(true));
+        // Syslog of cron and syslog only: neither auth nor authpriv.
+        assert_eq!(mine.linux_security(), (None, vec!["auth", "authpriv"]));
+        assert_eq!(hers.linux_security(), (None, vec![]));
+        assert!(mine.flows_to_log_analytics("Microsoft-Syslog"));
+        assert_eq!(
+            hers.workspace_ids(),
+            vec!["/subscriptions/703362b3-f278-4e4b-9179-c76eaf41ffc2/resourceGroups/herResourceGroup/providers/Microsoft.OperationalInsights/workspaces/herTeamWorkspace".to_string()]
+        );
+    }
+}

@@ -366,4 +366,29 @@ mod tests {
     fn no_machine_no_result() {
         assert!(run(&CHECK, &inv()).is_empty());
     }
+
+    /// The upstream Arc extension list (tests/arm-examples): a custom script
+    /// and an update extension, no agent.
+    #[test]
+    fn upstream_arc_extensions_have_no_agent() {
+        let text = include_str!("../../../tests/arm-examples/hybridcompute/Extension_List.json");
+        let v: Value = serde_json::from_str(text).unwrap();
+        let exts = v["responses"]["200"]["body"]["value"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let mut inv = inv();
+        let arc = rid("rg", ARC, "myMachine");
+        sub(&mut inv).arc_machines = Ok(listing(vec![
+            json!({"id": arc, "name": "myMachine", "type": ARC, "properties": {"osType": null}}),
+        ]));
+        set_exts(&mut inv, &arc, exts);
+        let f = run(&CHECK, &inv);
+        assert_result(
+            &f,
+            &arc,
+            Status::Fail,
+            "no Azure Monitor Agent extension (2 extension(s) read)",
+        );
+    }
 }

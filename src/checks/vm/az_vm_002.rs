@@ -522,4 +522,34 @@ mod tests {
         let f = run(&CHECK, &inv);
         assert_result(&f, &id, Status::Error, "MalformedBody");
     }
+
+    /// The upstream rules (tests/arm-examples): `myCollectionRule` collects
+    /// `Security!` but syslog of cron and syslog only.
+    #[test]
+    fn upstream_rule_passes_windows_and_fails_linux() {
+        let text = include_str!(
+            "../../../tests/arm-examples/monitor/DataCollectionRulesListBySubscription.json"
+        );
+        let v: Value = serde_json::from_str(text).unwrap();
+        let rule = v["responses"]["200"]["body"]["value"][0].clone();
+        let rule_id = rule["id"].as_str().unwrap().to_string();
+        let mut inv = inv();
+        let win = rid("rg", VM, "win");
+        let lin = rid("rg", VM, "lin");
+        sub(&mut inv).virtual_machines = Ok(listing(vec![
+            vm(&win, Some("Windows")),
+            vm(&lin, Some("Linux")),
+        ]));
+        add_rule(&mut inv, rule);
+        associate(&mut inv, &win, &[&rule_id]);
+        associate(&mut inv, &lin, &[&rule_id]);
+        let f = run(&CHECK, &inv);
+        assert_result(
+            &f,
+            &win,
+            Status::Pass,
+            "rule 'myCollectionRule' sends the Windows Security event log",
+        );
+        assert_result(&f, &lin, Status::Fail, "without facility auth and authpriv");
+    }
 }
