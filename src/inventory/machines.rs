@@ -128,6 +128,15 @@ impl Extension {
     fn props(&self) -> ExtensionProperties {
         self.properties.clone().unwrap_or_default()
     }
+    /// `Type`, or `Type 'name'` when its name is not its type (for reasons).
+    pub fn label(&self) -> String {
+        let ty = self.extension_type().unwrap_or_else(|| "(no type)".into());
+        if ty.eq_ignore_ascii_case(self.display_name()) {
+            ty
+        } else {
+            format!("{ty} '{}'", self.display_name())
+        }
+    }
     pub fn extension_type(&self) -> Option<String> {
         self.props().kind
     }

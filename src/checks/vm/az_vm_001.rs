@@ -84,24 +84,22 @@ fn judge(out: &mut Out, sub: &str, id: &str, name: &str, exts: &Listing<Extensio
             id,
             Some(sub),
             format!(
-                "machine '{name}' has the Azure Monitor Agent ({} '{}') with provisioningState Succeeded",
-                ok.extension_type().unwrap_or_default(),
-                ok.display_name()
+                "machine '{name}' has the Azure Monitor Agent ({}) with provisioningState Succeeded",
+                ok.label()
             ),
         );
         return;
     }
     let found = if let Some(e) = ama.first() {
         format!(
-            "machine '{name}' has the Azure Monitor Agent extension '{}' with provisioningState {} (not Succeeded)",
-            e.display_name(),
+            "machine '{name}' has the Azure Monitor Agent extension {} with provisioningState {} (not Succeeded)",
+            e.label(),
             e.provisioning_state().unwrap_or_else(|| "absent".into())
         )
     } else if let Some(e) = exts.items.iter().find(|e| e.is_legacy_agent()) {
         format!(
-            "machine '{name}' has only the legacy Log Analytics agent ({} '{}'), retired on 2024-08-31, which does not count: the Azure Monitor Agent is not installed",
-            e.extension_type().unwrap_or_default(),
-            e.display_name()
+            "machine '{name}' has only the legacy Log Analytics agent ({}), retired on 2024-08-31, which does not count: the Azure Monitor Agent is not installed",
+            e.label()
         )
     } else {
         format!(
@@ -228,13 +226,13 @@ mod tests {
             &f,
             &legacy,
             Status::Fail,
-            "only the legacy Log Analytics agent (MicrosoftMonitoringAgent",
+            "only the legacy Log Analytics agent (MicrosoftMonitoringAgent), retired on 2024-08-31",
         );
         assert_result(
             &f,
             &failed,
             Status::Fail,
-            "provisioningState Failed (not Succeeded)",
+            "extension AzureMonitorWindowsAgent with provisioningState Failed (not Succeeded)",
         );
         assert_result(
             &f,
