@@ -70,12 +70,14 @@ pub enum Family {
     Net,
     Def,
     Sen,
+    /// Machines: operating-system evidence (baseline 1.2).
+    Vm,
     /// An organisation's property rules.
     Custom,
 }
 
 impl Family {
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 10] = [
         Family::Mon,
         Family::Law,
         Family::Entra,
@@ -84,6 +86,7 @@ impl Family {
         Family::Net,
         Family::Def,
         Family::Sen,
+        Family::Vm,
         Family::Custom,
     ];
     pub fn code(self) -> &'static str {
@@ -96,6 +99,7 @@ impl Family {
             Family::Net => "NET",
             Family::Def => "DEF",
             Family::Sen => "SEN",
+            Family::Vm => "VM",
             Family::Custom => "CUSTOM",
         }
     }
@@ -109,6 +113,7 @@ impl Family {
             Family::Net => "Network",
             Family::Def => "Defender for Cloud",
             Family::Sen => "Microsoft Sentinel",
+            Family::Vm => "Machines",
             Family::Custom => "Organisation rules",
         }
     }

@@ -150,6 +150,36 @@ pub const NSGS: Call = Call {
     what: "network security groups",
     api_version: "2024-07-01",
 };
+pub const VIRTUAL_MACHINES: Call = Call {
+    row: "31",
+    what: "virtual machines",
+    api_version: "2024-07-01",
+};
+pub const ARC_MACHINES: Call = Call {
+    row: "32",
+    what: "Azure Arc machines",
+    api_version: "2024-07-10",
+};
+pub const VM_EXTENSIONS: Call = Call {
+    row: "33",
+    what: "virtual machine extensions",
+    api_version: "2024-07-01",
+};
+pub const ARC_EXTENSIONS: Call = Call {
+    row: "33",
+    what: "Arc machine extensions",
+    api_version: "2024-07-10",
+};
+pub const DCR_ASSOCIATIONS: Call = Call {
+    row: "34",
+    what: "data collection rule associations",
+    api_version: "2022-06-01",
+};
+pub const DATA_COLLECTION_RULE: Call = Call {
+    row: "35",
+    what: "data collection rule",
+    api_version: "2022-06-01",
+};
 
 impl Call {
     /// `{base}{suffix}?api-version=…`.

@@ -111,6 +111,7 @@ pub async fn collect(
     inv.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
     inv.reads = shared.reads.into_inner().unwrap_or_else(|p| p.into_inner());
     read_archives(client, &mut inv).await;
+    read_data_collection_rules(client, &mut inv).await;
     Ok(inv)
 }
 
@@ -248,8 +249,8 @@ where
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// The per-subscription lists read for each subscription (calls 4–7, 10, 13–18, 20, 21, 26, 27).
-const SUBSCRIPTION_LISTS: u64 = 15;
+/// The per-subscription lists read for each subscription (calls 4–7, 10, 13–18, 20, 21, 26, 27, 31, 32).
+const SUBSCRIPTION_LISTS: u64 = 17;
 
 /// One subscription's pipeline: its lists, then its per-resource reads.
 async fn scan_subscription(client: &ArmClient, s: Subscription, shared: &Shared) -> Subscription {
@@ -462,7 +463,7 @@ fn failed_subscription(id: &str, error: ReadError) -> Subscription {
     )
 }
 
-/// Calls 4–7, 10, 13–18, 20, 21, 26, 27 for one subscription.
+/// Calls 4–7, 10, 13–18, 20, 21, 26, 27, 31, 32 for one subscription.
 /// Reads a scanned subscription's lists (its callers skip the others).
 async fn read_subscription(client: &ArmClient, mut s: Subscription) -> Subscription {
     let id = s.id.clone();
@@ -470,6 +471,7 @@ async fn read_subscription(client: &ArmClient, mut s: Subscription) -> Subscript
     let (
         (resources, diag, vaults, storage, workspaces, alerts, sqr, groups),
         (pricings, contacts, watchers, locks, roles, vnets, nsgs),
+        (vms, arc),
     ) = tokio::join!(
         async {
             tokio::join!(
@@ -569,6 +571,24 @@ async fn read_subscription(client: &ArmClient, mut s: Subscription) -> Subscript
                 ),
             )
         },
+        async {
+            tokio::join!(
+                list(
+                    client,
+                    u(
+                        &api::VIRTUAL_MACHINES,
+                        "/providers/Microsoft.Compute/virtualMachines"
+                    )
+                ),
+                list(
+                    client,
+                    u(
+                        &api::ARC_MACHINES,
+                        "/providers/Microsoft.HybridCompute/machines"
+                    )
+                ),
+            )
+        },
     );
     s.resources = resources;
     s.diagnostic_settings = diag;
@@ -585,6 +605,8 @@ async fn read_subscription(client: &ArmClient, mut s: Subscription) -> Subscript
     s.role_assignments = roles;
     s.virtual_networks = vnets;
     s.network_security_groups = nsgs;
+    s.virtual_machines = vms;
+    s.arc_machines = arc;
     s
 }
 
@@ -676,6 +698,7 @@ struct PerResource {
     blob_accounts: Vec<(String, String)>,
     workspaces: Vec<(String, String)>,
     watchers: Vec<(String, String)>,
+    machines: Vec<(String, String)>,
 }
 
 /// The per-resource reads a scanned subscription's lists call for.
@@ -711,6 +734,12 @@ fn wanted_per_resource(s: &Subscription) -> PerResource {
         blob_accounts: unique(blob_accounts),
         workspaces: unique(ids(&s.workspaces, |w: &Workspace| &w.id)),
         watchers: unique(ids(&s.network_watchers, |w: &NetworkWatcher| &w.id)),
+        machines: unique(
+            ids(&s.virtual_machines, |m: &Machine| &m.id)
+                .into_iter()
+                .chain(ids(&s.arc_machines, |m: &Machine| &m.id))
+                .collect(),
+        ),
     }
 }
 
@@ -722,26 +751,29 @@ fn claim_per_resource(client: &ArmClient, wanted: PerResource, shared: &Shared) 
         blob_accounts: shared.claim("blob", wanted.blob_accounts),
         workspaces: shared.claim("workspace", wanted.workspaces),
         watchers: shared.claim("watcher", wanted.watchers),
+        machines: shared.claim("machine", wanted.machines),
     };
     client.progress().expect_requests(
         (plan.diag_targets.len()
             + plan.blob_accounts.len()
             + 2 * plan.workspaces.len()
-            + plan.watchers.len()) as u64,
+            + plan.watchers.len()
+            + 2 * plan.machines.len()) as u64,
     );
     plan
 }
 
-/// Calls 8, 11, 12, 19, 22–25: the reads made for each resource of one
-/// subscription's lists.
+/// Calls 8, 11, 12, 19, 22–25, 33, 34: the reads made for each resource of
+/// one subscription's lists.
 async fn read_per_resource(client: &ArmClient, plan: PerResource, shared: &Shared) {
     let PerResource {
         diag_targets,
         blob_accounts,
         workspaces,
         watchers,
+        machines,
     } = plan;
-    let (diags, blobs, tables, sentinel, flow_logs) = tokio::join!(
+    let (diags, blobs, tables, sentinel, flow_logs, extensions, associations) = tokio::join!(
         read_each(diag_targets, |id| list::<DiagnosticSetting>(
             client,
             api::RESOURCE_DIAGNOSTICS.url(
@@ -762,12 +794,29 @@ async fn read_per_resource(client: &ArmClient, plan: PerResource, shared: &Share
             client,
             api::FLOW_LOGS.url(&id_path(&id), "/flowLogs")
         )),
+        read_each(machines.clone(), |id| {
+            let call = if is_arc_id(&id) {
+                &api::ARC_EXTENSIONS
+            } else {
+                &api::VM_EXTENSIONS
+            };
+            list::<Extension>(client, call.url(&id_path(&id), "/extensions"))
+        }),
+        read_each(machines, |id| list::<DcrAssociation>(
+            client,
+            api::DCR_ASSOCIATIONS.url(
+                &id_path(&id),
+                "/providers/Microsoft.Insights/dataCollectionRuleAssociations"
+            )
+        )),
     );
     let mut reads = shared.reads.lock().unwrap_or_else(|p| p.into_inner());
     reads.diagnostic_settings.extend(diags);
     reads.blob_services.extend(blobs);
     reads.tables.extend(tables);
     reads.flow_logs.extend(flow_logs);
+    reads.extensions.extend(extensions);
+    reads.dcr_associations.extend(associations);
     for (ws, (onboarding, sentinel)) in sentinel {
         if let Some((connectors, rules, settings)) = sentinel {
             reads.data_connectors.insert(ws.clone(), connectors);
@@ -839,4 +888,28 @@ async fn read_archives(client: &ArmClient, inv: &mut Inventory) {
         inv.reads.containers.insert(account, containers);
         inv.reads.immutability_policies.extend(policies);
     }
+}
+
+/// Call 35, once every subscription is read: each data collection rule an
+/// association names, by id, once, whichever subscription holds it (a rule
+/// may sit outside the scanned subscriptions).
+async fn read_data_collection_rules(client: &ArmClient, inv: &mut Inventory) {
+    let rules = unique(
+        inv.reads
+            .dcr_associations
+            .values()
+            .flatten()
+            .flat_map(|l| {
+                l.items
+                    .iter()
+                    .filter_map(|a| a.rule_id().map(str::to_string))
+            })
+            .collect(),
+    );
+    client.progress().expect_requests(rules.len() as u64);
+    let read = read_each(rules, |id| {
+        get::<DataCollectionRule>(client, api::DATA_COLLECTION_RULE.url(&id_path(&id), ""))
+    })
+    .await;
+    inv.reads.data_collection_rules.extend(read);
 }

@@ -249,6 +249,8 @@ pub fn mark_unreadable(inv: &mut crate::inventory::Inventory) {
             s.role_assignments.as_ref().err(),
             s.virtual_networks.as_ref().err(),
             s.network_security_groups.as_ref().err(),
+            s.virtual_machines.as_ref().err(),
+            s.arc_machines.as_ref().err(),
         ];
         if let [Some(first), ..] = errors {
             if errors.iter().all(Option::is_some) {

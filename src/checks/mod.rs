@@ -27,6 +27,7 @@ mod mon;
 mod net;
 mod sen;
 mod st;
+mod vm;
 
 /// Every check, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&Check] = &[
@@ -74,6 +75,8 @@ pub static REGISTRY: &[&Check] = &[
     &st::az_st_007::CHECK,
     &st::az_st_008::CHECK,
     &st::az_st_009::CHECK,
+    &vm::az_vm_001::CHECK,
+    &vm::az_vm_002::CHECK,
 ];
 
 /// Looks a check up by id, case-insensitively.

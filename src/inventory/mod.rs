@@ -5,7 +5,10 @@
 //! stopped it, so a failed read can never look like an empty (and passing)
 //! one. Lists are [`Listing`]s: the items that parsed, and the ones that did not.
 
+pub mod machines;
 pub mod models;
+
+pub use machines::*;
 
 pub use models::*;
 
@@ -181,6 +184,10 @@ pub struct Subscription {
     pub role_assignments: Read<Listing<RoleAssignment>>,
     pub virtual_networks: Read<Listing<VirtualNetwork>>,
     pub network_security_groups: Read<Listing<NetworkSecurityGroup>>,
+    /// Call 31.
+    pub virtual_machines: Read<Listing<Machine>>,
+    /// Call 32.
+    pub arc_machines: Read<Listing<Machine>>,
 }
 
 impl Subscription {
@@ -222,6 +229,8 @@ impl Subscription {
             role_assignments: e(error),
             virtual_networks: e(error),
             network_security_groups: e(error),
+            virtual_machines: e(error),
+            arc_machines: e(error),
         }
     }
 
@@ -243,6 +252,8 @@ impl Subscription {
         s.role_assignments = Ok(Listing::default());
         s.virtual_networks = Ok(Listing::default());
         s.network_security_groups = Ok(Listing::default());
+        s.virtual_machines = Ok(Listing::default());
+        s.arc_machines = Ok(Listing::default());
         s
     }
 
@@ -289,6 +300,16 @@ pub struct ResourceReads {
     pub alert_rules: BTreeMap<String, Read<Listing<AlertRule>>>,
     /// Call 25, keyed by workspace id (onboarded workspaces only).
     pub sentinel_settings: BTreeMap<String, Read<Listing<SentinelSetting>>>,
+    /// Call 33, keyed by machine id (virtual machines and Arc machines).
+    #[serde(default)]
+    pub extensions: BTreeMap<String, Read<Listing<Extension>>>,
+    /// Call 34, keyed by machine id.
+    #[serde(default)]
+    pub dcr_associations: BTreeMap<String, Read<Listing<DcrAssociation>>>,
+    /// Call 35, keyed by rule id: each rule an association names, once,
+    /// whichever subscription holds it.
+    #[serde(default)]
+    pub data_collection_rules: BTreeMap<String, Read<DataCollectionRule>>,
 }
 
 /// Looks a per-resource read up; a read that was never made is an error too.

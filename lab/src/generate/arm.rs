@@ -27,6 +27,8 @@ pub const T_EVHNS: &str = "Microsoft.EventHub/namespaces";
 pub const T_LOGIC: &str = "Microsoft.Logic/workflows";
 pub const T_VM: &str = "Microsoft.Compute/virtualMachines";
 pub const T_DISK: &str = "Microsoft.Compute/disks";
+pub const T_ARC: &str = "Microsoft.HybridCompute/machines";
+pub const T_DCR: &str = "Microsoft.Insights/dataCollectionRules";
 pub const T_UAMI: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
 pub const T_SOLUTION: &str = "Microsoft.OperationsManagement/solutions";
 pub const T_ALERT: &str = "Microsoft.Insights/activityLogAlerts";
@@ -1281,4 +1283,99 @@ pub fn sentinel_setting(ws_id: &str, kind: &str, etag: &str, properties: Value) 
 /// A list response: `{"value": items}`.
 pub fn listing(items: Vec<Value>) -> Value {
     json!({ "value": items })
+}
+
+// ---------------------------------------------------------------------------
+// Machines (calls 31–35, baseline 1.2 "Machines")
+// ---------------------------------------------------------------------------
+
+/// The properties of a virtual machine (call 31) of OS `os` (`Windows` or
+/// `Linux`), added to a resource body: its OS in `storageProfile.osDisk.osType`.
+pub fn with_vm_os(mut body: Value, os: &str, size: &str) -> Value {
+    let name = body["name"].as_str().unwrap_or_default().to_string();
+    body["properties"] = json!({
+        "hardwareProfile": {"vmSize": size},
+        "storageProfile": {"osDisk": {"osType": os, "name": format!("{name}_OsDisk_1"),
+            "createOption": "FromImage", "caching": "ReadWrite", "diskSizeGB": 127}, "dataDisks": []},
+        "osProfile": {"computerName": name, "adminUsername": "azureadmin", "allowExtensionOperations": true},
+        "provisioningState": "Succeeded"
+    });
+    body
+}
+
+/// An Azure Arc machine (call 32): its OS in `properties.osType` (lower case, as Arc gives it).
+pub fn arc_machine(sub: &str, rg: &str, name: &str, location: &str, os: &str, tags: Value) -> Value {
+    json!({"id": rid(sub, rg, T_ARC, name), "name": name, "type": T_ARC, "location": location,
+        "tags": tags, "identity": {"type": "SystemAssigned"},
+        "properties": {"provisioningState": "Succeeded", "status": "Connected", "osType": os,
+            "osName": os, "agentVersion": "1.48.02881", "machineFqdn": format!("{name}.corp.example")}})
+}
+
+/// A machine extension (call 33). `machine_id` is a virtual machine's or an Arc machine's id.
+pub fn machine_extension(machine_id: &str, ext_type: &str, publisher: &str, state: &str, location: &str) -> Value {
+    let arc = machine_id.to_ascii_lowercase().contains("/microsoft.hybridcompute/");
+    let rtype = if arc { "Microsoft.HybridCompute/machines/extensions" } else { "Microsoft.Compute/virtualMachines/extensions" };
+    json!({"id": format!("{machine_id}/extensions/{ext_type}"), "name": ext_type, "type": rtype,
+        "location": location, "properties": {"publisher": publisher, "type": ext_type,
+            "typeHandlerVersion": "1.0", "autoUpgradeMinorVersion": true, "provisioningState": state}})
+}
+
+/// The Azure Monitor Agent for `os`, and the legacy agent.
+pub const AMA_PUBLISHER: &str = "Microsoft.Azure.Monitor";
+pub fn ama_type(os: &str) -> &'static str {
+    if os.eq_ignore_ascii_case("Linux") { "AzureMonitorLinuxAgent" } else { "AzureMonitorWindowsAgent" }
+}
+pub const LEGACY_PUBLISHER: &str = "Microsoft.EnterpriseCloud.Monitoring";
+pub fn legacy_type(os: &str) -> &'static str {
+    if os.eq_ignore_ascii_case("Linux") { "OmsAgentForLinux" } else { "MicrosoftMonitoringAgent" }
+}
+
+/// A data collection rule association (call 34) of a machine with a rule.
+pub fn dcr_association(machine_id: &str, name: &str, rule_id: &str) -> Value {
+    json!({"id": format!("{machine_id}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{name}"),
+        "name": name, "type": "Microsoft.Insights/dataCollectionRuleAssociations",
+        "properties": {"dataCollectionRuleId": rule_id, "provisioningState": "Succeeded"}})
+}
+
+/// What a data collection rule (call 35) collects and where it sends it.
+#[derive(Debug, Clone, Default)]
+pub struct Dcr<'a> {
+    pub sub: &'a str,
+    pub rg: &'a str,
+    pub name: &'a str,
+    pub location: &'a str,
+    /// Windows event log xPath queries (stream Microsoft-SecurityEvent).
+    pub xpaths: Vec<&'a str>,
+    /// Syslog facilities (stream Microsoft-Syslog).
+    pub facilities: Vec<&'a str>,
+    pub workspace: &'a str,
+    /// Whether the flows go to the workspace (else to Azure Monitor Metrics only).
+    pub to_workspace: bool,
+}
+
+impl Dcr<'_> {
+    pub fn id(&self) -> String {
+        rid(self.sub, self.rg, T_DCR, self.name)
+    }
+    pub fn body(&self) -> Value {
+        let mut sources = Map::new();
+        let mut streams = Vec::new();
+        if !self.xpaths.is_empty() {
+            sources.insert("windowsEventLogs".into(), json!([{"name": "eventLogs",
+                "streams": ["Microsoft-SecurityEvent"], "xPathQueries": self.xpaths}]));
+            streams.push("Microsoft-SecurityEvent");
+        }
+        if !self.facilities.is_empty() {
+            sources.insert("syslog".into(), json!([{"name": "syslog", "streams": ["Microsoft-Syslog"],
+                "facilityNames": self.facilities, "logLevels": ["Info", "Notice", "Warning", "Error", "Critical", "Alert", "Emergency"]}]));
+            streams.push("Microsoft-Syslog");
+        }
+        let to = if self.to_workspace { "soc" } else { "metrics" };
+        json!({"id": self.id(), "name": self.name, "type": T_DCR, "location": self.location,
+            "properties": {"dataSources": sources,
+                "destinations": {"logAnalytics": [{"name": "soc", "workspaceResourceId": self.workspace}],
+                    "azureMonitorMetrics": {"name": "metrics"}},
+                "dataFlows": [{"streams": streams, "destinations": [to]}],
+                "provisioningState": "Succeeded"}})
+    }
 }

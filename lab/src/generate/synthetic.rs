@@ -476,6 +476,10 @@ struct SubGen<'a> {
     alerts: Vec<Value>,
     query_rules: Vec<Value>,
     action_groups: Vec<Value>,
+    /// Virtual machines (call 31), their extensions (33) and associations (34).
+    machines: Vec<Value>,
+    extensions: Vec<(String, Vec<Value>)>,
+    associations: Vec<(String, Vec<Value>)>,
     onboarded: bool,
     last_nsg: String,
     last_vnet: String,
@@ -508,6 +512,9 @@ impl<'a> SubGen<'a> {
             alerts: Vec::new(),
             query_rules: Vec::new(),
             action_groups: Vec::new(),
+            machines: Vec::new(),
+            extensions: Vec::new(),
+            associations: Vec::new(),
             onboarded: false,
             last_nsg: String::new(),
             last_vnet: String::new(),
@@ -958,7 +965,80 @@ impl<'a> SubGen<'a> {
             let d = self.resource_diag(&id, false);
             self.diag.push((id, d));
         }
+        if rtype == arm::T_VM {
+            let body = self.machine(body, loc);
+            self.push(body);
+            return;
+        }
         self.push(body);
+    }
+
+    /// A virtual machine (AZ-VM-001/002): Windows or Linux; when
+    /// misconfigured, no Azure Monitor Agent (none, the legacy agent only,
+    /// or a failed one) and no association or one with the rule that lacks
+    /// authpriv (or the Security log).
+    fn machine(&mut self, body: Value, loc: &str) -> Value {
+        let os = if self.rng.bool() { "Windows" } else { "Linux" };
+        let body = arm::with_vm_os(body, os, "Standard_D2s_v5");
+        let id = body["id"].as_str().unwrap_or_default().to_string();
+        let bad = self.flaws(2);
+        let agent = if !bad[0] {
+            vec![arm::machine_extension(&id, arm::ama_type(os), arm::AMA_PUBLISHER, "Succeeded", loc)]
+        } else {
+            match self.rng.u8(..3) {
+                0 => Vec::new(),
+                1 => vec![arm::machine_extension(&id, arm::legacy_type(os), arm::LEGACY_PUBLISHER, "Succeeded", loc)],
+                _ => vec![arm::machine_extension(&id, arm::ama_type(os), arm::AMA_PUBLISHER, "Failed", loc)],
+            }
+        };
+        let sub = self.names.sub.clone();
+        let rule_id = |good| {
+            arm::Dcr {
+                sub: &sub,
+                ..Self::dcr(os, good)
+            }
+            .id()
+        };
+        let choice = self.rng.bool();
+        let rule = match (bad[1], choice) {
+            (false, _) => Some(rule_id(true)),
+            (true, false) => None,
+            (true, true) => Some(rule_id(false)),
+        };
+        let assoc = rule
+            .map(|r| vec![arm::dcr_association(&id, "dcra-security", &r)])
+            .unwrap_or_default();
+        self.machines.push(body.clone());
+        self.extensions.push((id.clone(), agent));
+        self.associations.push((id, assoc));
+        body
+    }
+
+    /// The subscription's data collection rule for `os`: one that collects
+    /// the security log into the workspace, or (`good` false) one that does not.
+    fn dcr(os: &'static str, good: bool) -> arm::Dcr<'static> {
+        let name: &'static str = match (os, good) {
+            ("Windows", true) => "dcr-windows-security",
+            ("Windows", false) => "dcr-windows-system",
+            (_, true) => "dcr-linux-auth",
+            (_, false) => "dcr-linux-auth-no-authpriv",
+        };
+        let (xpaths, facilities) = match (os, good) {
+            ("Windows", true) => (vec!["Security!*"], vec![]),
+            ("Windows", false) => (vec!["System!*"], vec![]),
+            (_, true) => (vec![], vec!["auth", "authpriv"]),
+            (_, false) => (vec![], vec!["auth", "syslog"]),
+        };
+        arm::Dcr {
+            sub: "",
+            rg: "rg-monitoring",
+            name,
+            location: "westeurope",
+            xpaths,
+            facilities,
+            workspace: "",
+            to_workspace: true,
+        }
     }
 
     fn monitoring(&mut self, sub: &str) {
@@ -1308,6 +1388,16 @@ impl<'a> SubGen<'a> {
                 "/providers/Microsoft.Network/networkSecurityGroups",
                 std::mem::take(&mut self.nsgs),
             ),
+            (
+                &api::VIRTUAL_MACHINES,
+                "/providers/Microsoft.Compute/virtualMachines",
+                std::mem::take(&mut self.machines),
+            ),
+            (
+                &api::ARC_MACHINES,
+                "/providers/Microsoft.HybridCompute/machines",
+                Vec::new(),
+            ),
         ];
         for (call, suffix, items) in lists {
             pages = pages.max(out.list(call, &base, suffix, items)?);
@@ -1362,6 +1452,36 @@ impl<'a> SubGen<'a> {
         }
         for (watcher, logs) in std::mem::take(&mut self.flow_logs) {
             out.list(&api::FLOW_LOGS, &watcher, "/flowLogs", logs)?;
+        }
+        for (id, exts) in std::mem::take(&mut self.extensions) {
+            out.list(&api::VM_EXTENSIONS, &id, "/extensions", exts)?;
+        }
+        let mut rules = BTreeMap::new();
+        for (id, assocs) in std::mem::take(&mut self.associations) {
+            for a in &assocs {
+                if let Some(r) = a["properties"]["dataCollectionRuleId"].as_str() {
+                    rules.insert(r.to_string(), ());
+                }
+            }
+            out.list(
+                &api::DCR_ASSOCIATIONS,
+                &id,
+                "/providers/Microsoft.Insights/dataCollectionRuleAssociations",
+                assocs,
+            )?;
+        }
+        let workspace = self.names.workspace_id();
+        for os in ["Windows", "Linux"] {
+            for good in [true, false] {
+                let dcr = arm::Dcr {
+                    sub: &self.names.sub,
+                    workspace: &workspace,
+                    ..Self::dcr(os, good)
+                };
+                if rules.contains_key(&dcr.id()) {
+                    out.get(&api::DATA_COLLECTION_RULE, &dcr.id(), "", &dcr.body())?;
+                }
+            }
         }
         // The log archive is named by every flow log's storageId: its
         // containers are read, and the policies the list does not carry.

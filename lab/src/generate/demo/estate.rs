@@ -17,6 +17,9 @@ pub const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
 pub const PROD: &str = "8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4";
 pub const DEV: &str = "c7e2d5b8-0f4a-4e61-9b3c-6a8d2f1e7b05";
 pub const LEGACY: &str = "1b9e4d7a-3c6f-4d28-8e5b-f0a2c4e6d813";
+/// A subscription outside the scan that holds the shared data collection rule
+/// (rules are read by id wherever they are: recording.md, read 35).
+pub const SHARED: &str = "5d0b8e2f-9a71-4c3e-b6d4-7e1f0a9c2b58";
 
 pub const DOMAIN: &str = "northwind-forensics.example";
 
@@ -95,6 +98,10 @@ pub struct Sub {
     pub contacts: Vec<Value>,
     pub locks: Vec<Value>,
     pub role_assignments: Vec<Value>,
+    /// Machine id → its extensions (call 33).
+    pub extensions: BTreeMap<String, Vec<Value>>,
+    /// Machine id → its data collection rule associations (call 34).
+    pub dcr_associations: BTreeMap<String, Vec<Value>>,
 }
 
 impl Sub {
@@ -116,6 +123,8 @@ impl Sub {
             contacts: Vec::new(),
             locks: Vec::new(),
             role_assignments: Vec::new(),
+            extensions: BTreeMap::new(),
+            dcr_associations: BTreeMap::new(),
         }
     }
 
@@ -160,6 +169,8 @@ impl Sub {
 pub struct Estate {
     pub subs: Vec<Sub>,
     pub entra: Vec<Value>,
+    /// The data collection rules associations name (call 35, by id, any subscription).
+    pub dcrs: Vec<Value>,
     /// What a correct scan of it must report.
     pub expected: Expected,
 }
@@ -587,6 +598,7 @@ pub fn build() -> Estate {
     let mut dev = Sub::new(DEV, "nw-dev", "Enabled");
     let legacy = Sub::new(LEGACY, "nw-legacy", "Disabled");
     let mut x = Expected::default();
+    let mut dcrs = Vec::new();
     let (p, d) = (PROD, DEV);
     let (sub_p, sub_d) = (format!("/subscriptions/{p}"), format!("/subscriptions/{d}"));
 
@@ -1015,7 +1027,41 @@ pub fn build() -> Estate {
     prod.diag.insert(pip_afw.clone(), vec![]);
     x.on(&pip_afw).fail("AZ-MON-004", "no setting");
 
-    prod.add(generic(p, "rg-legacy-app", T_VM, "vm-nw-legacy-01", "northeurope", tp("legacy-crm", &[])));
+    let vm_legacy = prod.add(with_vm_os(generic(p, "rg-legacy-app", T_VM, "vm-nw-legacy-01", "northeurope", tp("legacy-crm", &[])), "Windows", "Standard_D2s_v3"));
+    prod.extensions.insert(vm_legacy.clone(), vec![
+        machine_extension(&vm_legacy, legacy_type("Windows"), LEGACY_PUBLISHER, "Succeeded", "northeurope"),
+        machine_extension(&vm_legacy, "IaaSAntimalware", "Microsoft.Azure.Security", "Succeeded", "northeurope"),
+    ]);
+    prod.dcr_associations.insert(vm_legacy.clone(), vec![]);
+    x.on(&vm_legacy)
+        .fail("AZ-VM-001", "only the legacy MicrosoftMonitoringAgent (retired 2024-08-31) is installed")
+        .fail("AZ-VM-002", "no data collection rule association");
+    // The Windows security rule lives in the shared monitoring subscription,
+    // outside the scan: it is read by id all the same.
+    let dcr_shared = Dcr { sub: SHARED, rg: "rg-shared-monitoring", name: "dcr-nw-windows-security", location: "westeurope",
+        xpaths: vec!["Security!*[System[(band(Keywords,13510798882111488))]]", "System!*[System[(Level=1 or Level=2)]]"],
+        workspace: &law_sentinel, to_workspace: true, ..Default::default() };
+    dcrs.push(dcr_shared.body());
+    let dcr_prod_syslog = Dcr { sub: p, rg: "rg-security", name: "dcr-nw-prod-linux-syslog", location: "westeurope",
+        facilities: vec!["auth", "cron", "daemon"], workspace: &law_sentinel, to_workspace: true, ..Default::default() };
+    dcrs.push(dcr_prod_syslog.body());
+    let arc_dc = prod.add(arc_machine(p, "rg-onprem", "arc-nw-onprem-dc01", "westeurope", "windows", tp("identity", &[])));
+    prod.extensions.insert(arc_dc.clone(), vec![
+        machine_extension(&arc_dc, ama_type("Windows"), AMA_PUBLISHER, "Succeeded", "westeurope"),
+    ]);
+    prod.dcr_associations.insert(arc_dc.clone(), vec![dcr_association(&arc_dc, "dcra-windows-security", &dcr_shared.id())]);
+    x.on(&arc_dc)
+        .pass("AZ-VM-001", "AzureMonitorWindowsAgent Succeeded (an Arc machine)")
+        .pass("AZ-VM-002", "dcr-nw-windows-security, in a subscription outside the scan, sends `Security!` to law-nw-sentinel-prod");
+    let vm_web = prod.add(with_vm_os(generic(p, "rg-prod-web", T_VM, "vm-nw-prod-web01", "westeurope", tp("web", &[])), "Linux", "Standard_D2s_v5"));
+    prod.extensions.insert(vm_web.clone(), vec![
+        machine_extension(&vm_web, ama_type("Linux"), AMA_PUBLISHER, "Succeeded", "westeurope"),
+        machine_extension(&vm_web, legacy_type("Linux"), LEGACY_PUBLISHER, "Succeeded", "westeurope"),
+    ]);
+    prod.dcr_associations.insert(vm_web.clone(), vec![dcr_association(&vm_web, "dcra-linux-syslog", &dcr_prod_syslog.id())]);
+    x.on(&vm_web)
+        .pass("AZ-VM-001", "AzureMonitorLinuxAgent Succeeded (the legacy agent beside it changes nothing)")
+        .fail("AZ-VM-002", "dcr-nw-prod-linux-syslog collects auth but not authpriv");
     prod.add(Generic { sku: Some(json!({"name": "Premium_LRS", "tier": "Premium"})),
         managed_by: Some(rid(p, "rg-legacy-app", T_VM, "vm-nw-legacy-01")),
         ..gen(p, "rg-legacy-app", T_DISK, &format!("vm-nw-legacy-01_OsDisk_1_{}", guid("disk:legacy")[..32].replace('-', "")),
@@ -1449,8 +1495,18 @@ pub fn build() -> Estate {
     x.on(&aks)
         .pass("AZ-MON-004", "kube-audit, kube-audit-admin, guard")
         .fail("AZ-MON-005", "`logAnalyticsDestinationType` AzureDiagnostics");
-    dev.add(Generic { identity: Some(user_assigned(&uami_ci, "id-nw-dev-ci")),
-        ..gen(d, "rg-dev-app", T_VM, "vm-nw-dev-jumpbox", "eastus", td("jumpbox", &[])) }.body());
+    let vm_jump = dev.add(with_vm_os(Generic { identity: Some(user_assigned(&uami_ci, "id-nw-dev-ci")),
+        ..gen(d, "rg-dev-app", T_VM, "vm-nw-dev-jumpbox", "eastus", td("jumpbox", &[])) }.body(), "Linux", "Standard_B2s"));
+    let dcr_dev = Dcr { sub: d, rg: "rg-dev-monitoring", name: "dcr-nw-dev-linux-auth", location: "eastus",
+        facilities: vec!["auth", "authpriv", "daemon"], workspace: &law_dev, to_workspace: true, ..Default::default() };
+    dcrs.push(dcr_dev.body());
+    dev.extensions.insert(vm_jump.clone(), vec![
+        machine_extension(&vm_jump, ama_type("Linux"), AMA_PUBLISHER, "Failed", "eastus"),
+    ]);
+    dev.dcr_associations.insert(vm_jump.clone(), vec![dcr_association(&vm_jump, "dcra-linux-auth", &dcr_dev.id())]);
+    x.on(&vm_jump)
+        .fail("AZ-VM-001", "AzureMonitorLinuxAgent has `provisioningState` Failed")
+        .pass("AZ-VM-002", "dcr-nw-dev-linux-auth sends syslog auth and authpriv (Microsoft-Syslog) to law-nw-dev");
     dev.add(Generic { sku: Some(json!({"name": "StandardSSD_LRS", "tier": "Standard"})),
         managed_by: Some(rid(d, "rg-dev-app", T_VM, "vm-nw-dev-jumpbox")),
         ..gen(d, "rg-dev-app", T_DISK, &format!("vm-nw-dev-jumpbox_OsDisk_1_{}", guid("disk:jump")[..32].replace('-', "")),
@@ -1612,5 +1668,5 @@ pub fn build() -> Estate {
         .fail("AZ-ENTRA-002", "ManagedIdentitySignInLogs is enabled only in `entra-mi-test`, which has no destination. NonInteractiveUserSignInLogs comes from entra-to-sentinel and ServicePrincipalSignInLogs from entra-legacy-siem (`serviceBusRuleId` counts)")
         .pass("AZ-SEN-001", "law-nw-sentinel-prod and law-nw-dev are onboarded");
 
-    Estate { subs: vec![prod, dev, legacy], entra, expected: x }
+    Estate { subs: vec![prod, dev, legacy], entra, dcrs, expected: x }
 }

@@ -107,6 +107,16 @@ const SUB_LISTS: &[(&Call, &str, &str)] = &[
         "/providers/Microsoft.Network/networkSecurityGroups",
         "Microsoft.Network/networkSecurityGroups/read",
     ),
+    (
+        &api::VIRTUAL_MACHINES,
+        "/providers/Microsoft.Compute/virtualMachines",
+        "Microsoft.Compute/virtualMachines/read",
+    ),
+    (
+        &api::ARC_MACHINES,
+        "/providers/Microsoft.HybridCompute/machines",
+        "Microsoft.HybridCompute/machines/read",
+    ),
 ];
 
 fn bodies(sub: &Sub, rtype: &str) -> Vec<Value> {
@@ -147,6 +157,8 @@ fn sub_list_body(sub: &Sub, call: &Call) -> Value {
         "21" => sub.role_assignments.clone(),
         "26" => bodies(sub, arm::T_VNET),
         "27" => bodies(sub, arm::T_NSG),
+        "31" => bodies(sub, arm::T_VM),
+        "32" => bodies(sub, arm::T_ARC),
         row => unreachable!("call {row} is not a subscription list"),
     };
     listing(items)
@@ -277,6 +289,26 @@ fn per_resource_exchanges(sub: &Sub, archives: &BTreeSet<String>) -> Vec<Value> 
             listing(sub.flow_logs.get(wt.id()).cloned().unwrap_or_default()),
         ));
     }
+    for m in sub.of_type(arm::T_VM).into_iter().chain(sub.of_type(arm::T_ARC)) {
+        let call = if m.rtype().eq_ignore_ascii_case(arm::T_ARC) {
+            &api::ARC_EXTENSIONS
+        } else {
+            &api::VM_EXTENSIONS
+        };
+        out.push(get(
+            &format!("{}/extensions", m.id()),
+            call,
+            listing(sub.extensions.get(m.id()).cloned().unwrap_or_default()),
+        ));
+        out.push(get(
+            &format!(
+                "{}/providers/Microsoft.Insights/dataCollectionRuleAssociations",
+                m.id()
+            ),
+            &api::DCR_ASSOCIATIONS,
+            listing(sub.dcr_associations.get(m.id()).cloned().unwrap_or_default()),
+        ));
+    }
     for a in sub.of_type(arm::T_STORAGE) {
         if !archives.contains(&a.id().to_lowercase()) {
             continue;
@@ -361,6 +393,7 @@ pub fn build(estate: &Estate, scenario: Scenario) -> Vec<Value> {
         .filter(|s| s.state == "Enabled")
         .collect();
     let archives = archive_accounts(&enabled, &estate.entra);
+    let mut named_rules = BTreeSet::new();
     for (n, sub) in enabled.iter().enumerate() {
         let denied = scenario == Scenario::PartialFailure && n == 1;
         for (call, suffix, action) in SUB_LISTS {
@@ -405,6 +438,21 @@ pub fn build(estate: &Estate, scenario: Scenario) -> Vec<Value> {
         }
         if !denied {
             out.extend(per_resource_exchanges(sub, &archives));
+            named_rules.extend(
+                sub.dcr_associations
+                    .values()
+                    .flatten()
+                    .filter_map(|a| a["properties"]["dataCollectionRuleId"].as_str())
+                    .map(str::to_lowercase),
+            );
+        }
+    }
+    // Call 35, once every subscription is read: each rule an association
+    // names, once, wherever it lives.
+    for rule in &estate.dcrs {
+        let id = rule["id"].as_str().unwrap_or_default();
+        if named_rules.contains(&id.to_lowercase()) {
+            out.push(get(id, &api::DATA_COLLECTION_RULE, rule.clone()));
         }
     }
     out

@@ -107,7 +107,7 @@ fn cell(s: &str) -> String {
 }
 
 /// The family sections, in the order of the baseline.
-const FAMILIES: [Family; 8] = [
+const FAMILIES: [Family; 9] = [
     Family::Mon,
     Family::Law,
     Family::Entra,
@@ -116,6 +116,7 @@ const FAMILIES: [Family; 8] = [
     Family::Net,
     Family::Def,
     Family::Sen,
+    Family::Vm,
 ];
 
 /// `demo/EXPECTED.md`.
