@@ -857,3 +857,24 @@ fn the_report_describes_every_check_it_lists() {
     assert_eq!(report.catalogue.len(), report.checks.len());
     assert!(report.check("AZ-NOPE-001").is_none());
 }
+
+/// The per-result commands of the JSON report (made by the engine, not by
+/// `Remediation::cli_for`) leave no `<hint>` unquoted: pasted, `<` and `>`
+/// would be redirections.
+#[test]
+fn result_commands_quote_their_hints() {
+    let report = common::demo_report();
+    let mut with_hint = 0;
+    for r in &report.results {
+        if let Some(cli) = &r.remediation_cli {
+            with_hint += usize::from(cli.contains('<'));
+            assert_eq!(
+                azward::checks::quote_hints(cli),
+                *cli,
+                "{}: an unquoted hint",
+                r.check_id
+            );
+        }
+    }
+    assert!(with_hint > 0, "the demo has commands with hints");
+}

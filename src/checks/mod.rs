@@ -118,9 +118,16 @@ impl Remediation {
     pub fn filled(&self, params: &Params) -> Filled {
         Filled {
             portal: self.portal.iter().map(|t| fill_params(t, params)).collect(),
-            cli: quote_hints(&fill_params(self.cli, params)),
+            cli: self.cli_template(params),
             bicep: fill_params(self.bicep, params),
         }
+    }
+
+    /// The `az` command with the parameters in force and its hints quoted;
+    /// the resource names are still placeholders. The engine makes it once
+    /// per check, then [`fill_placeholders`] per failing result.
+    pub fn cli_template(&self, params: &Params) -> String {
+        quote_hints(&fill_params(self.cli, params))
     }
 
     /// The `az` command for one resource: the parameters in force and the
@@ -131,11 +138,7 @@ impl Remediation {
         subscription: Option<&str>,
         params: &Params,
     ) -> String {
-        fill_placeholders(
-            &quote_hints(&fill_params(self.cli, params)),
-            resource_id,
-            subscription,
-        )
+        fill_placeholders(&self.cli_template(params), resource_id, subscription)
     }
 }
 

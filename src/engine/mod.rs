@@ -225,8 +225,7 @@ pub fn results(inv: &Inventory, baseline: &Baseline) -> Vec<ResultRow> {
             let rows: Vec<ResultRow> = match baseline.checks.get(i) {
                 Some(enabled) => {
                     // The command with the parameters in force, once per check.
-                    let cli =
-                        crate::checks::fill_params(enabled.check.remediation.cli, &baseline.params);
+                    let cli = enabled.check.remediation.cli_template(&baseline.params);
                     (enabled.check.evaluate)(&ctx)
                         .into_iter()
                         .map(|f| row(enabled.check, enabled.severity, &cli, f))
