@@ -122,7 +122,12 @@ pub enum AuditError {
 /// its work over threads) and the evaluation on a blocking thread, so a caller
 /// that races this future against Ctrl-C sees the signal at once.
 pub async fn audit(config: AuditConfig) -> Result<Audit, AuditError> {
-    let AuditConfig { scan, judgement } = config;
+    let AuditConfig {
+        mut scan,
+        judgement,
+    } = config;
+    // The workspace queries ask for the tables and window in force.
+    scan.flow = crate::azure::flow::FlowQueries::from_params(&judgement.baseline.params);
     let outcome = tokio::spawn(async move { scan::run(&scan).await })
         .await
         .map_err(|e| AuditError::Stopped("scan", e.to_string()))??;

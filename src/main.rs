@@ -337,6 +337,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             progress: Some(progress.clone()),
             ..Default::default()
         },
+        // Set from the baseline by the audit.
+        flow: Default::default(),
+        now: None,
     };
     let baseline = load_baseline(args.baseline.as_deref())?;
     let judgement = Judgement {

@@ -228,6 +228,9 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
             progress: Some(progress.clone()),
             ..Default::default()
         },
+        flow: Default::default(),
+        // On the recording's clock, as its replay is.
+        now: Some(crate::generate::recorded_at()),
     };
     let started = Instant::now();
     let outcome = scan::run(&live_opts).await?;
@@ -298,7 +301,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let (client, tenant, source) =
         azward::azure::scan::replay_client(rec, None, ClientOptions::default(), "replay");
     let inventory = runtime
-        .block_on(collect(&client, &Target::All, tenant))
+        .block_on(collect(&client, &Target::All, tenant, &Default::default()))
         .map_err(|e| BenchError::Scan(e.into()))?;
     let collect_ms = ms(t.elapsed());
     let peak_collect = peak_kb();

@@ -14,6 +14,17 @@ use std::path::Path;
 
 const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
 
+fn demo_clock() -> std::time::SystemTime {
+    let header = azward::azure::recording::Recording::from_bytes(
+        scan::DEMO_RECORDING,
+        std::path::Path::new("demo"),
+    )
+    .unwrap()
+    .header;
+    let t = azward::util::text::parse_rfc3339(header.recorded_at.as_deref().unwrap()).unwrap();
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(t as u64)
+}
+
 fn opts(input: Input) -> ScanOptions {
     ScanOptions::new(input)
 }
@@ -60,6 +71,10 @@ async fn a_live_scan_through_the_emulator_equals_the_replay() {
         tenant_id: Some(TENANT.into()),
         target: Target::All,
         client: ClientOptions::default(),
+        flow: Default::default(),
+        // On the demo's clock, so the windows of the workspace queries
+        // (baseline "Evidence in motion") end where the recording's do.
+        now: Some(demo_clock()),
     };
     let (outcome, live_eval) = scan(live).await;
     let (_, demo_eval) = scan(opts(Input::Demo)).await;

@@ -60,6 +60,9 @@ fn live(origin: &str, tenant: &str) -> ScanOptions {
         tenant_id: Some(tenant.to_string()),
         target: Target::All,
         client: fast_client(),
+        flow: Default::default(),
+        // On the recording's clock, as its replay is.
+        now: Some(azward_lab::generate::recorded_at()),
     }
 }
 
@@ -302,9 +305,14 @@ async fn the_request_log_holds_only_gets_and_never_the_token() {
         scope: "https://management.azure.com/.default".into(),
     };
     let client = ArmClient::live(&emu.origin(), auth, fast_client()).unwrap();
-    let inv = collect(&client, &Target::All, Some(summary.tenant_id.clone()))
-        .await
-        .unwrap();
+    let inv = collect(
+        &client,
+        &Target::All,
+        Some(summary.tenant_id.clone()),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(client.stats.snapshot().failed_reads, 0);
     assert_eq!(inv.subscriptions.len(), 3);
     let log = emu.requests();

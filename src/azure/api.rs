@@ -150,6 +150,13 @@ pub const NSGS: Call = Call {
     what: "network security groups",
     api_version: "2024-07-01",
 };
+/// Calls 28–30: the Log Analytics query API through Resource Manager
+/// (`{workspace}/query?query=Q1|Q2|Q3`, see [`crate::azure::flow`]).
+pub const WORKSPACE_QUERY: Call = Call {
+    row: "28-30",
+    what: "workspace query",
+    api_version: "2017-10-01",
+};
 pub const VIRTUAL_MACHINES: Call = Call {
     row: "31",
     what: "virtual machines",

@@ -76,12 +76,15 @@ async fn get<T: DeserializeOwned>(client: &ArmClient, url: String) -> Read<T> {
 /// made for each resource they name, Sentinel's behind each workspace's
 /// onboarding state), all subscriptions at once: none waits for another, and
 /// the client's per-subscription pacing keeps each within its read quota.
-/// Only the log archive containers (calls 9, 9a) wait for every subscription,
-/// since a setting anywhere can make an account an archive.
+/// Only the log archive containers (calls 9, 9a), the data collection rules
+/// (35) and the workspace queries (28–30) wait for every subscription, since
+/// a setting anywhere can make an account an archive or a workspace a SOC
+/// workspace.
 pub async fn collect(
     client: &ArmClient,
     target: &Target,
     tenant_id: Option<String>,
+    flow: &crate::azure::flow::FlowQueries,
 ) -> Result<Inventory, CollectError> {
     let mut inv = Inventory::new(tenant_id);
     let progress = client.progress();
@@ -112,6 +115,7 @@ pub async fn collect(
     inv.reads = shared.reads.into_inner().unwrap_or_else(|p| p.into_inner());
     read_archives(client, &mut inv).await;
     read_data_collection_rules(client, &mut inv).await;
+    crate::azure::flow::read_workspace_queries(client, &mut inv, flow).await;
     Ok(inv)
 }
 

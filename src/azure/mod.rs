@@ -4,6 +4,7 @@
 pub mod api;
 pub mod collect;
 pub mod credentials;
+pub mod flow;
 pub mod http;
 pub mod recording;
 pub mod scan;

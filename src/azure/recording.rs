@@ -486,6 +486,13 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
+/// A query parameter's name or value: `+` is a space (form encoding, as
+/// Azure reads it), then percent-decoding, so `%20` and `+` match
+/// (recording.md, rows 28–30 and 36–37).
+fn decode_form(s: &str) -> String {
+    decode(&s.replace('+', " "))
+}
+
 /// The match key of a request: origin (empty for the Resource Manager
 /// endpoint), path lower-cased after percent-decoding, and the query as a
 /// sorted set of (lower-cased name, decoded value) pairs without `api-version`.
@@ -542,7 +549,7 @@ impl MatchKey {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k).to_lowercase(), decode(v))
+                (decode_form(k).to_lowercase(), decode_form(v))
             })
             .filter(|(k, _)| k != "api-version")
             .collect();
@@ -786,6 +793,30 @@ mod tests {
             e.starts_with("r.jsonl:1002: \"method\" must be upper case"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn query_values_match_with_plus_or_percent_spaces_and_any_escape() {
+        let arm = "https://management.azure.com";
+        let a = MatchKey::of(
+            "/w/query?api-version=1&query=union+a%2C+b%20%7C+where+x",
+            arm,
+        );
+        let b = MatchKey::of(
+            "/w/query?QUERY=union%20a,%20b+|+where%20x&api-version=2",
+            arm,
+        );
+        assert_eq!(a, b);
+        assert_eq!(
+            a.query,
+            vec![("query".into(), "union a, b | where x".into())]
+        );
+        // An escaped plus stays a plus; only a bare one is a space.
+        let plus = MatchKey::of("/w/query?query=a%2Bb", arm);
+        assert_eq!(plus.query[0].1, "a+b");
+        assert_ne!(plus, MatchKey::of("/w/query?query=a+b", arm));
+        // The path is not form-decoded.
+        assert_eq!(MatchKey::of("/a+b", arm).path, "/a+b");
     }
 
     #[test]

@@ -52,6 +52,11 @@ pub struct ScanOptions {
     pub tenant_id: Option<String>,
     pub target: Target,
     pub client: ClientOptions,
+    /// What the workspace queries (calls 28–30) ask: the parameters in force.
+    pub flow: crate::azure::flow::FlowQueries,
+    /// A live scan's clock, when not the wall clock (tests that compare a
+    /// live scan of the emulator with the recording it serves).
+    pub now: Option<SystemTime>,
 }
 
 impl ScanOptions {
@@ -65,6 +70,8 @@ impl ScanOptions {
             tenant_id: None,
             target: Target::All,
             client: ClientOptions::default(),
+            flow: Default::default(),
+            now: None,
         }
     }
 }
@@ -99,7 +106,7 @@ pub struct ScanOutcome {
 }
 
 pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
-    let started = SystemTime::now();
+    let started = truncated_to_second(opts.now.unwrap_or_else(SystemTime::now));
     let (client, tenant, mut source, auth_used) = match &opts.input {
         Input::Demo => {
             let rec = Recording::from_bytes(DEMO_RECORDING, Path::new(DEMO_NAME))?;
@@ -165,7 +172,18 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         client
     };
     let tenant = opts.tenant_id.clone().or(tenant);
-    let mut inventory = collect(&client, &opts.target, tenant.clone()).await?;
+    let mut inventory = collect(&client, &opts.target, tenant.clone(), &opts.flow).await?;
+    inventory.scan_time = match &source.recording {
+        // A replay answers as the live scan did: on its clock.
+        Some(r) => r
+            .recorded_at
+            .as_deref()
+            .and_then(crate::util::text::parse_rfc3339),
+        None => started
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs() as i64),
+    };
     mark_unreadable(&mut inventory);
     let finished = SystemTime::now();
     if let Some(path) = &opts.record {
@@ -262,6 +280,15 @@ pub fn mark_unreadable(inv: &mut crate::inventory::Inventory) {
                 s.status = SubscriptionStatus::Error { error };
             }
         }
+    }
+}
+
+/// The scan time is a live scan's start, truncated to the second
+/// (recording.md), and written as `recorded_at`.
+fn truncated_to_second(t: SystemTime) -> SystemTime {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(d.as_secs()),
+        Err(_) => t,
     }
 }
 

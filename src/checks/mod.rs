@@ -21,6 +21,7 @@ pub mod testkit;
 
 mod def;
 mod entra;
+pub mod flow;
 mod kv;
 mod law;
 mod mon;
@@ -35,6 +36,10 @@ pub static REGISTRY: &[&Check] = &[
     &def::az_def_002::CHECK,
     &entra::az_entra_001::CHECK,
     &entra::az_entra_002::CHECK,
+    &flow::az_flow_001::CHECK,
+    &flow::az_flow_002::CHECK,
+    &flow::az_flow_003::CHECK,
+    &flow::az_flow_004::CHECK,
     &kv::az_kv_001::CHECK,
     &kv::az_kv_002::CHECK,
     &kv::az_kv_003::CHECK,

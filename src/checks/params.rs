@@ -23,6 +23,9 @@ pub struct Params {
     pub kv_max_privileged_principals: usize,
     pub required_sentinel_connectors: Vec<String>,
     pub dedicated_table_types: Vec<String>,
+    pub flow_lookback_days: i64,
+    pub flow_max_silence_hours: i64,
+    pub flow_max_latency_minutes: i64,
 }
 
 /// One parameter of the baseline, in the order of the baseline's table.
@@ -38,6 +41,9 @@ pub enum Param {
     KvMaxPrivilegedPrincipals,
     RequiredSentinelConnectors,
     DedicatedTableTypes,
+    FlowLookbackDays,
+    FlowMaxSilenceHours,
+    FlowMaxLatencyMinutes,
 }
 
 /// The kind of value a parameter takes.
@@ -71,7 +77,7 @@ impl fmt::Display for Value<'_> {
 }
 
 impl Param {
-    pub const ALL: [Param; 10] = [
+    pub const ALL: [Param; 13] = [
         Param::LawMinRetentionDays,
         Param::LawMinTotalRetentionDays,
         Param::SecurityTables,
@@ -82,6 +88,9 @@ impl Param {
         Param::KvMaxPrivilegedPrincipals,
         Param::RequiredSentinelConnectors,
         Param::DedicatedTableTypes,
+        Param::FlowLookbackDays,
+        Param::FlowMaxSilenceHours,
+        Param::FlowMaxLatencyMinutes,
     ];
 
     /// The name used in profiles, the report and remediation templates.
@@ -97,6 +106,9 @@ impl Param {
             Param::KvMaxPrivilegedPrincipals => "kv_max_privileged_principals",
             Param::RequiredSentinelConnectors => "required_sentinel_connectors",
             Param::DedicatedTableTypes => "dedicated_table_types",
+            Param::FlowLookbackDays => "flow_lookback_days",
+            Param::FlowMaxSilenceHours => "flow_max_silence_hours",
+            Param::FlowMaxLatencyMinutes => "flow_max_latency_minutes",
         }
     }
 
@@ -106,12 +118,24 @@ impl Param {
             | Param::LawMinTotalRetentionDays
             | Param::ArchiveMinImmutabilityDays
             | Param::FlowLogMinRetentionDays
-            | Param::KvMaxPrivilegedPrincipals => Kind::Int(0),
+            | Param::KvMaxPrivilegedPrincipals
+            | Param::FlowMaxLatencyMinutes => Kind::Int(0),
+            Param::FlowLookbackDays | Param::FlowMaxSilenceHours => Kind::Int(1),
             Param::DefenderServersPlan => Kind::Str,
             Param::SecurityTables
             | Param::RequiredDefenderPlans
             | Param::RequiredSentinelConnectors
             | Param::DedicatedTableTypes => Kind::List,
+        }
+    }
+
+    /// The largest value an integer parameter takes. The lookback bounds
+    /// what the workspace queries read (hourly rows per table) and what a
+    /// report draws; 90 days is as far back as the Activity Log goes.
+    pub fn max(self) -> i64 {
+        match self {
+            Param::FlowLookbackDays => 90,
+            _ => i64::MAX,
         }
     }
 
@@ -143,6 +167,9 @@ impl Params {
             }
             Param::RequiredSentinelConnectors => Value::List(&self.required_sentinel_connectors),
             Param::DedicatedTableTypes => Value::List(&self.dedicated_table_types),
+            Param::FlowLookbackDays => Value::Int(self.flow_lookback_days),
+            Param::FlowMaxSilenceHours => Value::Int(self.flow_max_silence_hours),
+            Param::FlowMaxLatencyMinutes => Value::Int(self.flow_max_latency_minutes),
         }
     }
 
@@ -153,6 +180,9 @@ impl Params {
             Param::LawMinTotalRetentionDays => self.law_min_total_retention_days = v,
             Param::ArchiveMinImmutabilityDays => self.archive_min_immutability_days = v,
             Param::FlowLogMinRetentionDays => self.flow_log_min_retention_days = v,
+            Param::FlowLookbackDays => self.flow_lookback_days = v,
+            Param::FlowMaxSilenceHours => self.flow_max_silence_hours = v,
+            Param::FlowMaxLatencyMinutes => self.flow_max_latency_minutes = v,
             Param::KvMaxPrivilegedPrincipals => {
                 self.kv_max_privileged_principals = usize::try_from(v).unwrap_or(0)
             }

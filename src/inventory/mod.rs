@@ -5,9 +5,11 @@
 //! stopped it, so a failed read can never look like an empty (and passing)
 //! one. Lists are [`Listing`]s: the items that parsed, and the ones that did not.
 
+pub mod flow;
 pub mod machines;
 pub mod models;
 
+pub use flow::*;
 pub use machines::*;
 
 pub use models::*;
@@ -310,6 +312,9 @@ pub struct ResourceReads {
     /// whichever subscription holds it.
     #[serde(default)]
     pub data_collection_rules: BTreeMap<String, Read<DataCollectionRule>>,
+    /// Calls 28–30, keyed by workspace id (SOC workspaces only).
+    #[serde(default)]
+    pub workspace_queries: BTreeMap<String, WorkspaceQueries>,
 }
 
 /// Looks a per-resource read up; a read that was never made is an error too.
@@ -340,6 +345,12 @@ pub struct Inventory {
     /// Call 2.
     pub entra_diagnostic_settings: Read<Listing<DiagnosticSetting>>,
     pub reads: ResourceReads,
+    /// The scan's clock, seconds since the Unix epoch (baseline, "Evidence
+    /// in motion"): a live scan's start truncated to the second, a replay's
+    /// `recorded_at`. `None` when a recording does not say: then nothing
+    /// that needs a time window can be assessed.
+    #[serde(default)]
+    pub scan_time: Option<i64>,
 }
 
 impl Inventory {
@@ -349,6 +360,7 @@ impl Inventory {
             subscriptions: Vec::new(),
             entra_diagnostic_settings: Ok(Listing::default()),
             reads: ResourceReads::default(),
+            scan_time: None,
         }
     }
 

@@ -314,10 +314,14 @@ fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
         let vspan = item.span().or(span.clone());
         match param.kind() {
             Kind::Int(min) => match item.as_integer() {
-                Some(v) if v >= min => params.set_int(param, v),
-                Some(v) => c.at(
+                Some(v) if v >= min && v <= param.max() => params.set_int(param, v),
+                Some(v) if v < min => c.at(
                     vspan,
                     format!("parameter `{name}` must be at least {min}, found {v}"),
+                ),
+                Some(v) => c.at(
+                    vspan,
+                    format!("parameter `{name}` must be at most {}, found {v}", param.max()),
                 ),
                 None => c.at(
                     vspan,
@@ -345,6 +349,18 @@ fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
                     vspan,
                     format!("parameter `{name}` must not be empty (it lists what is required; disable the check instead)"),
                 ),
+                // The security tables are written into the workspace queries
+                // (KQL): a name is a table name, never query text.
+                Some(v) if param == Param::SecurityTables && v.iter().any(|t| !is_table_name(t)) => {
+                    let bad = v.iter().find(|t| !is_table_name(t)).expect("found");
+                    c.at(
+                        vspan,
+                        format!(
+                            "parameter `{name}`: {:?} is not a table name (letters, digits and _, starting with a letter or _; at most 256)",
+                            crate::util::text::printable(bad)
+                        ),
+                    )
+                }
                 Some(v) => params.set_list(param, v),
                 None => c.at(
                     vspan,
@@ -356,6 +372,33 @@ fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {
             },
         }
     }
+}
+
+impl crate::azure::flow::FlowQueries {
+    /// What the workspace queries ask under these parameters.
+    pub fn from_params(p: &Params) -> Self {
+        crate::azure::flow::FlowQueries {
+            tables: p.security_tables.clone(),
+            lookback_days: p.flow_lookback_days,
+        }
+    }
+}
+
+impl Default for crate::azure::flow::FlowQueries {
+    /// The default baseline's tables and window.
+    fn default() -> Self {
+        Self::from_params(&Params::defaults())
+    }
+}
+
+/// A Log Analytics table name: what `security_tables` may hold.
+fn is_table_name(t: &str) -> bool {
+    let mut chars = t.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && t.len() <= 256
 }
 
 fn check_settings(
@@ -548,6 +591,32 @@ unknown_param = 3
             lines[2].starts_with("org.toml:4:19: parameter `security_tables` must not be empty"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn security_tables_are_table_names_and_the_lookback_is_bounded() {
+        let text = "[parameters]\nsecurity_tables = [\"SigninLogs\", \"Custom_CL\", \"AuditLogs | take 0; datatable(x:int)[1]\"]\nflow_lookback_days = 91\nflow_max_silence_hours = 0\n";
+        let e = Baseline::from_profile(text, Path::new("org.toml"))
+            .unwrap_err()
+            .to_string();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(lines[0].starts_with("org.toml:2:19: parameter `security_tables`: \"AuditLogs | take 0; datatable(x:int)[1]\" is not a table name"), "{e}");
+        assert!(
+            lines[1].starts_with(
+                "org.toml:3:22: parameter `flow_lookback_days` must be at most 90, found 91"
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[2].starts_with(
+                "org.toml:4:26: parameter `flow_max_silence_hours` must be at least 1, found 0"
+            ),
+            "{e}"
+        );
+        let ok = "[parameters]\nsecurity_tables = [\"SigninLogs\", \"Custom_CL\", \"_Private1\"]\nflow_lookback_days = 90\n";
+        let b = Baseline::from_profile(ok, Path::new("org.toml")).unwrap();
+        assert_eq!(b.params.flow_lookback_days, 90);
     }
 
     #[test]

@@ -115,6 +115,11 @@ pub struct Report {
     /// Results grouped by a framework's controls, with `--framework`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub framework: Option<crate::engine::frameworks::FrameworkReport>,
+    /// Evidence in motion: per SOC workspace, the rows each security table
+    /// received per hour over the window, and the sources that delivered
+    /// nothing (when a FLOW check is enabled).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub table_activity: Vec<crate::checks::flow::TableActivity>,
     pub results: Vec<ResultRow>,
     /// What the outputs say about each check of `checks`, sorted by id (the
     /// JSON names only ids: its readers have the catalogue in `checks/docs`).
@@ -165,7 +170,13 @@ impl Report {
             .filter_map(|c| baseline.check_info(c.id))
             .collect();
         catalogue.sort_by(|a, b| a.id.cmp(b.id));
+        let table_activity = if eval.checks.iter().any(|c| c.id.starts_with("AZ-FLOW-")) {
+            crate::checks::flow::table_activity(inv, &baseline.params)
+        } else {
+            Vec::new()
+        };
         Report {
+            table_activity,
             catalogue,
             schema_version: SCHEMA_VERSION,
             tool: Tool {

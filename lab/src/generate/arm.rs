@@ -1304,7 +1304,14 @@ pub fn with_vm_os(mut body: Value, os: &str, size: &str) -> Value {
 }
 
 /// An Azure Arc machine (call 32): its OS in `properties.osType` (lower case, as Arc gives it).
-pub fn arc_machine(sub: &str, rg: &str, name: &str, location: &str, os: &str, tags: Value) -> Value {
+pub fn arc_machine(
+    sub: &str,
+    rg: &str,
+    name: &str,
+    location: &str,
+    os: &str,
+    tags: Value,
+) -> Value {
     json!({"id": rid(sub, rg, T_ARC, name), "name": name, "type": T_ARC, "location": location,
         "tags": tags, "identity": {"type": "SystemAssigned"},
         "properties": {"provisioningState": "Succeeded", "status": "Connected", "osType": os,
@@ -1312,9 +1319,21 @@ pub fn arc_machine(sub: &str, rg: &str, name: &str, location: &str, os: &str, ta
 }
 
 /// A machine extension (call 33). `machine_id` is a virtual machine's or an Arc machine's id.
-pub fn machine_extension(machine_id: &str, ext_type: &str, publisher: &str, state: &str, location: &str) -> Value {
-    let arc = machine_id.to_ascii_lowercase().contains("/microsoft.hybridcompute/");
-    let rtype = if arc { "Microsoft.HybridCompute/machines/extensions" } else { "Microsoft.Compute/virtualMachines/extensions" };
+pub fn machine_extension(
+    machine_id: &str,
+    ext_type: &str,
+    publisher: &str,
+    state: &str,
+    location: &str,
+) -> Value {
+    let arc = machine_id
+        .to_ascii_lowercase()
+        .contains("/microsoft.hybridcompute/");
+    let rtype = if arc {
+        "Microsoft.HybridCompute/machines/extensions"
+    } else {
+        "Microsoft.Compute/virtualMachines/extensions"
+    };
     json!({"id": format!("{machine_id}/extensions/{ext_type}"), "name": ext_type, "type": rtype,
         "location": location, "properties": {"publisher": publisher, "type": ext_type,
             "typeHandlerVersion": "1.0", "autoUpgradeMinorVersion": true, "provisioningState": state}})
@@ -1323,11 +1342,19 @@ pub fn machine_extension(machine_id: &str, ext_type: &str, publisher: &str, stat
 /// The Azure Monitor Agent for `os`, and the legacy agent.
 pub const AMA_PUBLISHER: &str = "Microsoft.Azure.Monitor";
 pub fn ama_type(os: &str) -> &'static str {
-    if os.eq_ignore_ascii_case("Linux") { "AzureMonitorLinuxAgent" } else { "AzureMonitorWindowsAgent" }
+    if os.eq_ignore_ascii_case("Linux") {
+        "AzureMonitorLinuxAgent"
+    } else {
+        "AzureMonitorWindowsAgent"
+    }
 }
 pub const LEGACY_PUBLISHER: &str = "Microsoft.EnterpriseCloud.Monitoring";
 pub fn legacy_type(os: &str) -> &'static str {
-    if os.eq_ignore_ascii_case("Linux") { "OmsAgentForLinux" } else { "MicrosoftMonitoringAgent" }
+    if os.eq_ignore_ascii_case("Linux") {
+        "OmsAgentForLinux"
+    } else {
+        "MicrosoftMonitoringAgent"
+    }
 }
 
 /// A data collection rule association (call 34) of a machine with a rule.
@@ -1361,8 +1388,11 @@ impl Dcr<'_> {
         let mut sources = Map::new();
         let mut streams = Vec::new();
         if !self.xpaths.is_empty() {
-            sources.insert("windowsEventLogs".into(), json!([{"name": "eventLogs",
-                "streams": ["Microsoft-SecurityEvent"], "xPathQueries": self.xpaths}]));
+            sources.insert(
+                "windowsEventLogs".into(),
+                json!([{"name": "eventLogs",
+                "streams": ["Microsoft-SecurityEvent"], "xPathQueries": self.xpaths}]),
+            );
             streams.push("Microsoft-SecurityEvent");
         }
         if !self.facilities.is_empty() {

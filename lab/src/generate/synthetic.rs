@@ -257,7 +257,7 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
         "recording": 1,
         "cloud": "AzureCloud",
         "tenant_id": tenant,
-        "recorded_at": "2026-11-20T09:00:00Z",
+        "recorded_at": RECORDED_AT,
         "tool": format!("azward-lab {} (generate: {} × {}, misconfigured {}, seed {})", env!("CARGO_PKG_VERSION"),
             opts.subscriptions, opts.resources, opts.misconfigured, opts.seed),
     });
@@ -328,7 +328,10 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
     out.w.flush()?;
     // subscriptions list pages → subscription lists' pages → per-resource
     // reads → containers (and Sentinel behind onboarding) → immutability policies.
-    let critical_path = sub_pages + max_pages + 2 + u32::from(any_policy_read);
+    // Then the data collection rules, and each workspace's three queries,
+    // five at a time (one workspace per subscription).
+    let query_rounds = (3 * opts.subscriptions).div_ceil(5) as u32;
+    let critical_path = sub_pages + max_pages + 2 + u32::from(any_policy_read) + 1 + query_rounds;
     let summary = GenerateSummary {
         tenant_id: tenant,
         subscription_ids: sub_ids,
@@ -340,6 +343,26 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
         critical_path,
     };
     Ok((summary, out.w))
+}
+
+/// The header's `recorded_at`, the scan time of a replay.
+pub const RECORDED_AT: &str = "2026-11-20T09:00:00Z";
+const RECORDED_AT_SECS: i64 = 1_795_165_200;
+
+/// [`RECORDED_AT`] as a clock: a live scan of the estate on it answers as
+/// the replay does.
+pub fn recorded_at() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(RECORDED_AT_SECS as u64)
+}
+
+/// Whether a diagnostic setting sends logs to a workspace (a non-empty
+/// `workspaceId` and an enabled category or group).
+fn sends_logs(setting: &Value) -> bool {
+    let p = &setting["properties"];
+    p["workspaceId"].as_str().is_some_and(|w| !w.is_empty())
+        && p["logs"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|c| c["enabled"] == json!(true)))
 }
 
 fn guid(rng: &mut fastrand::Rng) -> String {
@@ -983,12 +1006,30 @@ impl<'a> SubGen<'a> {
         let id = body["id"].as_str().unwrap_or_default().to_string();
         let bad = self.flaws(2);
         let agent = if !bad[0] {
-            vec![arm::machine_extension(&id, arm::ama_type(os), arm::AMA_PUBLISHER, "Succeeded", loc)]
+            vec![arm::machine_extension(
+                &id,
+                arm::ama_type(os),
+                arm::AMA_PUBLISHER,
+                "Succeeded",
+                loc,
+            )]
         } else {
             match self.rng.u8(..3) {
                 0 => Vec::new(),
-                1 => vec![arm::machine_extension(&id, arm::legacy_type(os), arm::LEGACY_PUBLISHER, "Succeeded", loc)],
-                _ => vec![arm::machine_extension(&id, arm::ama_type(os), arm::AMA_PUBLISHER, "Failed", loc)],
+                1 => vec![arm::machine_extension(
+                    &id,
+                    arm::legacy_type(os),
+                    arm::LEGACY_PUBLISHER,
+                    "Succeeded",
+                    loc,
+                )],
+                _ => vec![arm::machine_extension(
+                    &id,
+                    arm::ama_type(os),
+                    arm::AMA_PUBLISHER,
+                    "Failed",
+                    loc,
+                )],
             }
         };
         let sub = self.names.sub.clone();
@@ -1308,6 +1349,64 @@ impl<'a> SubGen<'a> {
     /// Writes every exchange of this subscription: the per-subscription
     /// lists, then the per-resource reads. Returns the most pages any list
     /// had, and whether an immutability policy read is needed.
+    /// The workspace's query answers (Q1–Q3) over the 14 days before the
+    /// recording's `recorded_at`: security tables with rows every hour, or
+    /// (misconfigured) one gone silent for 30 hours and one with a 40-hour
+    /// gap and slow ingestion; every source of `sources` delivered but
+    /// every 50th.
+    fn queries(&mut self, sources: &[String]) -> Vec<(String, Value)> {
+        use azward::util::text::utc_seconds;
+        let q = azward::azure::flow::FlowQueries::default();
+        let now = RECORDED_AT_SECS;
+        let hour = |ago: i64| utc_seconds((now / 3600 - ago) * 3600);
+        let bad = self.bad();
+        let mut q1 = Vec::new();
+        for (t, table) in [
+            "SigninLogs",
+            "AuditLogs",
+            "AzureActivity",
+            "AzureDiagnostics",
+            "AZKVAuditLogs",
+            "StorageBlobLogs",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for ago in (1..=335).rev() {
+                let silent = bad && t == 2 && ago <= 30;
+                let gap = bad && t == 1 && (100..140).contains(&ago);
+                if !silent && !gap {
+                    q1.push(json!([table, hour(ago), 10 + (ago * 7 + t as i64) % 40]));
+                }
+            }
+        }
+        let slow = if bad { 1800.0 } else { 240.0 };
+        let q2 = vec![
+            json!(["SigninLogs", 120.0]),
+            json!(["AuditLogs", 200.0]),
+            json!(["AzureDiagnostics", slow]),
+        ];
+        let mut q3 = vec![json!([
+            "AzureActivity",
+            format!("/subscriptions/{}", self.names.sub),
+            hour(1)
+        ])];
+        for (i, s) in sources.iter().enumerate() {
+            if i % 50 != 49 {
+                q3.push(json!(["AzureDiagnostics", s, hour(2)]));
+            }
+        }
+        let answer = |cols: &[&str], rows: Vec<Value>| {
+            let cols: Vec<Value> = cols.iter().map(|c| json!({"name": c})).collect();
+            json!({"tables": [{"name": "PrimaryResult", "columns": cols, "rows": rows}]})
+        };
+        vec![
+            (q.q1(), answer(&["SourceTable", "Hour", "Rows"], q1)),
+            (q.q2(), answer(&["SourceTable", "DelaySeconds"], q2)),
+            (q.q3(), answer(&["SourceTable", "Source", "LastRow"], q3)),
+        ]
+    }
+
     fn write<W: Write>(&mut self, out: &mut Out<W>) -> io::Result<(u32, bool)> {
         let base = format!("/subscriptions/{}", self.names.sub);
         let (sub_diag, pricings, contacts, locks, assignments) = self.subscription_settings();
@@ -1405,7 +1504,11 @@ impl<'a> SubGen<'a> {
         self.resources = Vec::new();
 
         // Per-resource reads.
+        let mut sources = Vec::new();
         for (id, settings) in std::mem::take(&mut self.diag) {
+            if settings.iter().any(sends_logs) {
+                sources.push(id.to_lowercase());
+            }
             out.list(
                 &api::RESOURCE_DIAGNOSTICS,
                 &id,
@@ -1481,6 +1584,14 @@ impl<'a> SubGen<'a> {
                 if rules.contains_key(&dcr.id()) {
                     out.get(&api::DATA_COLLECTION_RULE, &dcr.id(), "", &dcr.body())?;
                 }
+            }
+        }
+        // Calls 28–30: every workspace is a SOC workspace (settings name it).
+        for ws in self.workspaces.clone() {
+            let wid = ws["id"].as_str().unwrap_or_default().to_string();
+            let answers = self.queries(&sources);
+            for (query, body) in answers {
+                out.exchange(&azward::azure::flow::query_url(&wid, &query), &body)?;
             }
         }
         // The log archive is named by every flow log's storageId: its

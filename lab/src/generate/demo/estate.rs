@@ -171,6 +171,8 @@ pub struct Estate {
     pub entra: Vec<Value>,
     /// The data collection rules associations name (call 35, by id, any subscription).
     pub dcrs: Vec<Value>,
+    /// What the SOC workspaces' queries answer (calls 28–30).
+    pub flow: Vec<FlowWs>,
     /// What a correct scan of it must report.
     pub expected: Expected,
 }
@@ -1668,5 +1670,203 @@ pub fn build() -> Estate {
         .fail("AZ-ENTRA-002", "ManagedIdentitySignInLogs is enabled only in `entra-mi-test`, which has no destination. NonInteractiveUserSignInLogs comes from entra-to-sentinel and ServicePrincipalSignInLogs from entra-legacy-siem (`serviceBusRuleId` counts)")
         .pass("AZ-SEN-001", "law-nw-sentinel-prod and law-nw-dev are onboarded");
 
-    Estate { subs: vec![prod, dev, legacy], entra, dcrs, expected: x }
+    let flow = evidence_in_motion(&mut x, &[&prod, &dev], &law_sentinel, &law_ops, &law_dev);
+    Estate { subs: vec![prod, dev, legacy], entra, dcrs, flow, expected: x }
+}
+
+// ---------------------------------------------------------------------------
+// Evidence in motion: what arrived in the SOC workspaces (calls 28–30).
+// ---------------------------------------------------------------------------
+
+/// One SOC workspace's query answers, in hours before the scan time (the
+/// recording's `recorded_at`; hour 1 is the last full hour).
+#[derive(Debug, Clone)]
+pub struct FlowWs {
+    /// As the workspace list gives it.
+    pub workspace: String,
+    /// Q1: each security table and the hours (ago) in which it received rows.
+    pub tables: Vec<(&'static str, Vec<i64>)>,
+    /// Q2: the 95th percentile of ingestion delay, seconds, of the tables
+    /// with rows in the last day.
+    pub delays: Vec<(&'static str, f64)>,
+    /// Q3: (source as the query gives it, table, hours ago of its last row).
+    pub sources: Vec<(String, &'static str, i64)>,
+}
+
+fn every_hour(from: i64, to: i64) -> Vec<i64> {
+    (to..=from).collect()
+}
+
+/// A source configured to send to a workspace (AZ-FLOW-004): an id, and the
+/// settings' names; from the settings of the estate, as the baseline defines
+/// it (a non-empty `workspaceId` and at least one enabled category or group).
+fn sources_to(subs: &[&Sub], ws: &str) -> Vec<(String, Vec<String>)> {
+    let sends = |st: &Value| {
+        st["properties"]["workspaceId"]
+            .as_str()
+            .is_some_and(|w| w.eq_ignore_ascii_case(ws))
+            && st["properties"]["logs"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|c| c["enabled"] == json!(true)))
+    };
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for s in subs {
+        let names: Vec<String> = s
+            .sub_diag
+            .iter()
+            .filter(|st| sends(st))
+            .map(|st| st["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        if !names.is_empty() {
+            out.push((format!("/subscriptions/{}", s.id), names));
+        }
+        for (id, settings) in &s.diag {
+            let names: Vec<String> = settings
+                .iter()
+                .filter(|st| sends(st))
+                .map(|st| st["name"].as_str().unwrap_or_default().to_string())
+                .collect();
+            if !names.is_empty() {
+                out.push((id.clone(), names));
+            }
+        }
+    }
+    out
+}
+
+/// The table a source's rows land in, or why none of `security_tables` holds them.
+fn table_of(source: &str) -> Result<&'static str, &'static str> {
+    let s = source.to_ascii_lowercase();
+    if !s.contains("/providers/") {
+        Ok("AzureActivity")
+    } else if s.ends_with("/blobservices/default") {
+        Ok("StorageBlobLogs")
+    } else if s.ends_with("/fileservices/default") {
+        Err("its logs go to StorageFileLogs, which is not one of `security_tables`")
+    } else if s.ends_with("/queueservices/default") {
+        Err("its logs go to StorageQueueLogs, which is not one of `security_tables`")
+    } else if s.ends_with("/tableservices/default") {
+        Err("its logs go to StorageTableLogs, which is not one of `security_tables`")
+    } else if s.contains("/microsoft.operationalinsights/workspaces/") {
+        Err("its audit logs go to LAQueryLogs, which is not one of `security_tables`")
+    } else if s.contains("/microsoft.keyvault/vaults/") {
+        Ok("AZKVAuditLogs")
+    } else {
+        Ok("AzureDiagnostics")
+    }
+}
+
+/// The three SOC workspaces (two onboarded to Sentinel, one named by
+/// diagnostic settings), a pass and a fail of each FLOW check, and the
+/// FLOW-004 result of every source in the estate.
+fn evidence_in_motion(
+    x: &mut Expected,
+    subs: &[&Sub],
+    sentinel: &str,
+    ops: &str,
+    dev: &str,
+) -> Vec<FlowWs> {
+    let mut audit = every_hour(335, 151);
+    audit.extend(every_hour(119, 1));
+    let sen = FlowWs {
+        workspace: listed_workspace_id(sentinel),
+        tables: vec![
+            ("SigninLogs", every_hour(335, 1)),
+            ("AuditLogs", audit),
+            ("AADNonInteractiveUserSignInLogs", every_hour(335, 75)),
+            ("AzureActivity", every_hour(335, 1)),
+            ("AzureDiagnostics", every_hour(335, 1)),
+            ("AZKVAuditLogs", (1..=335).filter(|h| h % 3 == 1).collect()),
+            ("StorageBlobLogs", every_hour(335, 1)),
+            ("SecurityEvent", every_hour(335, 1)),
+            ("Syslog", every_hour(335, 1)),
+        ],
+        delays: vec![
+            ("SigninLogs", 240.0),
+            ("AuditLogs", 310.0),
+            ("AzureActivity", 180.0),
+            ("AzureDiagnostics", 150.0),
+            ("AZKVAuditLogs", 95.0),
+            ("StorageBlobLogs", 120.0),
+            ("SecurityEvent", 60.0),
+            ("Syslog", 45.0),
+        ],
+        sources: Vec::new(),
+    };
+    x.on(sentinel)
+        .fail("AZ-FLOW-001", "AADNonInteractiveUserSignInLogs received nothing for the last 74 hours (3 days 2 hours, more than 24): the non-interactive sign-in category was switched off at the source")
+        .fail("AZ-FLOW-002", "AuditLogs stopped for 31 hours (2026-11-13T14:00Z to 2026-11-14T21:00Z) and resumed: the pattern of logging disabled and re-enabled")
+        .pass("AZ-FLOW-003", "every security table with rows in the last day has a 95th-percentile delay of at most 5.2 minutes");
+    let ops_ws = FlowWs {
+        workspace: listed_workspace_id(ops),
+        tables: vec![
+            ("AzureDiagnostics", every_hour(335, 1)),
+            ("StorageBlobLogs", every_hour(335, 1)),
+        ],
+        delays: vec![("AzureDiagnostics", 2820.0), ("StorageBlobLogs", 200.0)],
+        sources: Vec::new(),
+    };
+    x.on(ops)
+        .pass("AZ-FLOW-001", "a SOC workspace because diagnostic settings name it (not onboarded); AzureDiagnostics and StorageBlobLogs received rows in the last hour")
+        .pass("AZ-FLOW-002", "no gaps in AzureDiagnostics or StorageBlobLogs")
+        .fail("AZ-FLOW-003", "AzureDiagnostics arrives 47 minutes late at the 95th percentile (more than 15)");
+    let dev_ws = FlowWs {
+        workspace: listed_workspace_id(dev),
+        tables: vec![
+            ("AzureDiagnostics", every_hour(335, 1)),
+            ("AZKVAuditLogs", (1..=335).filter(|h| h % 2 == 1).collect()),
+            ("StorageBlobLogs", every_hour(335, 1)),
+            ("Syslog", every_hour(335, 1)),
+        ],
+        delays: vec![
+            ("AzureDiagnostics", 300.0),
+            ("AZKVAuditLogs", 120.0),
+            ("StorageBlobLogs", 400.0),
+            ("Syslog", 90.0),
+        ],
+        sources: Vec::new(),
+    };
+    x.on(dev)
+        .pass("AZ-FLOW-001", "four security tables with rows in the last hour; the six tables that never received a row are named, not judged")
+        .pass("AZ-FLOW-002", "AZKVAuditLogs has rows every other hour: one empty hour is no gap")
+        .pass("AZ-FLOW-003", "the slowest table, StorageBlobLogs, has a 95th-percentile delay of 6.7 minutes");
+    // Sources that were quiet on purpose: nobody used them in the window.
+    let quiet: &[(&str, &str)] = &[
+        ("pip-nw-prod-agw", "a public IP address logs only DDoS events, and there were none: a source with no activity writes no logs (waivable)"),
+        ("stnwprodbackup", "the backup account's blob service had no reads or writes in 14 days (waivable)"),
+        ("logic-nw-dev-test", "the test workflow did not run in 14 days (waivable)"),
+    ];
+    let mut out = Vec::new();
+    for (ws_id, mut w) in [(sentinel, sen), (ops, ops_ws), (dev, dev_ws)] {
+        for (source, settings) in sources_to(subs, ws_id) {
+            let quiet_why = quiet
+                .iter()
+                .find(|(n, _)| source.split('/').any(|seg| seg == *n))
+                .map(|(_, why)| *why);
+            let settings = settings.join("', '");
+            match (table_of(&source), quiet_why) {
+                (Ok(table), None) => {
+                    let ago = if table == "AZKVAuditLogs" { 4 } else { 2 };
+                    w.sources.push((source.to_lowercase(), table, ago));
+                    x.on(&source).item(
+                        "AZ-FLOW-004",
+                        &w.workspace,
+                        Pass,
+                        &format!("rows in {table} from `{settings}`"),
+                    );
+                }
+                (Ok(_), Some(why)) => {
+                    x.on(&source).item("AZ-FLOW-004", &w.workspace, Fail, why);
+                }
+                (Err(why), _) => {
+                    x.on(&source).item("AZ-FLOW-004", &w.workspace, Fail, why);
+                }
+            }
+        }
+        // A row from a resource no setting names (a connector's, say) changes nothing.
+        w.sources.push((String::new(), "SigninLogs", 1));
+        out.push(w);
+    }
+    x.note("AZ-FLOW-004", "One result per source and SOC workspace (the item). Storage file, queue and table services and workspaces send to tables outside `security_tables`, so no row of theirs can be found: add those tables to the parameter, or waive.");
+    out
 }

@@ -289,7 +289,11 @@ fn per_resource_exchanges(sub: &Sub, archives: &BTreeSet<String>) -> Vec<Value> 
             listing(sub.flow_logs.get(wt.id()).cloned().unwrap_or_default()),
         ));
     }
-    for m in sub.of_type(arm::T_VM).into_iter().chain(sub.of_type(arm::T_ARC)) {
+    for m in sub
+        .of_type(arm::T_VM)
+        .into_iter()
+        .chain(sub.of_type(arm::T_ARC))
+    {
         let call = if m.rtype().eq_ignore_ascii_case(arm::T_ARC) {
             &api::ARC_EXTENSIONS
         } else {
@@ -306,7 +310,12 @@ fn per_resource_exchanges(sub: &Sub, archives: &BTreeSet<String>) -> Vec<Value> 
                 m.id()
             ),
             &api::DCR_ASSOCIATIONS,
-            listing(sub.dcr_associations.get(m.id()).cloned().unwrap_or_default()),
+            listing(
+                sub.dcr_associations
+                    .get(m.id())
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
         ));
     }
     for a in sub.of_type(arm::T_STORAGE) {
@@ -455,7 +464,96 @@ pub fn build(estate: &Estate, scenario: Scenario) -> Vec<Value> {
             out.push(get(id, &api::DATA_COLLECTION_RULE, rule.clone()));
         }
     }
+    // Calls 28–30, once rules and settings are read: each SOC workspace's
+    // queries (a denied subscription lists no workspace to query).
+    let denied_sub = (scenario == Scenario::PartialFailure).then_some(DEV);
+    for w in &estate.flow {
+        if denied_sub.is_some_and(|d| w.workspace.contains(d)) {
+            continue;
+        }
+        let refused =
+            scenario == Scenario::PartialFailure && w.workspace.ends_with("law-nw-ops-prod");
+        out.extend(flow_exchanges(w, refused));
+    }
     out
+}
+
+/// The query API's answer: one `PrimaryResult` table, columns by name.
+fn query_answer(columns: &[(&str, &str)], rows: Vec<Value>) -> Value {
+    let columns: Vec<Value> = columns
+        .iter()
+        .map(|(n, t)| json!({"name": n, "type": t}))
+        .collect();
+    json!({"tables": [{"name": "PrimaryResult", "columns": columns, "rows": rows}]})
+}
+
+/// Calls 28–30 of one SOC workspace, with the hours counted back from the
+/// recording's `recorded_at`. `refused`: Q1 answers 403 (no Log Analytics
+/// Reader on the workspace), Q2 and Q3 as usual.
+fn flow_exchanges(w: &super::estate::FlowWs, refused: bool) -> Vec<Value> {
+    use azward::azure::flow::{query_url, FlowQueries};
+    use azward::util::text::{parse_rfc3339, utc_seconds};
+    let now = parse_rfc3339(RECORDED_AT).expect("RECORDED_AT is RFC 3339");
+    let hour = |ago: i64| utc_seconds((now / 3600 - ago) * 3600);
+    let q = FlowQueries::default();
+    let exchange_of = |query: &str, status: u16, body: Value| json!({"method": "GET", "url": query_url(&w.workspace, query), "status": status, "body": body});
+    let mut hourly = Vec::new();
+    for (t, hours) in &w.tables {
+        // Oldest first, as the query service happens to give them.
+        for h in hours.iter().rev() {
+            let rows = 20 + (h * 37 + t.len() as i64 * 11) % 50;
+            hourly.push(json!([t, hour(*h), rows]));
+        }
+    }
+    let q1 = if refused {
+        exchange_of(
+            &q.q1(),
+            403,
+            json!({"error": {"code": "InsufficientAccessError", "message": "The provided credentials have insufficient access to perform the requested operation"}}),
+        )
+    } else {
+        exchange_of(
+            &q.q1(),
+            200,
+            query_answer(
+                &[
+                    ("SourceTable", "string"),
+                    ("Hour", "datetime"),
+                    ("Rows", "long"),
+                ],
+                hourly,
+            ),
+        )
+    };
+    let delays = w.delays.iter().map(|(t, d)| json!([t, d])).collect();
+    let sources = w
+        .sources
+        .iter()
+        .map(|(s, t, ago)| json!([t, s, utc_seconds(now - ago * 3600 + 754)]))
+        .collect();
+    vec![
+        q1,
+        exchange_of(
+            &q.q2(),
+            200,
+            query_answer(
+                &[("SourceTable", "string"), ("DelaySeconds", "real")],
+                delays,
+            ),
+        ),
+        exchange_of(
+            &q.q3(),
+            200,
+            query_answer(
+                &[
+                    ("SourceTable", "string"),
+                    ("Source", "string"),
+                    ("LastRow", "datetime"),
+                ],
+                sources,
+            ),
+        ),
+    ]
 }
 
 /// The comment lines at the top of each recording, naming the command that

@@ -107,7 +107,7 @@ fn cell(s: &str) -> String {
 }
 
 /// The family sections, in the order of the baseline.
-const FAMILIES: [Family; 9] = [
+const FAMILIES: [Family; 10] = [
     Family::Mon,
     Family::Law,
     Family::Entra,
@@ -117,6 +117,7 @@ const FAMILIES: [Family; 9] = [
     Family::Def,
     Family::Sen,
     Family::Vm,
+    Family::Flow,
 ];
 
 /// `demo/EXPECTED.md`.

@@ -1,0 +1,551 @@
+//! Evidence in motion (FLOW) checks, baseline 1.2: is the evidence actually
+//! arriving in the SOC workspaces? Judged from the workspaces' query API
+//! (calls 28–30) on the scan's clock, so a replay answers as the live scan did.
+//!
+//! Also builds the report's per-workspace table activity ([`table_activity`]):
+//! the same facts the checks judge, drawn as hourly strips.
+
+use super::*;
+use crate::inventory::{
+    norm_id, subscription_of, HourlyRows, Inventory, Listing, Soc, SourceRows, TableDelay,
+    WorkspaceQueries,
+};
+use crate::util::text::utc_seconds;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(super) mod az_flow_001;
+pub(super) mod az_flow_002;
+pub(super) mod az_flow_003;
+pub(super) mod az_flow_004;
+
+const HOUR: i64 = 3600;
+
+/// The window the checks judge: `flow_lookback_days` back from the scan time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Window {
+    /// `None` when the scan time is unknown (a recording without `recorded_at`).
+    pub fn of(inv: &Inventory, params: &Params) -> Option<Window> {
+        let end = inv.scan_time?;
+        Some(Window {
+            start: end - params.flow_lookback_days.max(1) * 24 * HOUR,
+            end,
+        })
+    }
+
+    /// Whether the hour starting at `hour` overlaps the window.
+    fn holds(&self, hour: i64) -> bool {
+        hour + HOUR > self.start && hour <= self.end
+    }
+
+    /// The start of every hour the window overlaps, oldest first.
+    fn hours(&self) -> impl Iterator<Item = i64> {
+        let first = self.start.div_euclid(HOUR) * HOUR;
+        let last = self.end.div_euclid(HOUR) * HOUR;
+        (0..=(last - first) / HOUR).map(move |i| first + i * HOUR)
+    }
+}
+
+/// One security table's hours with rows, within the window.
+#[derive(Debug, Clone)]
+pub struct TableHours<'p> {
+    /// As `security_tables` spells it.
+    pub table: &'p str,
+    /// Start of each hour with rows → rows.
+    pub hours: BTreeMap<i64, u64>,
+}
+
+impl TableHours<'_> {
+    pub fn rows(&self) -> u64 {
+        self.hours.values().sum()
+    }
+    pub fn last_hour(&self) -> Option<i64> {
+        self.hours.keys().next_back().copied()
+    }
+    /// The time from the end of its last hour with rows to the scan time.
+    pub fn silence(&self, w: Window) -> Option<i64> {
+        self.last_hour().map(|h| (w.end - (h + HOUR)).max(0))
+    }
+    /// Each gap longer than `max` seconds: (end of an hour with rows, start of
+    /// the next hour with rows).
+    pub fn gaps(&self, max: i64) -> Vec<(i64, i64)> {
+        let hours: Vec<i64> = self.hours.keys().copied().collect();
+        hours
+            .windows(2)
+            .map(|p| (p[0] + HOUR, p[1]))
+            .filter(|(from, to)| to - from > max)
+            .collect()
+    }
+}
+
+/// What Q1 says arrived in one workspace, per security table (in the
+/// order of `security_tables`).
+#[derive(Debug, Clone)]
+pub struct Activity<'p> {
+    pub window: Window,
+    pub tables: Vec<TableHours<'p>>,
+}
+
+impl<'p> Activity<'p> {
+    pub fn new(window: Window, rows: &[HourlyRows], params: &'p Params) -> Activity<'p> {
+        let mut tables: Vec<TableHours<'p>> = params
+            .security_tables
+            .iter()
+            .map(|t| TableHours {
+                table: t,
+                hours: BTreeMap::new(),
+            })
+            .collect();
+        for r in rows.iter().filter(|r| r.rows > 0 && window.holds(r.hour)) {
+            if let Some(t) = tables
+                .iter_mut()
+                .find(|t| t.table.eq_ignore_ascii_case(&r.table))
+            {
+                *t.hours.entry(r.hour).or_default() += r.rows;
+            }
+        }
+        Activity { window, tables }
+    }
+
+    pub fn with_rows(&self) -> impl Iterator<Item = &TableHours<'p>> {
+        self.tables.iter().filter(|t| !t.hours.is_empty())
+    }
+
+    pub fn any_rows(&self) -> bool {
+        self.with_rows().next().is_some()
+    }
+}
+
+/// `2026-11-20T08:00Z`: an hour as reasons name it.
+pub fn hour_label(t: i64) -> String {
+    let s = utc_seconds(t);
+    // Drop the seconds: hours are what the strips and reasons count in.
+    match s.len() {
+        20 => format!("{}Z", &s[..16]),
+        _ => s,
+    }
+}
+
+/// `52 hours`, `3 days 4 hours`: a duration as reasons name it.
+pub fn duration_label(seconds: i64) -> String {
+    let hours = seconds / HOUR;
+    let minutes = (seconds % HOUR) / 60;
+    match (hours, minutes) {
+        (0, m) => format!("{m} minutes"),
+        (h, 0) if h < 48 => format!("{h} hours"),
+        (h, m) if h < 48 => format!("{h} hours {m} minutes"),
+        (h, _) => format!("{} days {} hours", h / 24, h % 24),
+    }
+}
+
+/// Runs `f` on every SOC workspace of the scanned subscriptions' workspace
+/// lists (call 10; a failed list is one `error` on the subscription). A
+/// workspace that may be a SOC workspace (its Sentinel onboarding could not
+/// be read, and nothing names it as a destination) is an `error`: it is never
+/// left out as though it were not one.
+pub(super) fn each_soc_workspace<'i>(
+    out: &mut Out,
+    inv: &'i Inventory,
+    mut f: impl FnMut(&mut Out, &'i Subscription, &'i str, &'i str),
+) {
+    let destinations = inv.log_destinations();
+    out.each_list(
+        inv,
+        "Log Analytics workspaces",
+        |s| &s.workspaces,
+        |out, sub, workspaces| {
+            for ws in crate::checks::drivers::listed_ids(workspaces, |w| &w.id) {
+                let name = crate::inventory::last_segment(ws);
+                match inv.soc_status(ws, &destinations) {
+                    Soc::Yes(_) => f(out, sub, ws, name),
+                    Soc::Unknown(cause) => {
+                        out.error(
+                            ws,
+                            Some(&sub.id),
+                            format!("could not tell whether workspace '{name}' is a SOC workspace: {cause}"),
+                        );
+                    }
+                    Soc::No => {}
+                }
+            }
+        },
+    );
+}
+
+/// The findings of a per-workspace FLOW check: each SOC workspace
+/// ([`each_soc_workspace`]) judged from what `read` gives it (its id and
+/// name), or an `error` with the reason `read` could not.
+pub(super) fn judge_workspaces<T>(
+    check: &Check,
+    inv: &Inventory,
+    read: impl Fn(&str, &str) -> Result<T, String>,
+    judge: impl Fn(&T, &str) -> (Status, String),
+) -> Vec<Finding> {
+    let mut out = Out::new(check);
+    each_soc_workspace(&mut out, inv, |out, sub, ws, name| {
+        match read(ws, name) {
+            Ok(t) => {
+                let (status, reason) = judge(&t, name);
+                out.push(status, ws, Some(&sub.id), reason)
+            }
+            Err(e) => out.error(ws, Some(&sub.id), e),
+        };
+    });
+    out.done()
+}
+
+/// The query reads of a workspace, or why there are none.
+pub(super) fn queries<'i>(inv: &'i Inventory, ws: &str) -> Result<&'i WorkspaceQueries, String> {
+    inv.reads
+        .workspace_queries
+        .get(&norm_id(ws))
+        .ok_or_else(|| "the workspace's queries (calls 28–30) were not made".to_string())
+}
+
+/// Q1 of a workspace on the scan's window, or the reason it cannot be judged.
+pub(super) fn activity<'p>(
+    inv: &Inventory,
+    params: &'p Params,
+    ws: &str,
+    name: &str,
+) -> Result<Activity<'p>, String> {
+    let window = Window::of(inv, params).ok_or_else(|| {
+        format!("workspace '{name}': the scan time is unknown (the recording has no `recorded_at`), so no window can be judged")
+    })?;
+    let q = queries(inv, ws).map_err(|e| format!("workspace '{name}': {e}"))?;
+    match &q.hourly {
+        Ok(rows) => Ok(Activity::new(window, rows, params)),
+        Err(e) => Err(format!(
+            "could not query workspace '{name}' for rows per table and hour (Q1): {e}"
+        )),
+    }
+}
+
+/// The ingestion delays of the security tables (Q2), or why they are unknown.
+pub(super) fn delays<'i>(
+    inv: &'i Inventory,
+    params: &Params,
+    ws: &str,
+    name: &str,
+) -> Result<Vec<&'i TableDelay>, String> {
+    let q = queries(inv, ws).map_err(|e| format!("workspace '{name}': {e}"))?;
+    match &q.delays {
+        Ok(d) => Ok(d
+            .iter()
+            .filter(|d| is_security_table(params, &d.table))
+            .collect()),
+        Err(e) => Err(format!(
+            "could not query workspace '{name}' for ingestion delay (Q2): {e}"
+        )),
+    }
+}
+
+pub(super) fn is_security_table(params: &Params, table: &str) -> bool {
+    params
+        .security_tables
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(table))
+}
+
+/// A source configured to send to a SOC workspace (AZ-FLOW-004).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Source {
+    /// The result's resource: `/subscriptions/{id}`, a resource id or a
+    /// storage service id, as Azure returned it.
+    pub id: String,
+    /// Its subscription (lower case).
+    pub subscription: String,
+    /// Whether it is a subscription's Activity Log (rows in `AzureActivity`).
+    pub activity_log: bool,
+    /// The workspace, as the first setting named it.
+    pub workspace: String,
+    /// The settings that send to it, by name.
+    pub settings: Vec<String>,
+}
+
+/// Every source in the scanned subscriptions and the workspace it sends to,
+/// from the subscription settings (call 5) and resource settings (call 12)
+/// that were read: a setting with a non-empty `workspaceId` that enables at
+/// least one category or group. Entra ID is not a source (baseline). Sorted
+/// by source and workspace.
+pub fn sources(inv: &Inventory) -> Vec<Source> {
+    let scanned: BTreeSet<&str> = inv.scanned().map(|s| s.id.as_str()).collect();
+    let mut by_key: BTreeMap<(String, String), Source> = BTreeMap::new();
+    let mut add = |id: String,
+                   activity_log: bool,
+                   settings: &Listing<crate::inventory::DiagnosticSetting>| {
+        let Some(sub) = subscription_of(&id).filter(|s| scanned.contains(s.as_str())) else {
+            return;
+        };
+        for s in &settings.items {
+            let Some(ws) = s.workspace_id().filter(|_| s.enables_any()) else {
+                continue;
+            };
+            let entry = by_key
+                .entry((norm_id(&id), norm_id(ws)))
+                .or_insert_with(|| Source {
+                    id: id.clone(),
+                    subscription: sub.clone(),
+                    activity_log,
+                    workspace: ws.to_string(),
+                    settings: Vec::new(),
+                });
+            entry.settings.push(s.display_name().to_string());
+        }
+    };
+    for s in inv.scanned() {
+        if let Ok(l) = &s.diagnostic_settings {
+            add(s.resource_id(), true, l);
+        }
+    }
+    for (key, read) in &inv.reads.diagnostic_settings {
+        if let Ok(l) = read {
+            add(
+                resource_of_settings(l).unwrap_or_else(|| key.clone()),
+                false,
+                l,
+            );
+        }
+    }
+    by_key.into_values().collect()
+}
+
+/// The resource a diagnostic settings list belongs to, as Azure spelled it:
+/// the settings' ids are `{resource}/providers/microsoft.insights/diagnosticSettings/{name}`.
+fn resource_of_settings(l: &Listing<crate::inventory::DiagnosticSetting>) -> Option<String> {
+    const MARK: &str = "/providers/microsoft.insights/diagnosticsettings/";
+    l.items.iter().find_map(|s| {
+        let id = s.id.as_deref()?;
+        // ASCII lower-casing keeps every byte where it was.
+        id.to_ascii_lowercase()
+            .find(MARK)
+            .filter(|&i| i > 0)
+            .map(|i| id[..i].to_string())
+    })
+}
+
+/// The last row `source` delivered to a workspace (Q3), if any.
+pub fn delivered<'i>(rows: &'i [SourceRows], source: &Source) -> Option<&'i SourceRows> {
+    let want = norm_id(&source.id);
+    rows.iter()
+        .filter(|r| {
+            (!source.activity_log || r.table.eq_ignore_ascii_case("AzureActivity"))
+                && !r.source.is_empty()
+                && norm_id(&r.source) == want
+        })
+        .max_by_key(|r| r.last_row)
+}
+
+/// One SOC workspace's table activity, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableActivity {
+    pub workspace: String,
+    pub subscription: String,
+    /// The window: `flow_lookback_days` back from the scan time, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_end: Option<String>,
+    /// Why the rows per hour are unknown (a failed query, no scan time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// One per table of `security_tables`, in its order.
+    pub tables: Vec<TableStrip>,
+    /// Sources configured to send here that delivered nothing in the window
+    /// (AZ-FLOW-004 fails): their ids.
+    pub quiet_sources: Vec<String>,
+}
+
+/// One security table over the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableStrip {
+    pub table: String,
+    /// Rows in the window.
+    pub rows: u64,
+    /// Start of the last hour with rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_hour: Option<String>,
+    /// Hours from the end of that hour to the scan time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub silent_hours: Option<i64>,
+    /// Gaps longer than `flow_max_silence_hours` between hours with rows.
+    pub gaps: usize,
+    /// The 95th percentile of ingestion delay over the last day (Q2), seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p95_delay_seconds: Option<f64>,
+    /// Rows per hour, one entry per hour the window overlaps, oldest first
+    /// (starting at `window_start` rounded down to the hour); empty when the
+    /// table received no row.
+    pub hourly: Vec<u64>,
+}
+
+/// The table activity of every SOC workspace the checks judged, in
+/// subscription and list order.
+pub fn table_activity(inv: &Inventory, params: &Params) -> Vec<TableActivity> {
+    let destinations = inv.log_destinations();
+    let window = Window::of(inv, params);
+    let sources = sources(inv);
+    let mut out = Vec::new();
+    for sub in inv.scanned() {
+        let Ok(workspaces) = &sub.workspaces else {
+            continue;
+        };
+        for ws in crate::checks::drivers::listed_ids(workspaces, |w| &w.id) {
+            if !matches!(inv.soc_status(ws, &destinations), Soc::Yes(_)) {
+                continue;
+            }
+            let name = crate::inventory::last_segment(ws);
+            let act = activity(inv, params, ws, name);
+            let q = queries(inv, ws).ok();
+            let delays: Vec<&TableDelay> = q
+                .and_then(|q| q.delays.as_ref().ok())
+                .map(|d| d.iter().collect())
+                .unwrap_or_default();
+            let quiet_sources = match q.map(|q| &q.sources) {
+                Some(Ok(rows)) => sources
+                    .iter()
+                    .filter(|s| same_id(&s.workspace, ws) && delivered(rows, s).is_none())
+                    .map(|s| s.id.clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let max_gap = params.flow_max_silence_hours * HOUR;
+            let tables = match &act {
+                Ok(a) => a
+                    .tables
+                    .iter()
+                    .map(|t| TableStrip {
+                        table: t.table.to_string(),
+                        rows: t.rows(),
+                        last_hour: t.last_hour().map(utc_seconds),
+                        silent_hours: t.silence(a.window).map(|s| s / HOUR),
+                        gaps: t.gaps(max_gap).len(),
+                        p95_delay_seconds: delays
+                            .iter()
+                            .find(|d| d.table.eq_ignore_ascii_case(t.table))
+                            .and_then(|d| d.p95_seconds),
+                        hourly: if t.hours.is_empty() {
+                            Vec::new()
+                        } else {
+                            a.window
+                                .hours()
+                                .map(|h| t.hours.get(&h).copied().unwrap_or(0))
+                                .collect()
+                        },
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            out.push(TableActivity {
+                workspace: ws.to_string(),
+                subscription: sub.id.clone(),
+                window_start: window.map(|w| utc_seconds(w.start)),
+                window_end: window.map(|w| utc_seconds(w.end)),
+                error: act.err(),
+                tables,
+                quiet_sources,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(super) mod fixtures {
+    //! Workspaces with query answers, for the FLOW checks' tests.
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{ReadError, WorkspaceQueries};
+    use serde_json::json;
+
+    /// The scan time of the fixtures: 2026-11-20T09:30:00Z.
+    pub const NOW: i64 = 1_795_167_000;
+    /// The start of the hour `h` hours before the scan's hour.
+    pub fn hours_ago(h: i64) -> i64 {
+        (NOW / HOUR - h) * HOUR
+    }
+
+    /// An inventory with the scan time set and `ws` listed, onboarded to
+    /// Sentinel (a SOC workspace) when `onboarded`.
+    pub fn with_workspace(ws: &str, onboarded: bool) -> Inventory {
+        let mut inv = inv();
+        inv.scan_time = Some(NOW);
+        let name = crate::inventory::last_segment(ws).to_string();
+        sub(&mut inv).workspaces = Ok(listing(vec![
+            json!({"id": ws, "name": name, "properties": {"retentionInDays": 90}}),
+        ]));
+        let states = if onboarded {
+            vec![
+                json!({"id": format!("{ws}/providers/Microsoft.SecurityInsights/onboardingStates/default"), "name": "default", "properties": {}}),
+            ]
+        } else {
+            vec![]
+        };
+        inv.reads
+            .onboarding_states
+            .insert(norm_id(ws), Ok(listing(states)));
+        inv
+    }
+
+    /// Q1 rows: (table, hours ago, rows).
+    pub fn hourly(rows: &[(&str, i64, u64)]) -> Vec<HourlyRows> {
+        rows.iter()
+            .map(|(t, h, n)| HourlyRows {
+                table: t.to_string(),
+                hour: hours_ago(*h),
+                rows: *n,
+            })
+            .collect()
+    }
+
+    /// A table with rows in every hour from `from` hours ago to `to` hours ago.
+    pub fn steady(table: &str, from: i64, to: i64) -> Vec<(&str, i64, u64)> {
+        (to..=from).map(|h| (table, h, 10)).collect()
+    }
+
+    pub fn set_queries(
+        inv: &mut Inventory,
+        ws: &str,
+        hourly: Result<Vec<HourlyRows>, ReadError>,
+        delays: Result<Vec<TableDelay>, ReadError>,
+        sources: Result<Vec<SourceRows>, ReadError>,
+    ) {
+        inv.reads.workspace_queries.insert(
+            norm_id(ws),
+            WorkspaceQueries {
+                hourly,
+                delays,
+                sources,
+            },
+        );
+    }
+
+    pub fn delay(table: &str, seconds: Option<f64>) -> TableDelay {
+        TableDelay {
+            table: table.into(),
+            p95_seconds: seconds,
+        }
+    }
+
+    pub fn source_row(table: &str, source: &str, hours_ago_: i64) -> SourceRows {
+        SourceRows {
+            table: table.into(),
+            source: source.to_lowercase(),
+            last_row: hours_ago(hours_ago_),
+        }
+    }
+
+    pub fn timed_out(ws: &str) -> ReadError {
+        ReadError {
+            request: format!("GET {ws}/query"),
+            status: Some(504),
+            code: "GatewayTimeout".into(),
+            message: "the query timed out".into(),
+        }
+    }
+}
