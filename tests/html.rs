@@ -332,7 +332,7 @@ fn the_demo_page_is_self_contained() {
         "subscription state is Disabled",
         "2026-11-20T09:00:00Z",
         "azward 0.1.0",
-        "azward default 1.1",
+        "azward default 1.2",
         demo_sha.as_str(),
         score.as_str(),
         "100.00",

@@ -335,6 +335,88 @@ mod tests {
         assert_eq!(rows[1].hour, 1_795_158_000);
     }
 
+    /// The upstream query examples (tests/arm-examples/operationalinsights):
+    /// 21 columns with the ones read in the middle, `long` and `real`
+    /// values written as strings, `null` strings.
+    fn upstream(file: &str) -> Value {
+        let path = format!(
+            "{}/tests/arm-examples/operationalinsights/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()["responses"]["200"]["body"].clone()
+    }
+
+    /// Renames an answer's columns, keeping its shape and values.
+    fn renamed(mut body: Value, names: &[(&str, &str)]) -> Value {
+        for c in body["tables"][0]["columns"].as_array_mut().unwrap() {
+            if let Some((_, to)) = names.iter().find(|(from, _)| c["name"] == *from) {
+                c["name"] = json!(to);
+            }
+        }
+        body
+    }
+
+    #[test]
+    fn upstream_answers_are_read_by_column_name_with_string_numbers() {
+        let body = upstream("oms-get-example.json");
+        // As Q1 would be, from the example's own columns and values.
+        let q1 = renamed(
+            body.clone(),
+            &[
+                ("DataType", "SourceTable"),
+                ("StartTime", "Hour"),
+                ("TotalBatches", "Rows"),
+            ],
+        );
+        let rows = hourly_rows(&Answer::of(&q1).unwrap()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0],
+            HourlyRows {
+                table: "Perf".into(),
+                hour: 1_503_554_400,
+                rows: 1
+            }
+        );
+        // A real (`"1.286"`) and a null string column.
+        let q2 = renamed(
+            body.clone(),
+            &[
+                ("Computer", "SourceTable"),
+                ("AvgLatencyInSeconds", "DelaySeconds"),
+            ],
+        );
+        let d = table_delays(&Answer::of(&q2).unwrap()).unwrap();
+        assert_eq!(d[1].table, "Store010Web3");
+        assert_eq!(d[1].p95_seconds, Some(1.7));
+        let q3 = renamed(
+            body,
+            &[
+                ("DataType", "SourceTable"),
+                ("LinkedResourceUri", "Source"),
+                ("TimeGenerated", "LastRow"),
+            ],
+        );
+        let s = source_rows(&Answer::of(&q3).unwrap()).unwrap();
+        assert_eq!(s[0].source, "");
+        assert_eq!(s[0].last_row, 1_503_557_999);
+        // The resource-centric example: its `count_` is a string too.
+        let rc = renamed(
+            upstream("oms-get-resource-centric-example.json"),
+            &[("OperationName", "SourceTable"), ("count_", "DelaySeconds")],
+        );
+        assert_eq!(
+            table_delays(&Answer::of(&rc).unwrap()).unwrap()[0].p95_seconds,
+            Some(10.0)
+        );
+        // Read as they are, the examples have none of the columns azward reads.
+        let e = Answer::of(&upstream("oms-get-example.json"))
+            .and_then(|a| hourly_rows(&a))
+            .unwrap_err();
+        assert_eq!(e, "the query answer has no column `SourceTable`");
+    }
+
     #[test]
     fn partial_missing_or_mistyped_answers_are_errors() {
         let cols = json!([{"name": "SourceTable"}, {"name": "Hour"}, {"name": "Rows"}]);

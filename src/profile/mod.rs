@@ -17,7 +17,7 @@ use std::sync::Arc;
 use toml_edit::{Item, TableLike};
 
 /// The version of the baseline specification the checks implement.
-pub const BASELINE_VERSION: &str = "1.1";
+pub const BASELINE_VERSION: &str = "1.2";
 
 /// The default profile, as shipped.
 pub const DEFAULT_PROFILE: &str = include_str!("../../checks/baseline.toml");
@@ -212,7 +212,9 @@ fn apply_profile(
                 None => c.at(span, format!("`{key}` must be a string, found {}", type_name(item))),
             },
             "baseline_version" => match item.as_str() {
-                Some(v) if v == BASELINE_VERSION => {}
+                // 1.2 adds checks and parameters to 1.1 and changes none:
+                // a profile written for 1.1 means the same under 1.2.
+                Some(v) if v == BASELINE_VERSION || v == "1.1" => {}
                 Some(v) => c.at(span, format!("`baseline_version` {v:?} is not supported (this azward implements {BASELINE_VERSION})")),
                 None => c.at(span, format!("`baseline_version` must be a string, found {}", type_name(item))),
             },
