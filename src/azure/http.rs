@@ -1024,6 +1024,10 @@ impl ArmClient {
                 if let Some(b) = body {
                     req = req.json(b);
                 }
+                if is_workspace_query(path) {
+                    // The query API answers in up to its own three minutes.
+                    req = req.timeout(self.opts.timeout.max(WORKSPACE_QUERY_TIMEOUT));
+                }
                 let resp = match req.send().await {
                     Ok(r) => r,
                     Err(e) => return transport_error(&e),
@@ -1074,6 +1078,17 @@ impl ArmClient {
                 request_body: request_body.cloned(),
             });
     }
+}
+
+/// How long a Log Analytics query (calls 28–30) may take: the query API's
+/// own default timeout is three minutes, far beyond an ARM read's; a
+/// shorter wait would only retry a query the service is still running.
+pub const WORKSPACE_QUERY_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Whether `path` is a workspace query (`{workspace}/query?…`).
+fn is_workspace_query(path: &str) -> bool {
+    let p = path.split('?').next().unwrap_or(path).to_ascii_lowercase();
+    p.ends_with("/query") && p.contains("/providers/microsoft.operationalinsights/workspaces/")
 }
 
 fn path_matches(pattern: &str, path: &str) -> bool {
@@ -1619,6 +1634,16 @@ mod hardening_tests {
 #[cfg(test)]
 mod pacing_tests {
     use super::*;
+
+    #[test]
+    fn workspace_queries_are_told_apart_for_their_longer_timeout() {
+        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w";
+        assert!(is_workspace_query(&format!("{ws}/query?api-version=2017-10-01&query=x")));
+        assert!(is_workspace_query(&format!("{}/QUERY", ws.to_lowercase())));
+        assert!(!is_workspace_query(&format!("{ws}/tables?api-version=1")));
+        assert!(!is_workspace_query("/subscriptions/s/providers/Microsoft.ResourceGraph/query?x=1"));
+        assert!(!is_workspace_query(&format!("{ws}/tables?q=/query")));
+    }
 
     #[test]
     fn requests_count_against_their_subscription_or_the_tenant() {
