@@ -3,7 +3,8 @@
 //!
 //! The page is `reports/report.html` with `reports/report.css` and
 //! `reports/report.js` compiled in. The header, the charts (inline SVG), the
-//! per-check view and the per-control view are rendered here; the findings
+//! Evidence in motion strips (inline SVG, one unit per hour), the per-check
+//! view and the per-control view are rendered here; the findings
 //! table is rendered in the browser, one page at a time, from the results
 //! embedded as JSON, so 50,000 results never become 50,000 DOM rows.
 //!
