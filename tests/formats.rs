@@ -825,8 +825,11 @@ fn markdown_escapes_azure_strings() {
     r.reason =
         "vault '*x*' `code` [link](https://evil.example) _u_ @octocat\n| injected | row |".into();
     let hostile = r.clone();
+    report.table_activity =
+        common::hostile_activity("a|b<img src=x onerror=alert(1)> [l](u) @octocat");
     let new = [&hostile];
     let md = markdown::render(&report, Some(&new));
+    assert!(md.contains("- **law a\\|b\\<img src=x onerror=alert(1)\\> \\[l\\](u) @\u{2060}octocat**: 2/3 tables with rows; silent: Silent a\\|b"), "{md}");
     for (i, _) in md.match_indices('<') {
         assert_eq!(&md[i - 1..i], "\\", "an unescaped < at {i}: {md}");
     }

@@ -107,6 +107,7 @@ fn poison(mut r: Report, payload: &str) -> Report {
             .take(3)
             .collect(),
     });
+    r.table_activity.extend(common::hostile_activity(&p));
     r.baseline.profile = Some(p.clone());
     r.source.recording = Some(RecordingInfo {
         path: p.clone(),
@@ -190,6 +191,7 @@ fn assert_only_known_tags(outside: &str) {
         "svg",
         "rect",
         "line",
+        "path",
         "text",
         "figure",
         "figcaption",
@@ -346,6 +348,112 @@ fn the_demo_page_is_self_contained() {
     }
 }
 
+/// The "Evidence in motion" section of a page.
+fn activity_section(page: &str) -> &str {
+    let start = page
+        .find(r#"<section id="activity""#)
+        .expect("the Evidence in motion section");
+    &page[start..start + page[start..].find("</section>").unwrap()]
+}
+
+#[test]
+fn the_demo_page_draws_evidence_in_motion() {
+    let report = demo();
+    let page = html::render(&report);
+    let section = activity_section(&page);
+    let act = &report.table_activity;
+    assert_eq!(act.len(), 3, "the demo's SOC workspaces");
+    let tables: usize = act.iter().map(|a| a.tables.len()).sum();
+    let empty = act
+        .iter()
+        .flat_map(|a| &a.tables)
+        .filter(|t| t.hourly.is_empty())
+        .count();
+    let gaps: usize = act.iter().flat_map(|a| &a.tables).map(|t| t.gaps).sum();
+    assert!(gaps > 0 && empty > 0);
+    assert_eq!(section.matches(r#"<div class="strip"#).count(), tables);
+    assert_eq!(
+        section.matches("no rows in the window</div>").count(),
+        empty
+    );
+    assert_eq!(section.matches(r#"<rect class="gap""#).count(), gaps);
+    // The demo's one silent table: AADNonInteractiveUserSignInLogs, 74 hours.
+    assert_eq!(section.matches(r#"<rect class="silent""#).count(), 1);
+    assert!(section.contains("silent: no rows since 2026-11-17T07:00Z (74 hours)"));
+    assert!(section.contains(r#"aria-label="AADNonInteractiveUserSignInLogs: 11,606 rows in 261 of 337 hours; last rows in the hour from 2026-11-17T06:00Z; silent for 74 hours (more than 24)"#));
+    // One cell per hour: the viewBox is the window's hours.
+    assert_eq!(
+        section.matches(r#"viewBox="0 0 337 1""#).count(),
+        tables - empty + act.len(),
+        "each drawn strip and each workspace's axis"
+    );
+    // Every quiet source, by name with its id on hover.
+    for id in act.iter().flat_map(|a| &a.quiet_sources) {
+        assert!(
+            section.contains(&format!(r#"<li title="{}">"#, html::escape(id))),
+            "{id}"
+        );
+    }
+    assert!(section.contains("Sources that delivered nothing (5)"));
+    // The slow table's delay is marked.
+    assert!(section.contains(r#"<td class="num bad">47 min</td>"#));
+    assert!(page.contains(r##"<a href="#activity">Evidence in motion</a>"##));
+    eprintln!(
+        "Evidence in motion: {} bytes of {} in the page",
+        section.len(),
+        page.len()
+    );
+}
+
+#[test]
+fn evidence_in_motion_shows_errors_and_stays_compact_over_90_days() {
+    let mut report = demo();
+    // A failed query is an error on the page, never strips that look healthy.
+    report.table_activity = common::hostile_activity("x");
+    let page = html::render(&report);
+    let section = activity_section(&page);
+    assert!(section.contains(
+        r#"<p class="flow-error"><span class="badge st-error">error</span> rows per hour unknown: Q1 x</p>"#
+    ));
+    assert!(section.contains("sources not judged: Q3 x"));
+    assert!(section.contains("ingestion delay unknown: Q2 x"));
+    assert_eq!(section.matches(r#"<div class="strip"#).count(), 3);
+
+    // 90 days: 2,161 hours per table, rows that follow the day, with quiet nights.
+    let hours = 90 * 24 + 1;
+    let daily: Vec<u64> = (0..hours)
+        .map(|h| match h % 24 {
+            0..=5 => 0,
+            6..=8 | 18..=23 => 40 + (h % 7) as u64,
+            _ => 900 + (h % 13) as u64 * 20,
+        })
+        .collect();
+    let mut a = report.table_activity[0].clone();
+    a.window_start = Some("2026-08-22T09:00:00Z".into());
+    for t in &mut a.tables {
+        t.hourly = daily.clone();
+    }
+    let busy: Vec<_> = (0..20).map(|_| a.clone()).collect();
+    report.table_activity = busy;
+    let page = html::render(&report);
+    let section = activity_section(&page);
+    let strips = 20 * 3;
+    assert_eq!(section.matches(r#"<div class="strip"#).count(), strips);
+    let per_strip = section.len() / strips;
+    assert!(per_strip < 6_000, "{per_strip} bytes per 90-day strip");
+    // The worst case, every hour another intensity, stays linear in the hours.
+    for t in &mut report.table_activity[0].tables {
+        t.hourly = (0..hours).map(|h| [1, 1000][h % 2]).collect();
+    }
+    let page = html::render(&report);
+    let worst = activity_section(&page).len() - section.len();
+    assert!(worst < 3 * 24 * hours, "{worst} more bytes for 3 strips");
+    eprintln!(
+        "90 days: {per_strip} bytes per strip; alternating hours: {} more bytes per strip",
+        worst / 3
+    );
+}
+
 #[test]
 fn an_empty_scan_renders() {
     let mut r = demo();
@@ -356,6 +464,7 @@ fn an_empty_scan_renders() {
     r.framework = None;
     r.tenant_id = None;
     r.source.recording = None;
+    r.table_activity.clear();
     let page = html::render(&r);
     let (outside, data) = split(&page);
     assert_only_known_tags(&outside);
@@ -364,6 +473,10 @@ fn an_empty_scan_renders() {
     assert!(
         !outside.contains("id=\"controls\""),
         "no control view without --framework"
+    );
+    assert!(
+        !outside.contains("id=\"activity\"") && !outside.contains("#activity"),
+        "no Evidence in motion without table activity"
     );
     let v: serde_json::Value = serde_json::from_str(&data).unwrap();
     assert_eq!(v["results"], serde_json::json!([]));
@@ -419,6 +532,16 @@ fn hostile_strings_render_as_text() {
         outside.matches("{{7*7}}").count(),
         "no placeholder of the template is left"
     );
+    // The table activity's names and errors are text too.
+    let section = activity_section(&outside);
+    for shown in [
+        "law &lt;script&gt;alert(1)&lt;/script&gt;",
+        "Silent &lt;script&gt;alert(1)",
+        "Q1 &lt;script&gt;alert(1)",
+        "title=\"/subscriptions/8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4/resourceGroups/rg/providers/Microsoft.Web/sites/app &lt;script&gt;",
+    ] {
+        assert!(section.contains(shown), "{shown} in {section}");
+    }
     // The hostile subscription id is percent-encoded in its link.
     assert!(outside.contains("href=\"#sub=%3Cscript%3Ealert%281%29"));
 }
@@ -620,6 +743,11 @@ fn browser_draws_the_demo_report_and_takes_a_screenshot() {
         &dom[dom.find("id=\"count\"").unwrap()..][..200]
     );
     assert!(dom.contains(&format!("Page 1 of {}", all.div_ceil(100))));
+    // Evidence in motion: a strip per security table of each SOC workspace.
+    let tables: usize = report.table_activity.iter().map(|a| a.tables.len()).sum();
+    assert_eq!(report.table_activity.len(), 3);
+    assert_eq!(dom.matches(r#"<div class="strip"#).count(), tables);
+    assert_eq!(tables, 30);
     // In report order: the first result first.
     assert_eq!(attr(&rows[0].0, "data-idx"), "0");
     assert!(rows[0].1.contains("AZ-DEF-001"));
@@ -856,6 +984,19 @@ fn browser_runs_no_script_from_a_hostile_estate() {
     );
     let detail = dom.find("<tr class=\"detail\"").expect("the detail view");
     assert!(dom[detail..].contains(as_text));
+    // And in Evidence in motion: a table, a quiet source, an error.
+    let section = activity_section(dom);
+    assert!(section.contains(&format!("Silent {as_text}")), "{section}");
+    assert!(section.contains(&format!("app {as_text}")));
+    assert!(section.contains(&format!("rows per hour unknown: Q1 {as_text}")));
+    assert_eq!(
+        section.matches(r#"<div class="strip"#).count(),
+        report
+            .table_activity
+            .iter()
+            .map(|a| a.tables.len())
+            .sum::<usize>()
+    );
     assert!(!run.console.contains("PWNED"), "{}", run.console);
 
     let png = shots.join("report-hostile.png");

@@ -340,8 +340,8 @@ fn remediation_commands_pass_hostile_names_as_data() {
 /// reason, aimed at a terminal, a spreadsheet and GitHub's Markdown.
 const HOSTILE_TEXT: &str = "t\u{1b}]0;title\u{7}\u{1b}[2J\u{202e}rev\r\nfake line\u{9b}31m see https://evil.example, www.evil.example, @org/team, #123, user@host.com `x` | y";
 
-/// A report whose tenant, subscriptions, waivers, gate reasons, results and
-/// new findings all carry [`HOSTILE_TEXT`].
+/// A report whose tenant, subscriptions, waivers, gate reasons, results,
+/// new findings and table activity all carry [`HOSTILE_TEXT`].
 fn hostile_report() -> azward::report::Report {
     let mut r = common::small_report();
     r.tenant_id = Some(HOSTILE_TEXT.into());
@@ -365,6 +365,7 @@ fn hostile_report() -> azward::report::Report {
     // A warning quotes Azure's words (an unreadable subscription's cause, a
     // compared report's tenant).
     r.warnings.push(HOSTILE_TEXT.into());
+    r.table_activity = common::hostile_activity(HOSTILE_TEXT);
     for row in &mut r.results {
         row.reason = HOSTILE_TEXT.into();
         row.item = Some(HOSTILE_TEXT.into());
@@ -391,6 +392,10 @@ fn terminal_and_diff_text_strip_control_characters() {
     let r = hostile_report();
     let plain = azward::report::terminal::render(&r, false);
     assert!(plain.contains("rev"), "{plain}");
+    assert!(
+        plain.contains("evidence in motion") && plain.contains("error: Q1 t]0;title"),
+        "the activity's names and errors are shown, cleaned: {plain}"
+    );
     assert_clean("terminal", &plain, &['\n']);
     // With colour, only the table's own SGR sequences: no data escape.
     let coloured = azward::report::terminal::render(&r, true);
@@ -453,6 +458,10 @@ fn markdown_links_mentions_and_references_nothing_from_data() {
         }
         assert!(md.contains("evil"), "{what}: the text is still shown");
     }
+    assert!(
+        scan.contains("### Evidence in motion") && scan.contains("quiet sources unknown"),
+        "{scan}"
+    );
 }
 
 #[test]

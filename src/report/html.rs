@@ -3,7 +3,8 @@
 //!
 //! The page is `reports/report.html` with `reports/report.css` and
 //! `reports/report.js` compiled in. The header, the charts (inline SVG), the
-//! per-check view and the per-control view are rendered here; the findings
+//! Evidence in motion strips (inline SVG, one unit per hour), the per-check
+//! view and the per-control view are rendered here; the findings
 //! table is rendered in the browser, one page at a time, from the results
 //! embedded as JSON, so 50,000 results never become 50,000 DOM rows.
 //!
@@ -191,6 +192,15 @@ pub fn render(report: &Report) -> String {
     values.insert("checks", checks_view(report));
     values.insert("controls", controls_view(report));
     values.insert("parameters", parameters_view(report));
+    values.insert("activity", activity_view(report));
+    values.insert(
+        "activity_nav",
+        if report.table_activity.is_empty() {
+            String::new()
+        } else {
+            r##"<a href="#activity">Evidence in motion</a>"##.into()
+        },
+    );
     values.insert(
         "controls_nav",
         if report.framework.is_some() {
@@ -666,6 +676,266 @@ fn charts(report: &Report) -> String {
         score_chart("Score by family", "chart-family", &families),
         score_chart("Score by subscription", "chart-subscription", &subs),
         severity_status_chart(report)
+    )
+}
+
+/// At most this many quiet sources are listed per workspace (all are in the JSON).
+const MAX_QUIET: usize = 100;
+
+/// "Evidence in motion": per SOC workspace, one strip per security table
+/// (one cell per hour of the window) beside its facts, then the sources that
+/// delivered nothing. Silent and gap are judged with the parameters in force,
+/// as AZ-FLOW-001 and 002 judge them (`checks::flow` helpers).
+fn activity_view(report: &Report) -> String {
+    if report.table_activity.is_empty() {
+        return String::new();
+    }
+    let p = &report.baseline.parameters;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<section id="activity" class="page"><h2>Evidence in motion</h2><p class="hint">Rows each security table of a SOC workspace received per hour over the last {days} days, one cell per hour, oldest on the left: darker cells had more rows (log scale, relative to the table's busiest hour), blank cells none. <span class="key key-gap"></span> a gap: more than {h} hours without rows between two hours with rows. <span class="key key-silent"></span> silent: no rows for more than {h} hours up to the scan.</p>"#,
+        days = p.flow_lookback_days,
+        h = p.flow_max_silence_hours,
+    );
+    for a in &report.table_activity {
+        workspace_activity(&mut s, report, a);
+    }
+    s.push_str("</section>");
+    s
+}
+
+fn workspace_activity(s: &mut String, report: &Report, a: &crate::checks::flow::TableActivity) {
+    use crate::checks::flow::delay_label;
+    let p = &report.baseline.parameters;
+    let name = crate::inventory::last_segment(&a.workspace);
+    let sub = subscription_name(report, &a.subscription).unwrap_or_default();
+    let window = match (&a.window_start, &a.window_end) {
+        (Some(from), Some(to)) => format!("{} → {}", escape(from), escape(to)),
+        _ => "scan time unknown".into(),
+    };
+    let _ = write!(
+        s,
+        r#"<div class="ws"><h3 class="ws-name" title="{id}">{name}</h3><p class="ws-meta">subscription {sub} <code>{sub_id}</code> · window {window}</p>"#,
+        id = escape(&a.workspace),
+        name = escape(name),
+        sub = escape(&sub),
+        sub_id = escape(&a.subscription),
+    );
+    let error = |s: &mut String, what: &str, e: &str| {
+        let _ = write!(
+            s,
+            r#"<p class="flow-error"><span class="badge st-error">error</span> {what}: {}</p>"#,
+            escape(e)
+        );
+    };
+    match &a.error {
+        Some(e) => error(s, "rows per hour unknown", e),
+        None => {
+            s.push_str(r#"<table class="flow"><thead><tr><th class="f-table">Table</th><th class="f-strip">Rows per hour</th><th class="num">Rows</th><th class="f-last">Last rows</th><th class="num">Silent</th><th class="num">Gaps</th><th class="num">p95 delay</th></tr></thead><tbody>"#);
+            let silent: Vec<&str> = a
+                .silent_tables(p.flow_max_silence_hours)
+                .map(|t| t.table.as_str())
+                .collect();
+            let n = a.tables.iter().map(|t| t.hourly.len()).max().unwrap_or(0);
+            for t in &a.tables {
+                let is_silent = silent.contains(&t.table.as_str());
+                let slow = t
+                    .p95_delay_seconds
+                    .is_some_and(|d| d > (p.flow_max_latency_minutes * 60) as f64);
+                let bad = |on: bool| if on { " bad" } else { "" };
+                let _ = write!(
+                    s,
+                    r#"<tr class="{cls}"><td class="f-table">{table}</td><td class="f-strip">{strip}</td><td class="num">{rows}</td><td class="f-last">{last}</td><td class="num{sb}">{silence}</td><td class="num{gb}">{gaps}</td><td class="num{db}">{delay}</td></tr>"#,
+                    cls = if t.hourly.is_empty() {
+                        "t-none"
+                    } else {
+                        "t-rows"
+                    },
+                    table = escape(&t.table),
+                    strip = strip(a, t, is_silent, p.flow_max_silence_hours),
+                    rows = thousands(t.rows),
+                    last = t
+                        .last_hour
+                        .as_deref()
+                        .and_then(crate::util::text::parse_rfc3339)
+                        .map_or_else(
+                            || "—".into(),
+                            |h| escape(&crate::checks::flow::hour_label(h))
+                        ),
+                    sb = bad(is_silent),
+                    silence = t
+                        .silent_hours
+                        .map_or_else(|| "—".into(), |h| format!("{h} h")),
+                    gb = bad(t.gaps > 0),
+                    gaps = t.gaps,
+                    db = bad(slow),
+                    delay = t.p95_delay_seconds.map_or_else(|| "—".into(), delay_label),
+                );
+            }
+            let _ = write!(
+                s,
+                r#"<tr class="axis"><td></td><td class="f-strip">{}</td><td colspan="5"></td></tr></tbody></table>"#,
+                axis(a, n)
+            );
+        }
+    }
+    if let Some(e) = &a.delays_error {
+        error(s, "ingestion delay unknown", e);
+    }
+    if let Some(e) = &a.sources_error {
+        error(s, "sources not judged", e);
+    } else if a.quiet_sources.is_empty() {
+        s.push_str(r#"<p class="quiet-none">Every source configured to send here delivered rows in the window.</p>"#);
+    } else {
+        let _ = write!(
+            s,
+            r#"<h4 class="quiet-head">Sources that delivered nothing ({})</h4><ul class="quiet">"#,
+            thousands(a.quiet_sources.len() as u64)
+        );
+        for id in a.quiet_sources.iter().take(MAX_QUIET) {
+            let _ = write!(
+                s,
+                r#"<li title="{}">{}</li>"#,
+                escape(id),
+                escape(&crate::report::activity::source_label(report, id))
+            );
+        }
+        if a.quiet_sources.len() > MAX_QUIET {
+            let _ = write!(
+                s,
+                r#"<li class="muted">…and {} more (every one is in the JSON report)</li>"#,
+                thousands((a.quiet_sources.len() - MAX_QUIET) as u64)
+            );
+        }
+        s.push_str("</ul>");
+    }
+    s.push_str("</div>");
+}
+
+/// Intensity 1–4 of an hour with `n` rows (log scale, relative to the
+/// table's busiest hour `max`); 0 when it had none.
+fn level(n: u64, max: u64) -> usize {
+    match (n, max) {
+        (0, _) => 0,
+        (_, 0 | 1) => 4,
+        _ => {
+            let f = (n as f64).ln_1p() / (max as f64).ln_1p();
+            ((f * 4.0).ceil() as usize).clamp(1, 4)
+        }
+    }
+}
+
+/// One table's strip: an SVG one unit per hour (a path per intensity, one
+/// segment per run of hours at that intensity), with the gaps and the
+/// silent tail marked; a muted bar when the table received no row.
+fn strip(
+    a: &crate::checks::flow::TableActivity,
+    t: &crate::checks::flow::TableStrip,
+    silent: bool,
+    max_silence: i64,
+) -> String {
+    use crate::checks::flow::{delay_label, hour_label};
+    let label = |i: usize| a.hour_at(i).map(hour_label).unwrap_or_default();
+    if t.hourly.is_empty() {
+        let text = format!("{}: no rows in the window", t.table);
+        return format!(
+            r#"<div class="strip strip-empty" role="img" aria-label="{0}" title="{0}">no rows in the window</div>"#,
+            escape(&text)
+        );
+    }
+    let n = t.hourly.len();
+    let max = t.hourly.iter().copied().max().unwrap_or(0);
+    let mut paths: [String; 5] = Default::default();
+    let mut i = 0;
+    while i < n {
+        let l = level(t.hourly[i], max);
+        let start = i;
+        while i < n && level(t.hourly[i], max) == l {
+            i += 1;
+        }
+        if l > 0 {
+            let _ = write!(paths[l], "M{start} .5h{}", i - start);
+        }
+    }
+    let hours_with_rows = t.hourly.iter().filter(|&&r| r > 0).count();
+    let gaps = t.gap_spans(max_silence);
+    let mut summary = format!(
+        "{}: {} rows in {hours_with_rows} of {n} hours; last rows in the hour from {}",
+        t.table,
+        thousands(t.rows),
+        t.last_hour
+            .as_deref()
+            .and_then(crate::util::text::parse_rfc3339)
+            .map(hour_label)
+            .unwrap_or_default()
+    );
+    if silent {
+        let _ = write!(
+            summary,
+            "; silent for {} hours (more than {max_silence})",
+            t.silent_hours.unwrap_or(0)
+        );
+    }
+    let _ = write!(
+        summary,
+        "; {} gap(s) of more than {max_silence} hours",
+        gaps.len()
+    );
+    if let Some(d) = t.p95_delay_seconds {
+        let _ = write!(summary, "; p95 ingestion delay {}", delay_label(d));
+    }
+    let mut svg = format!(
+        r#"<div class="strip" role="img" aria-label="{0}" title="{0}"><svg viewBox="0 0 {n} 1" preserveAspectRatio="none" aria-hidden="true"><rect class="track" width="{n}" height="1"/>"#,
+        escape(&summary)
+    );
+    for (l, d) in paths.iter().enumerate().skip(1) {
+        if !d.is_empty() {
+            let _ = write!(svg, r#"<path class="h{l}" d="{d}"/>"#);
+        }
+    }
+    for g in &gaps {
+        let _ = write!(
+            svg,
+            r#"<rect class="gap" x="{}" width="{}" height="1"><title>gap: no rows for {} hours, from {} to {}</title></rect>"#,
+            g.start,
+            g.len(),
+            g.len(),
+            label(g.start),
+            label(g.end)
+        );
+    }
+    if let (true, Some(from)) = (silent, t.silence_start()) {
+        let _ = write!(
+            svg,
+            r#"<rect class="silent" x="{from}" width="{}" height="1"><title>silent: no rows since {} ({} hours)</title></rect>"#,
+            n.saturating_sub(from),
+            label(from),
+            t.silent_hours.unwrap_or(0)
+        );
+    }
+    svg.push_str("</svg></div>");
+    svg
+}
+
+/// The time axis under a workspace's strips: a tick at each midnight (UTC),
+/// the window's first and last hour.
+fn axis(a: &crate::checks::flow::TableActivity, n: usize) -> String {
+    use crate::checks::flow::hour_label;
+    if n == 0 {
+        return String::new();
+    }
+    let mut ticks = String::new();
+    for i in 0..n {
+        if a.hour_at(i).is_some_and(|h| h.rem_euclid(86_400) == 0) {
+            let _ = write!(ticks, "M{i} 0v1");
+        }
+    }
+    let label = |i: usize| a.hour_at(i).map(hour_label).unwrap_or_default();
+    format!(
+        r#"<svg class="ticks" viewBox="0 0 {n} 1" preserveAspectRatio="none" aria-hidden="true"><path d="{ticks}"/></svg><div class="axis-labels"><span>{}</span><span>ticks at 00:00 UTC</span><span>{}</span></div>"#,
+        escape(&label(0)),
+        escape(&label(n - 1))
     )
 }
 

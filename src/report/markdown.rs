@@ -12,7 +12,7 @@
 
 use crate::checks::{Severity, Status};
 use crate::engine::{CheckSummary, ResultRow};
-use crate::report::{truncate, Report};
+use crate::report::{activity, truncate, Report};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -105,6 +105,7 @@ pub fn render(report: &Report, new_findings: Option<&[&ResultRow]>) -> String {
     counts_table(&mut out, report);
     top_failing(&mut out, report);
     errors(&mut out, report);
+    evidence_in_motion(&mut out, report);
     if let Some(new) = new_findings {
         new_section(&mut out, new);
     }
@@ -268,6 +269,40 @@ fn new_section(out: &mut String, new: &[&ResultRow]) {
     }
     if rows.len() > MAX_NEW_FINDINGS {
         let _ = writeln!(out, "\n…and {} more.", rows.len() - MAX_NEW_FINDINGS);
+    }
+    out.push('\n');
+}
+
+/// At most this many SOC workspaces are listed.
+pub const MAX_WORKSPACES: usize = 20;
+
+/// One line per SOC workspace (see [`crate::report::activity`]).
+fn evidence_in_motion(out: &mut String, report: &Report) {
+    let all = activity::summaries(report);
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Evidence in motion\n\nRows per hour in the security tables of {} SOC workspace(s) over {}; silent and gaps mean more than {} hours without rows (the HTML report draws every table hour by hour).\n",
+        all.len(),
+        escape(&activity::window(report)),
+        report.baseline.parameters.flow_max_silence_hours
+    );
+    for s in all.iter().take(MAX_WORKSPACES) {
+        let _ = writeln!(
+            out,
+            "- **{}**: {}",
+            escape(&truncate(s.name, 80)),
+            s.line(report, escape, true)
+        );
+    }
+    if all.len() > MAX_WORKSPACES {
+        let _ = writeln!(
+            out,
+            "\n…and {} more SOC workspace(s).",
+            all.len() - MAX_WORKSPACES
+        );
     }
     out.push('\n');
 }

@@ -1,6 +1,7 @@
 //! Outputs: the versioned JSON report and the terminal summary.
 //! The JSON schema is documented in `docs/report-schema.md`.
 
+pub mod activity;
 pub mod csv;
 pub mod docs;
 pub mod html;
@@ -219,3 +220,38 @@ impl Report {
 pub use crate::azure::scan::{RecordingInfo, Source};
 pub use crate::model::SCHEMA_VERSION;
 pub use crate::util::text::{rfc3339, truncate};
+
+/// A readable name: what follows the resource type
+/// (`stnwprod/blobServices/default`, `StorageAccounts` for a Defender plan),
+/// else the last segment (a subscription or tenant id).
+pub fn resource_name(resource_id: &str) -> String {
+    let segs: Vec<&str> = resource_id.split('/').filter(|s| !s.is_empty()).collect();
+    match segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    {
+        Some(i) if segs.len() > i + 3 => segs[i + 3..].join("/"),
+        _ => segs
+            .last()
+            .map_or_else(|| resource_id.to_string(), |s| s.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_names() {
+        assert_eq!(
+            resource_name("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1/blobServices/default"),
+            "st1/blobServices/default"
+        );
+        assert_eq!(
+            resource_name("/subscriptions/s/providers/Microsoft.Security/pricings/Arm"),
+            "Arm"
+        );
+        assert_eq!(resource_name("/subscriptions/s"), "s");
+        assert_eq!(resource_name("/tenants/t"), "t");
+    }
+}

@@ -25,7 +25,7 @@
 
 use crate::checks::{CheckInfo, Filled, Origin, Severity, Status};
 use crate::engine::{CheckSummary, ResultRow};
-use crate::report::{truncate, Report};
+use crate::report::{resource_name, truncate, Report};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -217,22 +217,6 @@ pub fn artifact_uri(resource_id: &str) -> String {
         out.push_str("/unknown");
     }
     out
-}
-
-/// A readable name: what follows the resource type
-/// (`stnwprod/blobServices/default`, `StorageAccounts` for a Defender plan),
-/// else the last segment (a subscription or tenant id).
-fn resource_name(resource_id: &str) -> String {
-    let segs: Vec<&str> = resource_id.split('/').filter(|s| !s.is_empty()).collect();
-    match segs
-        .iter()
-        .rposition(|s| s.eq_ignore_ascii_case("providers"))
-    {
-        Some(i) if segs.len() > i + 3 => segs[i + 3..].join("/"),
-        _ => segs
-            .last()
-            .map_or_else(|| resource_id.to_string(), |s| s.to_string()),
-    }
 }
 
 fn location(resource_id: &str) -> Value {
@@ -480,20 +464,6 @@ mod tests {
             "azure/subscriptions/s/resourcegroups/a%20b/x/%2E%2E/%25%3F%23"
         );
         assert_eq!(artifact_uri(""), "azure/unknown");
-    }
-
-    #[test]
-    fn resource_names() {
-        assert_eq!(
-            resource_name("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1/blobServices/default"),
-            "st1/blobServices/default"
-        );
-        assert_eq!(
-            resource_name("/subscriptions/s/providers/Microsoft.Security/pricings/Arm"),
-            "Arm"
-        );
-        assert_eq!(resource_name("/subscriptions/s"), "s");
-        assert_eq!(resource_name("/tenants/t"), "t");
     }
 
     #[test]

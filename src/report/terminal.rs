@@ -2,7 +2,7 @@
 //! the failing checks with resource counts, and the gate.
 
 use crate::checks::{Severity, Status};
-use crate::report::Report;
+use crate::report::{activity, truncate, Report};
 use crate::util::text::printable as p;
 use comfy_table::{
     presets::UTF8_FULL_CONDENSED, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table,
@@ -197,6 +197,8 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.push('\n');
     }
 
+    evidence_in_motion(&mut out, report);
+
     if let Some(w) = &report.waivers {
         let applied: usize = w.applied.iter().map(|a| a.results).sum();
         out.push_str(&format!(
@@ -264,4 +266,34 @@ pub fn render(report: &Report, colour: bool) -> String {
         }
     }
     out
+}
+
+/// At most this many SOC workspaces get a line.
+pub const MAX_WORKSPACES: usize = 20;
+
+/// One line per SOC workspace: tables with rows, silent tables, gaps, the
+/// slowest ingestion and the quiet sources.
+fn evidence_in_motion(out: &mut String, report: &Report) {
+    let all = activity::summaries(report);
+    if all.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "\nevidence in motion ({}, {} SOC workspace(s)):\n",
+        activity::window(report),
+        all.len()
+    ));
+    for s in all.iter().take(MAX_WORKSPACES) {
+        out.push_str(&format!(
+            "  {}: {}\n",
+            p(&truncate(s.name, 64)),
+            s.line(report, |t| p(t).into_owned(), false)
+        ));
+    }
+    if all.len() > MAX_WORKSPACES {
+        out.push_str(&format!(
+            "  …and {} more SOC workspace(s) (every one is in the JSON and HTML reports)\n",
+            all.len() - MAX_WORKSPACES
+        ));
+    }
 }

@@ -267,6 +267,76 @@ expires = 2099-12-31
     .report
 }
 
+/// Table activity (AZ-FLOW) whose workspace, table, source and error texts
+/// carry `text`: a workspace over 14 days with a table that went silent, one
+/// with a 40-hour gap, one that received no row, a quiet source and a failed
+/// delay query; and a workspace whose queries failed.
+pub fn hostile_activity(text: &str) -> Vec<azward::checks::flow::TableActivity> {
+    use azward::checks::flow::{TableActivity, TableStrip};
+    let hours = 14 * 24 + 1;
+    let mut silent = vec![5u64; hours];
+    silent[200..].fill(0);
+    let mut gap = vec![3u64; hours];
+    gap[100..140].fill(0);
+    let strip = |table: String, hourly: Vec<u64>, last: &str, silent_hours, gaps| TableStrip {
+        table,
+        rows: hourly.iter().sum(),
+        last_hour: Some(last.into()),
+        silent_hours: Some(silent_hours),
+        gaps,
+        p95_delay_seconds: Some(120.0),
+        hourly,
+    };
+    let ws = |name: &str| {
+        format!("/subscriptions/{PROD}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/{name}")
+    };
+    vec![
+        TableActivity {
+            workspace: ws(&format!("law {text}")),
+            subscription: PROD.into(),
+            window_start: Some("2026-11-06T09:00:00Z".into()),
+            window_end: Some("2026-11-20T09:00:00Z".into()),
+            error: None,
+            delays_error: Some(format!("Q2 {text}")),
+            sources_error: None,
+            tables: vec![
+                // Last rows in the hour from 2026-11-14T16:00Z: 136 hours before the scan.
+                strip(
+                    format!("Silent {text}"),
+                    silent,
+                    "2026-11-14T16:00:00Z",
+                    136,
+                    0,
+                ),
+                strip(format!("Gap {text}"), gap, "2026-11-20T09:00:00Z", 0, 1),
+                TableStrip {
+                    table: format!("None {text}"),
+                    rows: 0,
+                    last_hour: None,
+                    silent_hours: None,
+                    gaps: 0,
+                    p95_delay_seconds: None,
+                    hourly: vec![],
+                },
+            ],
+            quiet_sources: vec![format!(
+                "/subscriptions/{PROD}/resourceGroups/rg/providers/Microsoft.Web/sites/app {text}"
+            )],
+        },
+        TableActivity {
+            workspace: ws("law-down"),
+            subscription: PROD.into(),
+            window_start: Some("2026-11-06T09:00:00Z".into()),
+            window_end: Some("2026-11-20T09:00:00Z".into()),
+            error: Some(format!("Q1 {text}")),
+            delays_error: None,
+            sources_error: Some(format!("Q3 {text}")),
+            tables: vec![],
+            quiet_sources: vec![],
+        },
+    ]
+}
+
 /// Results of `report` by status.
 pub fn count(report: &Report, status: Status) -> usize {
     report.results.iter().filter(|r| r.status == status).count()

@@ -63,15 +63,6 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     )
 }
 
-fn minutes(seconds: f64) -> String {
-    let m = seconds / 60.0;
-    if m >= 10.0 {
-        format!("{m:.0} min")
-    } else {
-        format!("{m:.1} min")
-    }
-}
-
 fn judge(delays: &[&TableDelay], params: &Params, name: &str) -> (Status, String) {
     let measured: Vec<(&str, f64)> = delays
         .iter()
@@ -87,7 +78,7 @@ fn judge(delays: &[&TableDelay], params: &Params, name: &str) -> (Status, String
     let slow: Vec<String> = measured
         .iter()
         .filter(|(_, s)| *s > (max * 60) as f64)
-        .map(|(t, s)| format!("{t} {}", minutes(*s)))
+        .map(|(t, s)| format!("{t} {}", delay_label(*s)))
         .collect();
     if slow.is_empty() {
         let worst = measured
@@ -100,7 +91,7 @@ fn judge(delays: &[&TableDelay], params: &Params, name: &str) -> (Status, String
                 "workspace '{name}': the 95th percentile of ingestion delay is at most {max} minutes in each of the {} security tables with rows in the last day (slowest: {} {})",
                 measured.len(),
                 worst.0,
-                minutes(worst.1)
+                delay_label(worst.1)
             ),
         )
     } else {

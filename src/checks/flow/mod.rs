@@ -354,6 +354,15 @@ pub struct TableActivity {
     /// Why the rows per hour are unknown (a failed query, no scan time).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the ingestion delays (Q2) are unknown: every `p95_delay_seconds`
+    /// is then absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delays_error: Option<String>,
+    /// Why the rows of each source (Q3) are unknown: `quiet_sources` is then
+    /// empty because nothing could be judged, not because every source
+    /// delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources_error: Option<String>,
     /// One per table of `security_tables`, in its order.
     pub tables: Vec<TableStrip>,
     /// Sources configured to send here that delivered nothing in the window
@@ -384,6 +393,68 @@ pub struct TableStrip {
     pub hourly: Vec<u64>,
 }
 
+impl TableActivity {
+    /// The start of the hour of `hourly[0]`: `window_start` rounded down to
+    /// the hour.
+    pub fn first_hour(&self) -> Option<i64> {
+        let start = crate::util::text::parse_rfc3339(self.window_start.as_deref()?)?;
+        Some(start.div_euclid(HOUR) * HOUR)
+    }
+
+    /// The start of the hour of `hourly[i]`.
+    pub fn hour_at(&self, i: usize) -> Option<i64> {
+        Some(self.first_hour()? + i as i64 * HOUR)
+    }
+
+    /// The time from the end of a table's last hour with rows to the scan
+    /// time, in seconds ([`TableHours::silence`]).
+    pub fn silence(&self, t: &TableStrip) -> Option<i64> {
+        let last = crate::util::text::parse_rfc3339(t.last_hour.as_deref()?)?;
+        let end = crate::util::text::parse_rfc3339(self.window_end.as_deref()?)?;
+        Some((end - (last + HOUR)).max(0))
+    }
+
+    /// The tables AZ-FLOW-001 calls silent: rows in the window, then none
+    /// for more than `max_silence_hours`.
+    pub fn silent_tables(&self, max_silence_hours: i64) -> impl Iterator<Item = &TableStrip> {
+        self.tables.iter().filter(move |t| {
+            self.silence(t)
+                .is_some_and(|s| s > max_silence_hours * HOUR)
+        })
+    }
+}
+
+impl TableStrip {
+    /// The gaps AZ-FLOW-002 counts, as ranges of `hourly`: the empty hours
+    /// between two hours with rows, when more than `max_silence_hours`.
+    pub fn gap_spans(&self, max_silence_hours: i64) -> Vec<std::ops::Range<usize>> {
+        let with_rows: Vec<usize> = (0..self.hourly.len())
+            .filter(|&i| self.hourly[i] > 0)
+            .collect();
+        with_rows
+            .windows(2)
+            .map(|p| p[0] + 1..p[1])
+            .filter(|r| r.len() as i64 > max_silence_hours)
+            .collect()
+    }
+
+    /// The index of the first hour after the last hour with rows (where the
+    /// silence starts), when the table received rows.
+    pub fn silence_start(&self) -> Option<usize> {
+        self.hourly.iter().rposition(|&n| n > 0).map(|i| i + 1)
+    }
+}
+
+/// `0.8 min`, `4.0 min`, `47 min`: an ingestion delay as reasons name it.
+pub fn delay_label(seconds: f64) -> String {
+    let m = seconds / 60.0;
+    if m >= 10.0 {
+        format!("{m:.0} min")
+    } else {
+        format!("{m:.1} min")
+    }
+}
+
 /// The table activity of every SOC workspace the checks judged, in
 /// subscription and list order.
 pub fn table_activity(inv: &Inventory, params: &Params) -> Vec<TableActivity> {
@@ -402,6 +473,15 @@ pub fn table_activity(inv: &Inventory, params: &Params) -> Vec<TableActivity> {
             let name = crate::inventory::last_segment(ws);
             let act = activity(inv, params, ws, name);
             let q = queries(inv, ws).ok();
+            let delays_error = delays(inv, params, ws, name).err();
+            let sources_error = match queries(inv, ws) {
+                Ok(q) => q.sources.as_ref().err().map(|e| {
+                    format!(
+                        "could not query workspace '{name}' for the rows of each source (Q3): {e}"
+                    )
+                }),
+                Err(e) => Some(format!("workspace '{name}': {e}")),
+            };
             let delays: Vec<&TableDelay> = q
                 .and_then(|q| q.delays.as_ref().ok())
                 .map(|d| d.iter().collect())
@@ -447,6 +527,8 @@ pub fn table_activity(inv: &Inventory, params: &Params) -> Vec<TableActivity> {
                 window_start: window.map(|w| utc_seconds(w.start)),
                 window_end: window.map(|w| utc_seconds(w.end)),
                 error: act.err(),
+                delays_error,
+                sources_error,
                 tables,
                 quiet_sources,
             });
@@ -547,5 +629,104 @@ pub(super) mod fixtures {
             code: "GatewayTimeout".into(),
             message: "the query timed out".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The table activity the report draws says what the checks judge.
+    use super::fixtures::*;
+    use super::*;
+    use crate::checks::testkit::*;
+
+    fn activity_of(inv: &Inventory, p: &Params) -> TableActivity {
+        let mut all = table_activity(inv, p);
+        assert_eq!(all.len(), 1, "one SOC workspace");
+        all.remove(0)
+    }
+
+    #[test]
+    fn silence_and_gaps_of_the_strips_are_those_the_checks_judge() {
+        let mut inv = with_workspace(WS, true);
+        // SigninLogs: rows until 25 h 30 min before the scan (silent_hours
+        // says 25); AuditLogs: rows, 30 empty hours, rows again, and a
+        // 24-hour pause that is not a gap.
+        let mut rows = steady("SigninLogs", 300, 25);
+        rows.extend(steady("AuditLogs", 300, 100));
+        rows.extend(steady("AuditLogs", 69, 30));
+        rows.extend(steady("AuditLogs", 5, 0));
+        set_queries(&mut inv, WS, Ok(hourly(&rows)), Ok(vec![]), Ok(vec![]));
+        let p = Params::defaults();
+        let a = activity_of(&inv, &p);
+        assert_eq!(a.first_hour(), Some(NOW - 14 * 24 * HOUR - 30 * 60));
+        let signin = &a.tables[0];
+        let audit = &a.tables[1];
+        assert_eq!(
+            (signin.table.as_str(), audit.table.as_str()),
+            ("SigninLogs", "AuditLogs")
+        );
+        let silent: Vec<&str> = a.silent_tables(24).map(|t| t.table.as_str()).collect();
+        assert_eq!(silent, ["SigninLogs"]);
+        assert_eq!(a.silence(signin), Some(24 * HOUR + 30 * 60));
+        assert_eq!(signin.silent_hours, Some(24));
+        // The edge: 24 h 30 min is more than 24 hours, as AZ-FLOW-001 says.
+        assert_eq!(status(&run(&az_flow_001::CHECK, &inv), WS), Status::Fail);
+        assert_eq!(a.silent_tables(25).count(), 0);
+        // Gaps: as many as AZ-FLOW-002 counts, at the hours it names.
+        let spans = audit.gap_spans(24);
+        assert_eq!(spans.len(), audit.gaps);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].len(), 30);
+        assert_eq!(a.hour_at(spans[0].start), Some(hours_ago(99)));
+        assert_eq!(audit.gap_spans(23).len(), 2);
+        assert!(audit.hourly[spans[0].start - 1] > 0 && audit.hourly[spans[0].end] > 0);
+        assert!(signin.gap_spans(24).is_empty());
+        assert_eq!(
+            signin.silence_start().and_then(|i| a.hour_at(i)),
+            Some(hours_ago(24))
+        );
+        // A table without rows has no strip to judge.
+        let empty = &a.tables[2];
+        assert!(empty.hourly.is_empty() && empty.silence_start().is_none());
+        assert_eq!(a.silence(empty), None);
+        assert!(a.error.is_none() && a.delays_error.is_none() && a.sources_error.is_none());
+    }
+
+    #[test]
+    fn failed_queries_say_why_their_facts_are_missing() {
+        let mut inv = with_workspace(WS, true);
+        set_queries(
+            &mut inv,
+            WS,
+            Ok(hourly(&steady("SigninLogs", 10, 0))),
+            Err(timed_out(WS)),
+            Err(timed_out(WS)),
+        );
+        let a = activity_of(&inv, &Params::defaults());
+        assert!(a.error.is_none());
+        assert!(a.tables[0].p95_delay_seconds.is_none());
+        assert!(a.quiet_sources.is_empty());
+        assert!(a
+            .delays_error
+            .as_deref()
+            .unwrap()
+            .contains("(Q2): GatewayTimeout"));
+        assert!(a
+            .sources_error
+            .as_deref()
+            .unwrap()
+            .contains("(Q3): GatewayTimeout"));
+        // No scan time: no window, no hours.
+        inv.scan_time = None;
+        let a = activity_of(&inv, &Params::defaults());
+        assert!(a.error.is_some() && a.tables.is_empty());
+        assert_eq!(a.first_hour(), None);
+    }
+
+    #[test]
+    fn delays_read_in_minutes() {
+        assert_eq!(delay_label(45.0), "0.8 min");
+        assert_eq!(delay_label(240.0), "4.0 min");
+        assert_eq!(delay_label(2820.0), "47 min");
     }
 }
