@@ -122,7 +122,11 @@ pub enum AuditError {
 /// its work over threads) and the evaluation on a blocking thread, so a caller
 /// that races this future against Ctrl-C sees the signal at once.
 pub async fn audit(config: AuditConfig) -> Result<Audit, AuditError> {
-    let AuditConfig { scan, judgement } = config;
+    let AuditConfig { mut scan, judgement } = config;
+    // The Activity Log window is the baseline's `history_days` in force.
+    if let Some(h) = scan.history.as_mut() {
+        h.days = judgement.baseline.params.history_days;
+    }
     let outcome = tokio::spawn(async move { scan::run(&scan).await })
         .await
         .map_err(|e| AuditError::Stopped("scan", e.to_string()))??;

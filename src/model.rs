@@ -72,12 +72,14 @@ pub enum Family {
     Sen,
     /// Machines: operating-system evidence (baseline 1.2).
     Vm,
+    /// Tamper history: the Activity Log (baseline 1.2).
+    Hist,
     /// An organisation's property rules.
     Custom,
 }
 
 impl Family {
-    pub const ALL: [Family; 10] = [
+    pub const ALL: [Family; 11] = [
         Family::Mon,
         Family::Law,
         Family::Entra,
@@ -87,6 +89,7 @@ impl Family {
         Family::Def,
         Family::Sen,
         Family::Vm,
+        Family::Hist,
         Family::Custom,
     ];
     pub fn code(self) -> &'static str {
@@ -100,6 +103,7 @@ impl Family {
             Family::Def => "DEF",
             Family::Sen => "SEN",
             Family::Vm => "VM",
+            Family::Hist => "HIST",
             Family::Custom => "CUSTOM",
         }
     }
@@ -114,6 +118,7 @@ impl Family {
             Family::Def => "Defender for Cloud",
             Family::Sen => "Microsoft Sentinel",
             Family::Vm => "Machines",
+            Family::Hist => "Tamper history",
             Family::Custom => "Organisation rules",
         }
     }

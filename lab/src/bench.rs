@@ -21,7 +21,7 @@
 use crate::emulator::{Emulator, EmulatorError, EmulatorOptions, Latency, Throttle};
 use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
 use azward::app::{self, Judgement};
-use azward::azure::collect::{collect, Target};
+use azward::azure::collect::{collect_scan, Target};
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::{ClientOptions, RateLimit};
 use azward::azure::recording::{Recording, RecordingError};
@@ -228,6 +228,9 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
             progress: Some(progress.clone()),
             ..Default::default()
         },
+        // The emulator serves a generated recording: its clock.
+        scan_time: azward::util::scan_time::parse(crate::generate::SYNTHETIC_RECORDED_AT),
+        ..ScanOptions::new(Input::Demo)
     };
     let started = Instant::now();
     let outcome = scan::run(&live_opts).await?;
@@ -297,8 +300,15 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let t = Instant::now();
     let (client, tenant, source) =
         azward::azure::scan::replay_client(rec, None, ClientOptions::default(), "replay");
+    // As a scan does: the Activity Log window ends at the header's `recorded_at`.
+    let window = source
+        .recording
+        .as_ref()
+        .and_then(|r| r.recorded_at.as_deref())
+        .and_then(azward::util::scan_time::parse)
+        .map(|t| scan::HistoryOptions::default().window(t));
     let inventory = runtime
-        .block_on(collect(&client, &Target::All, tenant))
+        .block_on(collect_scan(&client, &Target::All, tenant, window))
         .map_err(|e| BenchError::Scan(e.into()))?;
     let collect_ms = ms(t.elapsed());
     let peak_collect = peak_kb();

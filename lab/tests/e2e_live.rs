@@ -60,6 +60,10 @@ async fn a_live_scan_through_the_emulator_equals_the_replay() {
         tenant_id: Some(TENANT.into()),
         target: Target::All,
         client: ClientOptions::default(),
+        // The emulator serves a recording: the live scan's clock is its
+        // `recorded_at`, so it sends the recorded Activity Log filters.
+        scan_time: rec.header.recorded_at.as_deref().and_then(azward::util::scan_time::parse),
+        ..ScanOptions::new(Input::Demo)
     };
     let (outcome, live_eval) = scan(live).await;
     let (_, demo_eval) = scan(opts(Input::Demo)).await;

@@ -60,6 +60,8 @@ fn live(origin: &str, tenant: &str) -> ScanOptions {
         tenant_id: Some(tenant.to_string()),
         target: Target::All,
         client: fast_client(),
+        scan_time: azward::util::scan_time::parse(azward_lab::generate::SYNTHETIC_RECORDED_AT),
+        ..ScanOptions::new(Input::Demo)
     }
 }
 

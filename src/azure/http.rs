@@ -724,7 +724,21 @@ impl ArmClient {
     pub async fn list_with(
         &self,
         path: &str,
-        sink: impl FnMut(&[&RawValue]),
+        mut sink: impl FnMut(&[&RawValue]),
+    ) -> Result<(), ReadError> {
+        self.list_while(path, |page| {
+            sink(page);
+            true
+        })
+        .await
+    }
+
+    /// As [`ArmClient::list_with`], but `sink` may stop the listing after a
+    /// page by returning `false` (a bound reached: no further page is read).
+    pub async fn list_while(
+        &self,
+        path: &str,
+        sink: impl FnMut(&[&RawValue]) -> bool,
     ) -> Result<(), ReadError> {
         let r = self.list_pages(path, sink).await;
         if r.is_err() {
@@ -737,7 +751,7 @@ impl ArmClient {
     async fn list_pages(
         &self,
         path: &str,
-        mut sink: impl FnMut(&[&RawValue]),
+        mut sink: impl FnMut(&[&RawValue]) -> bool,
     ) -> Result<(), ReadError> {
         let mut seen: HashSet<MatchKey> = HashSet::new();
         let mut next = path.to_string();
@@ -770,7 +784,9 @@ impl ArmClient {
                     value: Some(values),
                     next_link,
                 }) => {
-                    sink(&values);
+                    if !sink(&values) {
+                        return Ok(());
+                    }
                     next_link
                 }
                 Ok(_) => return Err(no_value()),

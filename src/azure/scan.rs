@@ -1,11 +1,12 @@
 //! One scan from input to inventory: picks the backend (demo, replay, live),
 //! builds the client, collects, and records when asked.
 
-use crate::azure::collect::{collect, CollectError, Target};
+use crate::azure::collect::{collect_history, collect_scan, CollectError, Target};
 use crate::azure::credentials::{self, AuthError, AuthMethod};
 use crate::azure::http::{ArmClient, Auth, ClientOptions, StatsSnapshot};
 use crate::azure::recording::{self, Header, Matcher, Recording, RecordingError};
-use crate::inventory::Inventory;
+use crate::inventory::{HistoryWindow, Inventory};
+use crate::util::scan_time::{self, ScanTime};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,6 +53,48 @@ pub struct ScanOptions {
     pub tenant_id: Option<String>,
     pub target: Target,
     pub client: ClientOptions,
+    /// The scan time, when forced (tests); else a live scan's start truncated
+    /// to the second, or a replay's header `recorded_at` ([`crate::util::scan_time`]).
+    pub scan_time: Option<ScanTime>,
+    /// The Activity Log reads (rows 36–37): `None` reads no history.
+    pub history: Option<HistoryOptions>,
+    /// Only the subscriptions and their Activity Log (rows 1, 36, 37): what
+    /// `azward timeline` needs.
+    pub history_only: bool,
+}
+
+/// How the Activity Log is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryOptions {
+    /// `history_days`: the window ends at the scan time.
+    pub days: i64,
+    /// Events per listing beyond which the scope is `error` (never a silent truncation).
+    pub max_events: usize,
+}
+
+impl Default for HistoryOptions {
+    fn default() -> Self {
+        HistoryOptions {
+            days: 90,
+            max_events: DEFAULT_HISTORY_MAX_EVENTS,
+        }
+    }
+}
+
+/// The default bound on events per Activity Log listing.
+pub const DEFAULT_HISTORY_MAX_EVENTS: usize = 50_000;
+
+impl HistoryOptions {
+    /// The window ending at `scan_time`.
+    pub fn window(&self, scan_time: ScanTime) -> HistoryWindow {
+        let start = scan_time - time::Duration::days(self.days.max(0));
+        HistoryWindow {
+            start: scan_time::format(start),
+            end: scan_time::format(scan_time),
+            days: self.days,
+            max_events: self.max_events,
+        }
+    }
 }
 
 impl ScanOptions {
@@ -65,6 +108,9 @@ impl ScanOptions {
             tenant_id: None,
             target: Target::All,
             client: ClientOptions::default(),
+            scan_time: None,
+            history: Some(HistoryOptions::default()),
+            history_only: false,
         }
     }
 }
@@ -94,6 +140,8 @@ pub struct ScanOutcome {
     pub stats: StatsSnapshot,
     pub started: SystemTime,
     pub finished: SystemTime,
+    /// The scan time every time-relative read and check used.
+    pub scan_time: ScanTime,
     /// The credential used, for a live scan.
     pub auth_used: Option<AuthMethod>,
 }
@@ -165,11 +213,29 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         client
     };
     let tenant = opts.tenant_id.clone().or(tenant);
-    let mut inventory = collect(&client, &opts.target, tenant.clone()).await?;
-    mark_unreadable(&mut inventory);
+    let scan_time = opts
+        .scan_time
+        .map(scan_time::truncate)
+        .or_else(|| {
+            source
+                .recording
+                .as_ref()
+                .and_then(|r| r.recorded_at.as_deref())
+                .and_then(scan_time::parse)
+        })
+        .unwrap_or_else(|| scan_time::live(started));
+    let window = opts.history.map(|h| h.window(scan_time));
+    let mut inventory = if opts.history_only {
+        collect_history(&client, &opts.target, tenant.clone(), window).await?
+    } else {
+        collect_scan(&client, &opts.target, tenant.clone(), window).await?
+    };
+    if !opts.history_only {
+        mark_unreadable(&mut inventory);
+    }
     let finished = SystemTime::now();
     if let Some(path) = &opts.record {
-        let header = record_header(&source, client.endpoint(), tenant, started);
+        let header = record_header(&source, client.endpoint(), tenant, scan_time);
         let sha256 = recording::write(path, &header, &client.recorded()).map_err(|source| {
             ScanError::WriteRecording {
                 path: path.clone(),
@@ -190,6 +256,7 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         stats: client.stats.snapshot(),
         started,
         finished,
+        scan_time,
         auth_used,
     })
 }
@@ -202,7 +269,7 @@ fn record_header(
     source: &Source,
     endpoint: &str,
     tenant: Option<String>,
-    started: SystemTime,
+    scan_time: ScanTime,
 ) -> Header {
     let tool = format!("azward {}", env!("CARGO_PKG_VERSION"));
     let (tool, recorded_at) = match &source.recording {
@@ -219,7 +286,7 @@ fn record_header(
         recording: 1,
         cloud: Some(cloud_name(endpoint).into()),
         tenant_id: tenant,
-        recorded_at: recorded_at.or_else(|| Some(crate::util::text::rfc3339(started))),
+        recorded_at: recorded_at.or_else(|| Some(scan_time::format(scan_time))),
         tool: Some(tool),
     }
 }

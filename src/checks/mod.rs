@@ -28,6 +28,8 @@ mod net;
 mod sen;
 mod st;
 mod vm;
+pub mod hist;
+pub use sen::az_sen_005::{detection_matrix, DetectionMatrix, MatrixRow};
 
 /// Every check, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&Check] = &[
@@ -35,6 +37,7 @@ pub static REGISTRY: &[&Check] = &[
     &def::az_def_002::CHECK,
     &entra::az_entra_001::CHECK,
     &entra::az_entra_002::CHECK,
+    &hist::az_hist_001::CHECK,
     &kv::az_kv_001::CHECK,
     &kv::az_kv_002::CHECK,
     &kv::az_kv_003::CHECK,
@@ -66,6 +69,7 @@ pub static REGISTRY: &[&Check] = &[
     &sen::az_sen_002::CHECK,
     &sen::az_sen_003::CHECK,
     &sen::az_sen_004::CHECK,
+    &sen::az_sen_005::CHECK,
     &st::az_st_001::CHECK,
     &st::az_st_002::CHECK,
     &st::az_st_003::CHECK,

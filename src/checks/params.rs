@@ -23,6 +23,9 @@ pub struct Params {
     pub kv_max_privileged_principals: usize,
     pub required_sentinel_connectors: Vec<String>,
     pub dedicated_table_types: Vec<String>,
+    pub history_days: i64,
+    pub trusted_change_callers: Vec<String>,
+    pub required_detection_techniques: Vec<String>,
 }
 
 /// One parameter of the baseline, in the order of the baseline's table.
@@ -38,6 +41,9 @@ pub enum Param {
     KvMaxPrivilegedPrincipals,
     RequiredSentinelConnectors,
     DedicatedTableTypes,
+    HistoryDays,
+    TrustedChangeCallers,
+    RequiredDetectionTechniques,
 }
 
 /// The kind of value a parameter takes.
@@ -71,7 +77,7 @@ impl fmt::Display for Value<'_> {
 }
 
 impl Param {
-    pub const ALL: [Param; 10] = [
+    pub const ALL: [Param; 13] = [
         Param::LawMinRetentionDays,
         Param::LawMinTotalRetentionDays,
         Param::SecurityTables,
@@ -82,6 +88,9 @@ impl Param {
         Param::KvMaxPrivilegedPrincipals,
         Param::RequiredSentinelConnectors,
         Param::DedicatedTableTypes,
+        Param::HistoryDays,
+        Param::TrustedChangeCallers,
+        Param::RequiredDetectionTechniques,
     ];
 
     /// The name used in profiles, the report and remediation templates.
@@ -97,6 +106,9 @@ impl Param {
             Param::KvMaxPrivilegedPrincipals => "kv_max_privileged_principals",
             Param::RequiredSentinelConnectors => "required_sentinel_connectors",
             Param::DedicatedTableTypes => "dedicated_table_types",
+            Param::HistoryDays => "history_days",
+            Param::TrustedChangeCallers => "trusted_change_callers",
+            Param::RequiredDetectionTechniques => "required_detection_techniques",
         }
     }
 
@@ -112,6 +124,8 @@ impl Param {
             | Param::RequiredDefenderPlans
             | Param::RequiredSentinelConnectors
             | Param::DedicatedTableTypes => Kind::List,
+            Param::HistoryDays => Kind::Int(1),
+            Param::TrustedChangeCallers | Param::RequiredDetectionTechniques => Kind::List,
         }
     }
 
@@ -143,6 +157,11 @@ impl Params {
             }
             Param::RequiredSentinelConnectors => Value::List(&self.required_sentinel_connectors),
             Param::DedicatedTableTypes => Value::List(&self.dedicated_table_types),
+            Param::HistoryDays => Value::Int(self.history_days),
+            Param::TrustedChangeCallers => Value::List(&self.trusted_change_callers),
+            Param::RequiredDetectionTechniques => {
+                Value::List(&self.required_detection_techniques)
+            }
         }
     }
 
@@ -156,6 +175,7 @@ impl Params {
             Param::KvMaxPrivilegedPrincipals => {
                 self.kv_max_privileged_principals = usize::try_from(v).unwrap_or(0)
             }
+            Param::HistoryDays => self.history_days = v,
             _ => debug_assert!(false, "{p} is not an integer parameter"),
         }
     }
@@ -175,6 +195,8 @@ impl Params {
             Param::RequiredDefenderPlans => self.required_defender_plans = v,
             Param::RequiredSentinelConnectors => self.required_sentinel_connectors = v,
             Param::DedicatedTableTypes => self.dedicated_table_types = v,
+            Param::TrustedChangeCallers => self.trusted_change_callers = v,
+            Param::RequiredDetectionTechniques => self.required_detection_techniques = v,
             _ => debug_assert!(false, "{p} is not a list parameter"),
         }
     }

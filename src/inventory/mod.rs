@@ -5,9 +5,11 @@
 //! stopped it, so a failed read can never look like an empty (and passing)
 //! one. Lists are [`Listing`]s: the items that parsed, and the ones that did not.
 
+pub mod history;
 pub mod machines;
 pub mod models;
 
+pub use history::*;
 pub use machines::*;
 
 pub use models::*;
@@ -340,6 +342,9 @@ pub struct Inventory {
     /// Call 2.
     pub entra_diagnostic_settings: Read<Listing<DiagnosticSetting>>,
     pub reads: ResourceReads,
+    /// Rows 36–37: the Activity Log over `history_days` (baseline 1.2).
+    #[serde(default)]
+    pub history: History,
 }
 
 impl Inventory {
@@ -349,6 +354,7 @@ impl Inventory {
             subscriptions: Vec::new(),
             entra_diagnostic_settings: Ok(Listing::default()),
             reads: ResourceReads::default(),
+            history: History::default(),
         }
     }
 

@@ -197,6 +197,12 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.push('\n');
     }
 
+    let timeline = crate::report::history::terminal(report);
+    if !timeline.is_empty() {
+        out.push('\n');
+        out.push_str(&timeline);
+    }
+
     if let Some(w) = &report.waivers {
         let applied: usize = w.applied.iter().map(|a| a.results).sum();
         out.push_str(&format!(

@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// The scan time of every generated estate (its header's `recorded_at`).
+pub const RECORDED_AT: &str = "2026-11-20T09:00:00Z";
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
@@ -257,7 +260,7 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
         "recording": 1,
         "cloud": "AzureCloud",
         "tenant_id": tenant,
-        "recorded_at": "2026-11-20T09:00:00Z",
+        "recorded_at": RECORDED_AT,
         "tool": format!("azward-lab {} (generate: {} × {}, misconfigured {}, seed {})", env!("CARGO_PKG_VERSION"),
             opts.subscriptions, opts.resources, opts.misconfigured, opts.seed),
     });
@@ -325,6 +328,20 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
         max_pages = max_pages.max(pages);
         any_policy_read |= policy_read;
     }
+    // Rows 36–37 (baseline 1.2): every subscription's Activity Log, one
+    // listing per provider, and the tenant's, for the header's `recorded_at`;
+    // a generated estate's history holds no event.
+    let window = azward::azure::scan::HistoryOptions::default().window(
+        azward::util::scan_time::parse(RECORDED_AT).expect("a fixed time parses"),
+    );
+    for id in &sub_ids {
+        for provider in api::HISTORY_PROVIDERS {
+            let filter = api::history_filter(&window.start, &window.end, Some(provider));
+            out.exchange(&api::history_url(Some(id), &filter), &json!({"value": []}))?;
+        }
+    }
+    let filter = api::history_filter(&window.start, &window.end, None);
+    out.exchange(&api::history_url(None, &filter), &json!({"value": []}))?;
     out.w.flush()?;
     // subscriptions list pages → subscription lists' pages → per-resource
     // reads → containers (and Sentinel behind onboarding) → immutability policies.

@@ -5,6 +5,7 @@
 
 pub mod estate;
 mod exchanges;
+pub mod history;
 pub mod expected;
 
 use std::path::{Path, PathBuf};
