@@ -1672,7 +1672,7 @@ pub fn build() -> Estate {
     // The Activity Log is in `history.rs`; here the results it must give, and
     // the ATT&CK techniques of nw-prod's analytics rules.
     x.note("AZ-HIST-001", "`trusted_change_callers` is empty in the default baseline: every evidence-impairing event counts. Changes and leads are on the timeline only.");
-    x.on(&sub_p).pass("AZ-HIST-001", "only changes (a diagnostic setting and a Defender plan written by the platform pipeline) and leads (storage keys listed, a run command, twelve role assignments over two pages); the lock delete failed, so it impairs nothing");
+    x.on(&sub_p).pass("AZ-HIST-001", "only changes (a diagnostic setting and a Defender plan written by the platform pipeline) and leads (storage keys listed, a run command, twelve role assignments); the lock delete failed, so it impairs nothing");
     x.on(&sub_d).fail("AZ-HIST-001", "svc-backup-legacy deleted kv-nw-dev-app's diagnostic setting, purged law-nw-dev and removed the Azure Monitor Agent from vm-nw-dev-build on 2026-11-14, from 203.0.113.66");
     x.on(&format!("/tenants/{TENANT}")).pass("AZ-HIST-001", "the tenant listing holds one change (entra-mi-test written), nothing impairing");
     let ws_s = listed_workspace_id(&law_sentinel);

@@ -461,8 +461,9 @@ pub fn build(estate: &Estate, scenario: Scenario) -> Vec<Value> {
 
 /// Rows 36–37 (baseline 1.2): each enabled subscription's Activity Log, one
 /// listing per provider with the fixed filter for the header's `recorded_at`,
-/// and the tenant's. nw-prod's Authorization listing comes in two pages; in
-/// the partial-failure variant nw-dev's listings answer 403 like its lists.
+/// and the tenant's. In the throttled variant nw-prod's Authorization listing
+/// (twelve role assignments) comes in two pages; in the partial-failure
+/// variant nw-dev's listings answer 403 like its lists.
 fn history_exchanges(enabled: &[&Sub], scenario: Scenario) -> Vec<Value> {
     let scan_time = azward::util::scan_time::parse(RECORDED_AT).expect("RECORDED_AT parses");
     let window = azward::azure::scan::HistoryOptions::default().window(scan_time);
@@ -480,7 +481,7 @@ fn history_exchanges(enabled: &[&Sub], scenario: Scenario) -> Vec<Value> {
                 continue;
             }
             let items: Vec<Value> = super::history::of_provider(&events, provider).into_iter().cloned().collect();
-            if items.len() > 4 && provider == "Microsoft.Authorization" {
+            if scenario == Scenario::Throttled && n == 0 && provider == "Microsoft.Authorization" {
                 let page2 = format!("{url}&%24skiptoken=hist2");
                 let (a, b) = items.split_at(items.len() / 2);
                 out.push(raw(url, 200, json!({"value": a, "nextLink": format!("{PUBLIC_ARM}{page2}")})));
@@ -514,7 +515,8 @@ fn comments(scenario: Scenario) -> Vec<String> {
         Scenario::Throttled => vec![
             "Test recording derived from the demo estate (lab/src/generate/demo/; do not edit by hand).".into(),
             "nw-prod's storage account list answers 429 (Retry-After: 1) once, then 200;".into(),
-            "nw-prod's vault list comes in two pages joined by an absolute nextLink ($skiptoken=page2).".into(),
+            "nw-prod's vault list comes in two pages joined by an absolute nextLink ($skiptoken=page2),".into(),
+            "and so does its Microsoft.Authorization Activity Log listing (%24skiptoken=hist2).".into(),
         ],
     }
 }

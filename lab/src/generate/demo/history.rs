@@ -1,6 +1,7 @@
 //! The demo's Activity Log (baseline 1.2, HIST; recording rows 36–37) and the
 //! ATT&CK techniques of its analytics rules (AZ-SEN-005): nw-prod has only
-//! changes and leads (AZ-HIST-001 passes) and a history long enough to page;
+//! changes and leads (AZ-HIST-001 passes) and a history long enough to page
+//! (the throttled test recording serves it in two pages);
 //! nw-dev's diagnostic setting, workspace data and monitoring agent were
 //! removed by someone not in `trusted_change_callers` (it fails); the tenant
 //! has a change to an Entra ID diagnostic setting (it passes).
