@@ -83,3 +83,35 @@ async fn a_live_scan_through_the_emulator_equals_the_replay() {
     let written = Recording::load(&rec_path).unwrap();
     assert_eq!(written.exchanges.len(), emu.requests().len());
 }
+
+#[tokio::test]
+async fn a_replay_gives_the_same_timeline_as_the_live_scan_that_recorded_it() {
+    let rec = Recording::from_bytes(scan::DEMO_RECORDING, Path::new("demo.jsonl")).unwrap();
+    let emu = Emulator::start(&rec, "127.0.0.1:0".parse().unwrap(), EmulatorOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.jsonl");
+    let live = ScanOptions {
+        input: Input::Live {
+            auth: AuthMethod::None,
+        },
+        arm_endpoint: Some(emu.origin()),
+        record: Some(path.clone()),
+        tenant_id: Some(TENANT.into()),
+        scan_time: rec.header.recorded_at.as_deref().and_then(azward::util::scan_time::parse),
+        ..ScanOptions::new(Input::Demo)
+    };
+    let (outcome, _) = scan(live).await;
+    let params = Baseline::default().params;
+    let t_live = azward::checks::hist::timeline(&outcome.inventory, &params);
+    assert_eq!(t_live.incomplete().count(), 0, "{:?}", t_live.scopes);
+    assert_eq!(t_live.untrusted_impairing(), 3, "{:?}", t_live.events);
+    assert!(t_live.events.len() > 15, "{}", t_live.events.len());
+    // The live scan wrote its scan time as the header's recorded_at ...
+    let written = Recording::load(&path).unwrap();
+    assert_eq!(written.header.recorded_at, rec.header.recorded_at);
+    // ... so its replay sends the same Activity Log filters and reads the same timeline.
+    let (replayed, _) = scan(opts(Input::Replay(path))).await;
+    assert_eq!(azward::checks::hist::timeline(&replayed.inventory, &params), t_live);
+}

@@ -116,9 +116,10 @@ pub fn summary(t: &Timeline) -> String {
 
 /// The Markdown section: the summary and the latest impairing events.
 pub fn markdown(report: &Report) -> String {
-    let Some(t) = &report.timeline else {
-        return String::new();
-    };
+    report.timeline.as_ref().map(markdown_of).unwrap_or_default()
+}
+
+fn markdown_of(t: &Timeline) -> String {
     let mut s = String::from("\n### Tamper timeline\n\n");
     let _ = writeln!(s, "{}.\n", markdown_inline(&summary(t)));
     let latest = t.latest_impairing(LATEST);
@@ -142,9 +143,10 @@ pub fn markdown(report: &Report) -> String {
 
 /// The terminal section (plain text; colour is the caller's).
 pub fn terminal(report: &Report) -> String {
-    let Some(t) = &report.timeline else {
-        return String::new();
-    };
+    report.timeline.as_ref().map(terminal_of).unwrap_or_default()
+}
+
+fn terminal_of(t: &Timeline) -> String {
     let mut s = format!("Tamper timeline: {}\n", printable(&summary(t)));
     for l in latest_lines(t) {
         let _ = writeln!(s, "  {l}");
@@ -166,9 +168,10 @@ fn options(id: &str, label: &str, values: &BTreeSet<&str>) -> String {
 /// (the script hides rows; with no script every row shows). Nothing from the
 /// data becomes a link or markup.
 pub fn html_timeline(report: &Report) -> String {
-    let Some(t) = &report.timeline else {
-        return String::new();
-    };
+    report.timeline.as_ref().map(html_of).unwrap_or_default()
+}
+
+fn html_of(t: &Timeline) -> String {
     let shown: Vec<&TimelineEvent> = t.events.iter().rev().take(HTML_MAX_EVENTS).collect();
     let sub_of = |e: &TimelineEvent| e.subscription.clone().unwrap_or_else(|| "tenant".into());
     let subs: Vec<String> = shown.iter().map(|e| sub_of(e)).collect();
@@ -290,4 +293,49 @@ pub fn text(t: &Timeline) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::hist::TimelineScope;
+
+    const HOSTILE: &str = "=cmd|' /C calc'!A0 <script>alert(1)</script>\u{1b}[31m @everyone [x](https://evil.example) \r\n";
+
+    fn hostile_timeline() -> Timeline {
+        let e = TimelineEvent {
+            time: "2026-11-14T02:13:52Z".into(),
+            subscription: Some("11111111-1111-1111-1111-111111111111".into()),
+            class: EventClass::Impairing,
+            operation: format!("Microsoft.Insights/diagnosticSettings/delete{HOSTILE}"),
+            status: "Succeeded".into(),
+            caller: HOSTILE.into(),
+            trusted: false,
+            client_ip: HOSTILE.into(),
+            resource_id: format!("/subscriptions/x/resourceGroups/{HOSTILE}"),
+            correlation_id: HOSTILE.into(),
+            technique: "T1562.008",
+        };
+        Timeline {
+            window: None,
+            scopes: vec![TimelineScope { scope: "/tenants/t".into(), events_read: 1, errors: vec![HOSTILE.into()] }],
+            events: vec![e],
+        }
+    }
+
+    #[test]
+    fn hostile_callers_and_resources_stay_text_in_every_renderer() {
+        let t = hostile_timeline();
+        let html = html_of(&t);
+        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<a "), "no data becomes a link: {html}");
+        for text in [terminal_of(&t), text(&t)] {
+            assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+        }
+        let md = markdown_of(&t);
+        assert!(!md.contains("](https://") && !md.contains("\u{1b}") && !md.contains(" @everyone"), "{md}");
+        let csv = csv(&t);
+        assert_eq!(csv.lines().count(), 2, "one line per event: {csv}");
+        assert!(!csv.contains(",=cmd") && csv.contains("'=cmd"), "{csv}");
+    }
 }
