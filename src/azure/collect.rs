@@ -962,7 +962,7 @@ async fn read_subscription_and_history(
     let id = s.id.clone();
     let (s, history) = tokio::join!(read_subscription(client, s), async {
         match &shared.window {
-            Some(w) => Some(read_history(client, Some(&id), w).await),
+            Some(w) => Some(read_history(client, Some(id.as_str()), w).await),
             None => None,
         }
     });
@@ -1055,7 +1055,7 @@ pub async fn collect_history(
     let reads = join_all(
         subs.iter()
             .filter(|s| s.status == SubscriptionStatus::Scanned)
-            .map(|s| async { (s.id.clone(), read_history(client, Some(&s.id), &window).await) }),
+            .map(|s| async { (s.id.clone(), read_history(client, Some(s.id.as_str()), &window).await) }),
     )
     .await;
     inv.subscriptions = subs;

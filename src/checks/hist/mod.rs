@@ -271,7 +271,7 @@ pub fn timeline(inv: &Inventory, params: &Params) -> Timeline {
     };
     if h.window.is_some() {
         for s in inv.scanned() {
-            add(s.resource_id(), h.subscriptions.get(&s.id), Some(&s.id));
+            add(s.resource_id(), h.subscriptions.get(&s.id), Some(s.id.as_str()));
         }
         add(inv.tenant_resource_id(), h.tenant.as_ref(), None);
     }

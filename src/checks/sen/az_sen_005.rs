@@ -249,7 +249,7 @@ mod tests {
         assert!(techniques.as_array().is_some_and(|a| !a.is_empty()), "{body}");
         let first = techniques[0].as_str().unwrap().to_string();
         let inv = estate(vec![body]);
-        let f = run_with(&CHECK, &inv, &params(&[&first]));
+        let f = run_with(&CHECK, &inv, &params(&[first.as_str()]));
         assert_eq!(status(&f, WS), Status::Pass, "{f:?}");
     }
 }
