@@ -327,31 +327,49 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_scan(args: ScanArgs) -> Result<ExitCode> {
-    let input = if args.demo {
-        Input::Demo
-    } else if let Some(p) = &args.replay {
-        Input::Replay(p.clone())
-    } else {
-        Input::Live { auth: args.auth }
-    };
-    let target = if let Some(mg) = &args.management_group {
-        Target::ManagementGroup(mg.clone())
-    } else if !args.subscription.is_empty() {
-        for s in &args.subscription {
-            if s.trim().is_empty() || s.contains('/') {
-                bail!("--subscription {s:?}: expected a subscription id (GUID)");
-            }
-        }
-        Target::Subscriptions(args.subscription.clone())
-    } else {
-        Target::All
-    };
-    if let Some(e) = &args.arm_endpoint {
-        if !(e.starts_with("https://") || e.starts_with("http://")) {
-            bail!("--arm-endpoint {e:?}: expected an http(s) URL");
+/// What a scan reads: the demo, a recording, or Azure with `auth`.
+fn input_of(demo: bool, replay: Option<&PathBuf>, auth: AuthMethod) -> Input {
+    match (demo, replay) {
+        (true, _) => Input::Demo,
+        (false, Some(p)) => Input::Replay(p.clone()),
+        (false, None) => Input::Live { auth },
+    }
+}
+
+/// The subscriptions named with `--subscription`, or all of them.
+fn target_of(subscriptions: &[String]) -> Result<Target> {
+    if subscriptions.is_empty() {
+        return Ok(Target::All);
+    }
+    for s in subscriptions {
+        if s.trim().is_empty() || s.contains('/') {
+            bail!("--subscription {s:?}: expected a subscription id (GUID)");
         }
     }
+    Ok(Target::Subscriptions(subscriptions.to_vec()))
+}
+
+fn check_endpoint(endpoint: Option<&str>) -> Result<()> {
+    match endpoint {
+        Some(e) if !(e.starts_with("https://") || e.starts_with("http://")) => {
+            bail!("--arm-endpoint {e:?}: expected an http(s) URL")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `--history-max-events` (at most 10,000,000 by its parser) as a bound.
+fn history_max_events(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn run_scan(args: ScanArgs) -> Result<ExitCode> {
+    let input = input_of(args.demo, args.replay.as_ref(), args.auth);
+    let target = match &args.management_group {
+        Some(mg) => Target::ManagementGroup(mg.clone()),
+        None => target_of(&args.subscription)?,
+    };
+    check_endpoint(args.arm_endpoint.as_deref())?;
     let file_formats: Vec<OutFormat> = args
         .format
         .iter()
@@ -388,7 +406,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             ..Default::default()
         },
         history: Some(azward::azure::scan::HistoryOptions {
-            max_events: usize::try_from(args.history_max_events).unwrap_or(usize::MAX),
+            max_events: history_max_events(args.history_max_events),
             ..Default::default()
         }),
         ..ScanOptions::new(Input::Demo)
@@ -594,35 +612,17 @@ fn explain(id: &str, profile: Option<&std::path::Path>) -> Result<()> {
 }
 
 fn run_timeline(args: TimelineArgs) -> Result<()> {
-    let input = if args.demo {
-        Input::Demo
-    } else if let Some(p) = &args.replay {
-        Input::Replay(p.clone())
-    } else {
-        Input::Live { auth: args.auth }
-    };
-    for s in &args.subscription {
-        if s.trim().is_empty() || s.contains('/') {
-            bail!("--subscription {s:?}: expected a subscription id (GUID)");
-        }
-    }
-    if let Some(e) = &args.arm_endpoint {
-        if !(e.starts_with("https://") || e.starts_with("http://")) {
-            bail!("--arm-endpoint {e:?}: expected an http(s) URL");
-        }
-    }
+    let input = input_of(args.demo, args.replay.as_ref(), args.auth);
+    let target = target_of(&args.subscription)?;
+    check_endpoint(args.arm_endpoint.as_deref())?;
     let baseline = load_baseline(args.baseline.as_deref())?;
     let opts = ScanOptions {
         arm_endpoint: args.arm_endpoint.clone(),
         tenant_id: args.tenant.clone(),
-        target: if args.subscription.is_empty() {
-            Target::All
-        } else {
-            Target::Subscriptions(args.subscription.clone())
-        },
+        target,
         history: Some(azward::azure::scan::HistoryOptions {
             days: baseline.params.history_days,
-            max_events: usize::try_from(args.history_max_events).unwrap_or(usize::MAX),
+            max_events: history_max_events(args.history_max_events),
         }),
         history_only: true,
         ..ScanOptions::new(input)

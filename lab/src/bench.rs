@@ -301,12 +301,12 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let (client, tenant, source) =
         azward::azure::scan::replay_client(rec, None, ClientOptions::default(), "replay");
     // As a scan does: the Activity Log window ends at the header's `recorded_at`.
-    let window = source
+    let recorded_at = source
         .recording
         .as_ref()
         .and_then(|r| r.recorded_at.as_deref())
-        .and_then(azward::util::scan_time::parse)
-        .map(|t| scan::HistoryOptions::default().window(t));
+        .and_then(azward::util::scan_time::parse);
+    let window = recorded_at.map(|t| scan::HistoryOptions::default().window(t));
     let inventory = runtime
         .block_on(collect_scan(&client, &Target::All, tenant, window))
         .map_err(|e| BenchError::Scan(e.into()))?;
@@ -330,6 +330,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         stats: http,
         started: now,
         finished: now,
+        scan_time: recorded_at.unwrap_or_else(|| azward::util::scan_time::live(now)),
         auth_used: None,
     };
     let report = app::evaluate(&outcome, &Judgement::today()).report;

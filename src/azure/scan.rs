@@ -81,17 +81,24 @@ impl Default for HistoryOptions {
     }
 }
 
+/// The longest window read: ten years (the Activity Log itself keeps 90 days).
+pub const MAX_HISTORY_DAYS: i64 = 3650;
+
 /// The default bound on events per Activity Log listing.
 pub const DEFAULT_HISTORY_MAX_EVENTS: usize = 50_000;
 
 impl HistoryOptions {
-    /// The window ending at `scan_time`.
+    /// The window ending at `scan_time`: `days`, bounded to
+    /// [`MAX_HISTORY_DAYS`] (a profile's integer has no upper bound).
     pub fn window(&self, scan_time: ScanTime) -> HistoryWindow {
-        let start = scan_time - time::Duration::days(self.days.max(0));
+        let days = self.days.clamp(0, MAX_HISTORY_DAYS);
+        let start = scan_time
+            .checked_sub(time::Duration::days(days))
+            .unwrap_or(scan_time);
         HistoryWindow {
             start: scan_time::format(start),
             end: scan_time::format(scan_time),
-            days: self.days,
+            days,
             max_events: self.max_events,
         }
     }
@@ -394,6 +401,16 @@ mod tests {
         assert!(tool.contains("re-recorded from a replay of"), "{tool}");
         assert!(tool.contains(&original.sha256), "{tool}");
         assert_eq!(again.header.recorded_at, original.header.recorded_at);
+    }
+
+    #[test]
+    fn the_history_window_ends_at_the_scan_time_and_is_bounded() {
+        let t = scan_time::parse("2026-11-20T09:00:00Z").unwrap();
+        let w = HistoryOptions::default().window(t);
+        assert_eq!((w.start.as_str(), w.end.as_str(), w.days), ("2026-08-22T09:00:00Z", "2026-11-20T09:00:00Z", 90));
+        // A profile's `history_days` has no upper bound: never an overflow.
+        let w = HistoryOptions { days: i64::MAX, max_events: 1 }.window(t);
+        assert_eq!((w.start.as_str(), w.days), ("2016-11-22T09:00:00Z", MAX_HISTORY_DAYS));
     }
 
     #[test]

@@ -27,9 +27,22 @@ pub struct HistoryRead {
     pub events: Vec<ActivityEvent>,
     /// Events that could not be parsed (wrong field types).
     pub malformed: Vec<Malformed>,
-    /// Listings that failed, or that held more events than the bound (then
-    /// their events are not kept: a truncated history is never read as whole).
+    /// Listings that failed, or that held more events than the bound (the
+    /// events read before the bound are kept, so a fail found in them stands;
+    /// the error keeps the scope from ever passing on a truncated history).
     pub errors: Vec<ReadError>,
+}
+
+impl HistoryRead {
+    /// The events, each once: an event listed twice (on two pages, or by
+    /// two listings) has the same identity ([`ActivityEvent::key`],
+    /// case-insensitive); events without one are all kept.
+    pub fn distinct(&self) -> impl Iterator<Item = &ActivityEvent> {
+        let mut seen = std::collections::HashSet::new();
+        self.events
+            .iter()
+            .filter(move |e| e.key().is_none_or(|k| seen.insert(k.to_ascii_lowercase())))
+    }
 }
 
 /// Rows 36 and 37, when the scan read the history.

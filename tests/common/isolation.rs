@@ -102,10 +102,10 @@ pub fn check_isolation(path: &Path) {
         let Ok(mut exchange) = serde_json::from_str::<Value>(line) else {
             continue;
         };
-        let Some(url) = exchange.get("url").and_then(Value::as_str) else {
+        let Some(url) = exchange.get("url").and_then(Value::as_str).map(str::to_string) else {
             continue;
         };
-        let Some(sub) = subscription_of_url(url).filter(|s| scanned.contains(s)) else {
+        let Some(sub) = subscription_of_url(&url).filter(|s| scanned.contains(s)) else {
             continue;
         };
         if exchange.get("status").and_then(Value::as_u64) != Some(200) {

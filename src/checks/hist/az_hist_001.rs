@@ -105,8 +105,7 @@ fn judge(
         return;
     };
     let mut impairing: Vec<(&ActivityEvent, bool)> = read
-        .events
-        .iter()
+        .distinct()
         .filter(|e| matches!(classify(e), Some((EventClass::Impairing, _))))
         .map(|e| (e, is_trusted(e.caller(), params)))
         .collect();
@@ -161,7 +160,7 @@ fn judge(
             sub,
             format!(
                 "no evidence-impairing event by an untrusted caller in the last {days} days of the Activity Log of {what} ({} event(s) read{trusted_note})",
-                read.events.len()
+                read.distinct().count()
             ),
         );
     }
@@ -314,8 +313,11 @@ mod tests {
         rev.reverse();
         // The same event listed twice (two pages) is shown once.
         rev.push(events[1].clone());
-        let t2 = timeline(&estate(Some(read(rev)), Some(read(vec![]))), &params);
+        let listed_twice = estate(Some(read(rev)), Some(read(vec![])));
+        let t2 = timeline(&listed_twice, &params);
         assert_eq!(t1, t2);
+        // ... and counted once by the check.
+        assert_result(&run_with(&CHECK, &listed_twice, &params), &sub_id(), Status::Fail, "1 evidence-impairing event(s)");
         let ops: Vec<(&str, EventClass, bool)> =
             t1.events.iter().map(|e| (e.caller.as_str(), e.class, e.trusted)).collect();
         assert_eq!(

@@ -204,18 +204,12 @@ fn time_key(t: &str) -> (Option<i128>, &str) {
     (parsed, t)
 }
 
-/// The events of one scope that the timeline shows, each with its identity
-/// (`eventDataId`, else `id`) when it has one.
-fn scope_events<'r>(
-    read: &'r HistoryRead,
-    sub: Option<&str>,
-    params: &Params,
-) -> Vec<(Option<&'r str>, TimelineEvent)> {
-    read.events
-        .iter()
+/// The events of one scope that the timeline shows.
+fn scope_events(read: &HistoryRead, sub: Option<&str>, params: &Params) -> Vec<TimelineEvent> {
+    read.distinct()
         .filter_map(|e| {
             let (class, technique) = classify(e)?;
-            Some((e.key(), TimelineEvent {
+            Some(TimelineEvent {
                 time: e.timestamp().to_string(),
                 subscription: sub.map(str::to_ascii_lowercase),
                 class,
@@ -227,7 +221,7 @@ fn scope_events<'r>(
                 resource_id: e.resource_id.clone().unwrap_or_default(),
                 correlation_id: e.correlation_id.clone().unwrap_or_default(),
                 technique,
-            }))
+            })
         })
         .collect()
 }
@@ -245,22 +239,15 @@ pub fn timeline(inv: &Inventory, params: &Params) -> Timeline {
     let h = &inv.history;
     let mut scopes = Vec::new();
     let mut events = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
     let mut add = |scope: String, read: Option<&HistoryRead>, sub: Option<&str>| {
         match read {
             Some(r) => {
                 scopes.push(TimelineScope {
                     scope,
-                    events_read: r.events.len(),
+                    events_read: r.distinct().count(),
                     errors: scope_errors(r),
                 });
-                // An event two listings (or pages) returned is shown once.
-                for (key, e) in scope_events(r, sub, params) {
-                    let key = key.map(|k| (sub.map(str::to_string), k.to_ascii_lowercase()));
-                    if key.is_none_or(|k| seen.insert(k)) {
-                        events.push(e);
-                    }
-                }
+                events.extend(scope_events(r, sub, params));
             }
             None => scopes.push(TimelineScope {
                 scope,

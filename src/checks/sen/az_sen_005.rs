@@ -3,7 +3,7 @@
 //! techniques × workspaces matrix the report shows.
 
 use super::*;
-use crate::checks::support::sentinel::{each_onboarded_workspace, onboarding, Onboarding};
+use super::support::{each_onboarded_workspace, onboarding, Onboarding};
 use crate::inventory::{lookup, AlertRule, Inventory, Listing};
 
 pub static CHECK: Check = Check {
