@@ -120,7 +120,8 @@ pub fn markdown(report: &Report) -> String {
 }
 
 fn markdown_of(t: &Timeline) -> String {
-    let mut s = String::from("\n### Tamper timeline\n\n");
+    // Like every section: a heading, and a blank line after it.
+    let mut s = String::from("### Tamper timeline\n\n");
     let _ = writeln!(s, "{}.\n", markdown_inline(&summary(t)));
     let latest = t.latest_impairing(LATEST);
     if !latest.is_empty() {
@@ -137,6 +138,7 @@ fn markdown_of(t: &Timeline) -> String {
                 markdown_inline(&truncate(&e.resource_id, 160)),
             );
         }
+        s.push('\n');
     }
     s
 }

@@ -36,9 +36,10 @@ where and when.",
         cli: "az monitor activity-log list --subscription {subscription} --offset {history_days}d --status Succeeded \
 --query \"[].{time:eventTimestamp, operation:operationName.value, caller:caller, resource:resourceId}\" --output table",
         bicep: r#"// Be told the next time: an activity log alert on the impairing operations.
+param actionGroupId string
 resource tamperAlert 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
   name: 'evidence-impairing-operations'
-  location: 'Global'
+  location: 'global'
   properties: {
     enabled: true
     scopes: [ subscription().id ]
@@ -68,6 +69,13 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         .as_ref()
         .map_or(ctx.params.history_days, |w| w.days);
     out.each_sub(ctx.inv, |out, sub| {
+        // A subscription that could not itself be read had no history read:
+        // its own error is the cause.
+        if let SubscriptionStatus::Error { error } = &sub.status {
+            let what = format!("subscription {}", sub.label());
+            out.read_error(&sub.resource_id(), Some(&sub.id), &what, error);
+            return;
+        }
         judge(
             out,
             ctx.params,

@@ -3,7 +3,7 @@
 //! the check and the timeline share, and the timeline itself.
 
 use super::*;
-use crate::inventory::{ActivityEvent, HistoryRead, HistoryWindow, Inventory};
+use crate::inventory::{ActivityEvent, HistoryRead, HistoryWindow, Inventory, SubscriptionStatus};
 
 pub(super) mod az_hist_001;
 
@@ -239,7 +239,7 @@ pub fn timeline(inv: &Inventory, params: &Params) -> Timeline {
     let h = &inv.history;
     let mut scopes = Vec::new();
     let mut events = Vec::new();
-    let mut add = |scope: String, read: Option<&HistoryRead>, sub: Option<&str>| {
+    let mut add = |scope: String, read: Option<&HistoryRead>, sub: Option<&str>, unread: String| {
         match read {
             Some(r) => {
                 scopes.push(TimelineScope {
@@ -252,15 +252,19 @@ pub fn timeline(inv: &Inventory, params: &Params) -> Timeline {
             None => scopes.push(TimelineScope {
                 scope,
                 events_read: 0,
-                errors: vec!["the Activity Log was not read".into()],
+                errors: vec![unread],
             }),
         }
     };
     if h.window.is_some() {
         for s in inv.scanned() {
-            add(s.resource_id(), h.subscriptions.get(&s.id), Some(s.id.as_str()));
+            let unread = match &s.status {
+                SubscriptionStatus::Error { error } => format!("the subscription could not be read: {error}"),
+                _ => "the Activity Log was not read".into(),
+            };
+            add(s.resource_id(), h.subscriptions.get(&s.id), Some(s.id.as_str()), unread);
         }
-        add(inv.tenant_resource_id(), h.tenant.as_ref(), None);
+        add(inv.tenant_resource_id(), h.tenant.as_ref(), None, "the Activity Log was not read".into());
     }
     events.sort_by(|a, b| {
         time_key(&a.time)
