@@ -86,7 +86,10 @@ async fn a_live_scan_through_the_emulator_equals_the_replay() {
 
 #[tokio::test]
 async fn a_replay_gives_the_same_timeline_as_the_live_scan_that_recorded_it() {
-    let rec = Recording::from_bytes(scan::DEMO_RECORDING, Path::new("demo.jsonl")).unwrap();
+    // The throttled recording: nw-prod's Authorization Activity Log listing
+    // comes in two pages, whose nextLink the emulator points at itself.
+    let throttled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/recordings/throttled.jsonl");
+    let rec = Recording::load(&throttled).unwrap();
     let emu = Emulator::start(&rec, "127.0.0.1:0".parse().unwrap(), EmulatorOptions::default())
         .await
         .unwrap();
@@ -111,6 +114,14 @@ async fn a_replay_gives_the_same_timeline_as_the_live_scan_that_recorded_it() {
     // The live scan wrote its scan time as the header's recorded_at ...
     let written = Recording::load(&path).unwrap();
     assert_eq!(written.header.recorded_at, rec.header.recorded_at);
+    // ... and its pages' nextLinks point at the cloud it names, not at the emulator.
+    let links: Vec<String> = written
+        .exchanges
+        .iter()
+        .filter_map(|e| e.body.as_ref()?.to_value()?.get("nextLink")?.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(links.len(), 2, "the vault list and the Authorization listing: {links:?}");
+    assert!(links.iter().all(|l| l.starts_with("https://management.azure.com/")), "{links:?}");
     // ... so its replay sends the same Activity Log filters and reads the same timeline.
     let (replayed, _) = scan(opts(Input::Replay(path))).await;
     assert_eq!(azward::checks::hist::timeline(&replayed.inventory, &params), t_live);

@@ -7,7 +7,7 @@
 //! guards against a hang (a minute or more), never the property tested.
 
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
-use azward::azure::collect::{collect, Target};
+use azward::azure::collect::{collect_scan, Target};
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::{ArmClient, Auth, ClientOptions, RateLimit};
 use azward::azure::recording::Recording;
@@ -304,7 +304,11 @@ async fn the_request_log_holds_only_gets_and_never_the_token() {
         scope: "https://management.azure.com/.default".into(),
     };
     let client = ArmClient::live(&emu.origin(), auth, fast_client()).unwrap();
-    let inv = collect(&client, &Target::All, Some(summary.tenant_id.clone()))
+    // With the Activity Log of the generated estate's scan time: every exchange.
+    let window = scan::HistoryOptions::default().window(
+        azward::util::scan_time::parse(generate::SYNTHETIC_RECORDED_AT).unwrap(),
+    );
+    let inv = collect_scan(&client, &Target::All, Some(summary.tenant_id.clone()), Some(window))
         .await
         .unwrap();
     assert_eq!(client.stats.snapshot().failed_reads, 0);

@@ -243,7 +243,11 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     let finished = SystemTime::now();
     if let Some(path) = &opts.record {
         let header = record_header(&source, client.endpoint(), tenant, scan_time);
-        let sha256 = recording::write(path, &header, &client.recorded()).map_err(|source| {
+        // Through an emulator, its nextLinks point back at the cloud the
+        // header names, so the recording replays like one made against it.
+        let cloud = recording::cloud_endpoint(cloud_name(client.endpoint())).unwrap_or(recording::PUBLIC_ARM);
+        let exchanges = recording::rebased(client.recorded(), client.endpoint(), cloud);
+        let sha256 = recording::write(path, &header, &exchanges).map_err(|source| {
             ScanError::WriteRecording {
                 path: path.clone(),
                 source,

@@ -1552,7 +1552,16 @@ mod tests {
         assert_eq!(sa.resources, 80);
         assert_eq!(sa.subscription_ids.len(), 2);
         assert_eq!(sa.reads_by_scope.values().sum::<u64>(), sa.exchanges);
-        assert_eq!(sa.reads_by_scope[&None], 2, "subscriptions and Entra ID");
+        assert_eq!(sa.reads_by_scope[&None], 3, "subscriptions, Entra ID and the tenant's Activity Log");
+        // Nine Activity Log listings per subscription, for the header's time.
+        let window = azward::azure::scan::HistoryOptions::default()
+            .window(azward::util::scan_time::parse(RECORDED_AT).unwrap());
+        for sub in &sa.subscription_ids {
+            for provider in api::HISTORY_PROVIDERS {
+                let url = api::history_url(Some(sub), &api::history_filter(&window.start, &window.end, Some(provider)));
+                assert!(text.contains(&format!("\"url\":\"{url}\"")), "{url}");
+            }
+        }
         assert!(sa.critical_path >= 4, "{}", sa.critical_path);
     }
 
