@@ -515,3 +515,28 @@
   applyFilters();
   render();
 }());
+
+// The tamper timeline: its filters hide the rows that do not match (every
+// value is compared as text, from data attributes the page escaped).
+(function () {
+  'use strict';
+  var form = document.getElementById('t-filters');
+  if (!form) { return; }
+  var rows = document.querySelectorAll('#t-rows tbody tr');
+  var keys = [['t-class', 'class'], ['t-caller', 'caller'], ['t-sub', 'sub'], ['t-op', 'op']];
+  function apply() {
+    var shown = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var ok = true;
+      for (var k = 0; k < keys.length; k++) {
+        var want = document.getElementById(keys[k][0]).value;
+        if (want !== '' && rows[i].getAttribute('data-' + keys[k][1]) !== want) { ok = false; }
+      }
+      rows[i].hidden = !ok;
+      if (ok) { shown++; }
+    }
+    document.getElementById('t-count').textContent = shown + ' of ' + rows.length + ' events';
+  }
+  form.addEventListener('change', apply);
+  apply();
+}());

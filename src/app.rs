@@ -128,6 +128,10 @@ pub async fn audit(config: AuditConfig) -> Result<Audit, AuditError> {
     } = config;
     // The workspace queries ask for the tables and window in force.
     scan.flow = crate::azure::flow::FlowQueries::from_params(&judgement.baseline.params);
+    // The Activity Log window is the baseline's `history_days` in force.
+    if let Some(h) = scan.history.as_mut() {
+        h.days = judgement.baseline.params.history_days;
+    }
     let outcome = tokio::spawn(async move { scan::run(&scan).await })
         .await
         .map_err(|e| AuditError::Stopped("scan", e.to_string()))??;

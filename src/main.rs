@@ -49,6 +49,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },
+    /// Print the tamper timeline: evidence-impairing operations, changes and
+    /// leads from the Activity Log (reads only the subscriptions and their Activity Log).
+    Timeline(Box<TimelineArgs>),
     /// Print the full documentation of one check.
     Explain {
         /// A check id, e.g. AZ-KV-003.
@@ -64,6 +67,49 @@ enum DiffFormat {
     Text,
     Json,
     Md,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TimelineFormat {
+    /// One line per event, oldest first, after a summary.
+    Text,
+    /// The timeline as in the JSON report's `timeline`.
+    Json,
+    /// The timeline CSV (as timeline.csv beside a scan's CSV).
+    Csv,
+}
+
+#[derive(Args)]
+struct TimelineArgs {
+    /// The embedded demo estate.
+    #[arg(long, conflicts_with_all = ["replay", "subscription"])]
+    demo: bool,
+    /// Replay a recording instead of reading Azure.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
+    /// Only this subscription (repeatable). Default: every subscription visible.
+    #[arg(long = "subscription", value_name = "ID")]
+    subscription: Vec<String>,
+    /// Credential for a live scan.
+    #[arg(long, value_enum, default_value = "auto")]
+    auth: AuthMethod,
+    /// Resource Manager endpoint (sovereign clouds, the loopback emulator).
+    #[arg(long, value_name = "URL")]
+    arm_endpoint: Option<String>,
+    /// The tenant id, for `--auth none` (the emulator) or to override the token's.
+    #[arg(long = "tenant", value_name = "ID")]
+    tenant: Option<String>,
+    /// An organisation baseline profile (`history_days`, `trusted_change_callers`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Events per Activity Log listing beyond which that scope is an error.
+    #[arg(long, value_name = "N", default_value_t = azward::azure::scan::DEFAULT_HISTORY_MAX_EVENTS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    history_max_events: u64,
+    #[arg(long, value_enum, default_value = "text")]
+    format: TimelineFormat,
+    /// Write there (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +241,9 @@ struct ScanArgs {
     /// Print nothing on stderr but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Events per Activity Log listing beyond which that scope's AZ-HIST-001 is an error.
+    #[arg(long, value_name = "N", default_value_t = azward::azure::scan::DEFAULT_HISTORY_MAX_EVENTS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    history_max_events: u64,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -250,6 +299,7 @@ fn main() -> ExitCode {
         Command::Checks { format, baseline } => {
             list_checks(format, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
+        Command::Timeline(args) => run_timeline(*args).map(|_| ExitCode::SUCCESS),
         Command::Explain { id, baseline } => {
             explain(&id, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
@@ -277,31 +327,49 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_scan(args: ScanArgs) -> Result<ExitCode> {
-    let input = if args.demo {
-        Input::Demo
-    } else if let Some(p) = &args.replay {
-        Input::Replay(p.clone())
-    } else {
-        Input::Live { auth: args.auth }
-    };
-    let target = if let Some(mg) = &args.management_group {
-        Target::ManagementGroup(mg.clone())
-    } else if !args.subscription.is_empty() {
-        for s in &args.subscription {
-            if s.trim().is_empty() || s.contains('/') {
-                bail!("--subscription {s:?}: expected a subscription id (GUID)");
-            }
-        }
-        Target::Subscriptions(args.subscription.clone())
-    } else {
-        Target::All
-    };
-    if let Some(e) = &args.arm_endpoint {
-        if !(e.starts_with("https://") || e.starts_with("http://")) {
-            bail!("--arm-endpoint {e:?}: expected an http(s) URL");
+/// What a scan reads: the demo, a recording, or Azure with `auth`.
+fn input_of(demo: bool, replay: Option<&PathBuf>, auth: AuthMethod) -> Input {
+    match (demo, replay) {
+        (true, _) => Input::Demo,
+        (false, Some(p)) => Input::Replay(p.clone()),
+        (false, None) => Input::Live { auth },
+    }
+}
+
+/// The subscriptions named with `--subscription`, or all of them.
+fn target_of(subscriptions: &[String]) -> Result<Target> {
+    if subscriptions.is_empty() {
+        return Ok(Target::All);
+    }
+    for s in subscriptions {
+        if s.trim().is_empty() || s.contains('/') {
+            bail!("--subscription {s:?}: expected a subscription id (GUID)");
         }
     }
+    Ok(Target::Subscriptions(subscriptions.to_vec()))
+}
+
+fn check_endpoint(endpoint: Option<&str>) -> Result<()> {
+    match endpoint {
+        Some(e) if !(e.starts_with("https://") || e.starts_with("http://")) => {
+            bail!("--arm-endpoint {e:?}: expected an http(s) URL")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `--history-max-events` (at most 10,000,000 by its parser) as a bound.
+fn history_max_events(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn run_scan(args: ScanArgs) -> Result<ExitCode> {
+    let input = input_of(args.demo, args.replay.as_ref(), args.auth);
+    let target = match &args.management_group {
+        Some(mg) => Target::ManagementGroup(mg.clone()),
+        None => target_of(&args.subscription)?,
+    };
+    check_endpoint(args.arm_endpoint.as_deref())?;
     let file_formats: Vec<OutFormat> = args
         .format
         .iter()
@@ -337,9 +405,13 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             progress: Some(progress.clone()),
             ..Default::default()
         },
-        // Set from the baseline by the audit.
-        flow: Default::default(),
-        now: None,
+        // The workspace queries and the history window are set from the
+        // baseline by the audit.
+        history: Some(azward::azure::scan::HistoryOptions {
+            max_events: history_max_events(args.history_max_events),
+            ..Default::default()
+        }),
+        ..ScanOptions::new(Input::Demo)
     };
     let baseline = load_baseline(args.baseline.as_deref())?;
     let judgement = Judgement {
@@ -401,6 +473,16 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             }
         };
         azward::util::fsutil::write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    // The tamper timeline's CSV is a file of its own beside the results' CSV.
+    if let (Some(dir), Some(t), true) = (
+        &args.output_dir,
+        &report.timeline,
+        file_formats.contains(&OutFormat::Csv),
+    ) {
+        let path = dir.join("timeline.csv");
+        azward::util::fsutil::write_atomic(&path, report::history::csv(t).as_bytes())
             .with_context(|| format!("could not write {}", path.display()))?;
     }
     let written = outputs.commit().context("could not write the outputs")?;
@@ -528,5 +610,40 @@ fn explain(id: &str, profile: Option<&std::path::Path>) -> Result<()> {
         bail!("unknown check id {id:?}: `azward checks` lists them");
     };
     emit(&azward::report::docs::explain(&info))?;
+    Ok(())
+}
+
+fn run_timeline(args: TimelineArgs) -> Result<()> {
+    let input = input_of(args.demo, args.replay.as_ref(), args.auth);
+    let target = target_of(&args.subscription)?;
+    check_endpoint(args.arm_endpoint.as_deref())?;
+    let baseline = load_baseline(args.baseline.as_deref())?;
+    let opts = ScanOptions {
+        arm_endpoint: args.arm_endpoint.clone(),
+        tenant_id: args.tenant.clone(),
+        target,
+        history: Some(azward::azure::scan::HistoryOptions {
+            days: baseline.params.history_days,
+            max_events: history_max_events(args.history_max_events),
+        }),
+        history_only: true,
+        ..ScanOptions::new(input)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let outcome = runtime.block_on(azward::azure::scan::run(&opts))?;
+    let t = azward::checks::hist::timeline(&outcome.inventory, &baseline.params);
+    let text = match args.format {
+        TimelineFormat::Json => format!("{}\n", serde_json::to_string_pretty(&t)?),
+        TimelineFormat::Csv => report::history::csv(&t),
+        TimelineFormat::Text => report::history::text(&t),
+    };
+    match &args.output {
+        Some(p) => azward::util::fsutil::write_atomic(p, text.as_bytes())
+            .with_context(|| format!("could not write {}", p.display()))?,
+        None => emit(&text)?,
+    }
     Ok(())
 }

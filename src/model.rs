@@ -74,12 +74,14 @@ pub enum Family {
     Vm,
     /// Evidence in motion: is the evidence arriving (baseline 1.2).
     Flow,
+    /// Tamper history: the Activity Log (baseline 1.2).
+    Hist,
     /// An organisation's property rules.
     Custom,
 }
 
 impl Family {
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 12] = [
         Family::Mon,
         Family::Law,
         Family::Entra,
@@ -90,6 +92,7 @@ impl Family {
         Family::Sen,
         Family::Vm,
         Family::Flow,
+        Family::Hist,
         Family::Custom,
     ];
     pub fn code(self) -> &'static str {
@@ -104,6 +107,7 @@ impl Family {
             Family::Sen => "SEN",
             Family::Vm => "VM",
             Family::Flow => "FLOW",
+            Family::Hist => "HIST",
             Family::Custom => "CUSTOM",
         }
     }
@@ -119,6 +123,7 @@ impl Family {
             Family::Sen => "Microsoft Sentinel",
             Family::Vm => "Machines",
             Family::Flow => "Evidence in motion",
+            Family::Hist => "Tamper history",
             Family::Custom => "Organisation rules",
         }
     }

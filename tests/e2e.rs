@@ -6,6 +6,7 @@ mod common;
 
 use azward::azure::collect::Target;
 use azward::azure::scan::{self, Input};
+use azward::checks::hist::EventClass;
 use azward::checks::{Severity, Status};
 use azward::engine::{Gate, ResultRow};
 use azward::report::Report;
@@ -375,9 +376,15 @@ async fn a_throttled_and_paged_replay_gives_the_demo_results() {
     assert_eq!(t.stats.retries, 1);
     assert_eq!(
         t.stats.requests,
-        demo.stats.requests + 2,
-        "one retry and one extra page"
+        demo.stats.requests + 3,
+        "one retry and two extra pages (the vault list, the Authorization Activity Log listing)"
     );
+    // The paged history gives the same timeline.
+    assert!(demo_eval
+        .timeline
+        .as_ref()
+        .is_some_and(|tl| tl.count(EventClass::Lead) >= 12));
+    assert_eq!(t_eval.timeline, demo_eval.timeline);
 }
 
 #[tokio::test]
@@ -404,7 +411,8 @@ async fn named_subscriptions_are_read_one_by_one_and_unknown_ones_are_errors() {
         !dead.is_empty()
             && dead
                 .iter()
-                .all(|r| r.status == Status::Error && r.reason.contains("NotRecorded"))
+                .all(|r| r.status == Status::Error && r.reason.contains("NotRecorded")),
+        "{dead:#?}"
     );
     assert!(
         results_of(&eval, DEV).is_empty(),

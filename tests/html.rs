@@ -754,6 +754,24 @@ fn browser_draws_the_demo_report_and_takes_a_screenshot() {
     // The filter lists were filled from the data.
     assert!(dom.contains("<option value=\"KV\">KV · Key Vault</option>"));
     assert!(dom.contains("nw-prod · 8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4"));
+    // The tamper timeline's script ran: every event shown, newest first, and
+    // the detection matrix has a row per onboarded workspace.
+    let t = report
+        .timeline
+        .as_ref()
+        .expect("the demo reads the Activity Log");
+    let n = t.events.len();
+    assert!(
+        dom.contains(&format!("{n} of {n} events")),
+        "timeline count in the DOM"
+    );
+    assert_eq!(dom.matches("data-class=\"impairing\"").count(), 3);
+    let matrix = &dom[dom.find("id=\"detections\"").expect("the matrix")..];
+    assert_eq!(
+        matrix.matches("<tr><td title=").count(),
+        2,
+        "law-nw-sentinel-prod and law-nw-dev"
+    );
 
     let png = shots.join("report.png");
     let _ = std::fs::remove_file(&png);

@@ -243,7 +243,8 @@ fn a_signal_while_writing_leaves_no_partial_output_set() {
             .into_iter()
             .filter(|n| n.starts_with(".azward-"))
             .collect();
-        assert_eq!(staged.len(), 4, "{:?}", names(&out));
+        // Four formats, and the timeline's CSV beside the results' CSV.
+        assert_eq!(staged.len(), 5, "{:?}", names(&out));
         assert!(names(dir.path()).iter().any(|n| n.starts_with(".azward-")));
 
         let (status, err) = signal_and_wait(child, signal);

@@ -21,7 +21,7 @@
 use crate::emulator::{Emulator, EmulatorError, EmulatorOptions, Latency, Throttle};
 use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
 use azward::app::{self, Judgement};
-use azward::azure::collect::{collect, Target};
+use azward::azure::collect::{collect_scan, Target};
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::{ClientOptions, RateLimit};
 use azward::azure::recording::{Recording, RecordingError};
@@ -229,8 +229,9 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
             ..Default::default()
         },
         flow: Default::default(),
-        // On the recording's clock, as its replay is.
-        now: Some(crate::generate::recorded_at()),
+        // The emulator serves a generated recording: its clock.
+        scan_time: azward::util::scan_time::parse(crate::generate::SYNTHETIC_RECORDED_AT),
+        ..ScanOptions::new(Input::Demo)
     };
     let started = Instant::now();
     let outcome = scan::run(&live_opts).await?;
@@ -300,8 +301,21 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
     let t = Instant::now();
     let (client, tenant, source) =
         azward::azure::scan::replay_client(rec, None, ClientOptions::default(), "replay");
+    // As a scan does: the Activity Log window ends at the header's `recorded_at`.
+    let recorded_at = source
+        .recording
+        .as_ref()
+        .and_then(|r| r.recorded_at.as_deref())
+        .and_then(azward::util::scan_time::parse);
+    let window = recorded_at.map(|t| scan::HistoryOptions::default().window(t));
     let inventory = runtime
-        .block_on(collect(&client, &Target::All, tenant, &Default::default()))
+        .block_on(collect_scan(
+            &client,
+            &Target::All,
+            tenant,
+            &Default::default(),
+            window,
+        ))
         .map_err(|e| BenchError::Scan(e.into()))?;
     let collect_ms = ms(t.elapsed());
     let peak_collect = peak_kb();
@@ -323,6 +337,7 @@ pub fn offline_here(path: &Path) -> Result<OfflineFigures, BenchError> {
         stats: http,
         started: now,
         finished: now,
+        scan_time: recorded_at.unwrap_or_else(|| azward::util::scan_time::live(now)),
         auth_used: None,
     };
     let report = app::evaluate(&outcome, &Judgement::today()).report;

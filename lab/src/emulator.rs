@@ -18,7 +18,9 @@
 //!   Authorization header came (never its value), status and injected fault.
 
 use azward::azure::http::{rate_scope, remaining_header, RateLimit, POST_ALLOW_LIST};
-use azward::azure::recording::{split_origin, Exchange, Matcher, Recording, RecordingError};
+use azward::azure::recording::{
+    body_bytes, rebase_next_link, Exchange, Matcher, Recording, RecordingError,
+};
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -725,26 +727,11 @@ fn error_body(code: &str, message: &str) -> Bytes {
 
 /// The bytes an exchange is served with: its body, `nextLink` pointed at the emulator.
 fn served_body(ex: &Exchange, recorded_origin: &str, own_origin: &str) -> Vec<u8> {
-    let body = azward::azure::recording::body_bytes(&ex.body);
-    let Some(recorded) = ex.body.as_ref().filter(|b| b.json().contains("nextLink")) else {
-        return body;
-    };
-    let Some(mut v) = recorded.to_value() else {
-        return body;
-    };
-    let Some(link) = v.get("nextLink").and_then(|l| l.as_str()) else {
-        return body;
-    };
-    let (origin, rest) = split_origin(link);
-    if origin.is_empty()
-        || azward::azure::recording::norm_origin(&origin)
-            != azward::azure::recording::norm_origin(recorded_origin)
-    {
-        return body;
-    }
-    let link = format!("{own_origin}{rest}");
-    v["nextLink"] = serde_json::Value::String(link);
-    serde_json::to_vec(&v).unwrap_or(body)
+    ex.body
+        .as_ref()
+        .and_then(|b| rebase_next_link(b, recorded_origin, own_origin))
+        .and_then(|v| serde_json::to_vec(&v).ok())
+        .unwrap_or_else(|| body_bytes(&ex.body))
 }
 
 /// The connection is dropped instead of answered (an injected reset).

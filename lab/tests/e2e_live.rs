@@ -14,17 +14,6 @@ use std::path::Path;
 
 const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
 
-fn demo_clock() -> std::time::SystemTime {
-    let header = azward::azure::recording::Recording::from_bytes(
-        scan::DEMO_RECORDING,
-        std::path::Path::new("demo"),
-    )
-    .unwrap()
-    .header;
-    let t = azward::util::text::parse_rfc3339(header.recorded_at.as_deref().unwrap()).unwrap();
-    std::time::UNIX_EPOCH + std::time::Duration::from_secs(t as u64)
-}
-
 fn opts(input: Input) -> ScanOptions {
     ScanOptions::new(input)
 }
@@ -72,9 +61,14 @@ async fn a_live_scan_through_the_emulator_equals_the_replay() {
         target: Target::All,
         client: ClientOptions::default(),
         flow: Default::default(),
-        // On the demo's clock, so the windows of the workspace queries
-        // (baseline "Evidence in motion") end where the recording's do.
-        now: Some(demo_clock()),
+        // The emulator serves a recording: the live scan's clock is its
+        // `recorded_at`, so it sends the recorded Activity Log filters.
+        scan_time: rec
+            .header
+            .recorded_at
+            .as_deref()
+            .and_then(azward::util::scan_time::parse),
+        ..ScanOptions::new(Input::Demo)
     };
     let (outcome, live_eval) = scan(live).await;
     let (_, demo_eval) = scan(opts(Input::Demo)).await;
@@ -93,4 +87,75 @@ async fn a_live_scan_through_the_emulator_equals_the_replay() {
     assert_eq!(comparable(&replayed), comparable(&demo_eval));
     let written = Recording::load(&rec_path).unwrap();
     assert_eq!(written.exchanges.len(), emu.requests().len());
+}
+
+#[tokio::test]
+async fn a_replay_gives_the_same_timeline_as_the_live_scan_that_recorded_it() {
+    // The throttled recording: nw-prod's Authorization Activity Log listing
+    // comes in two pages, whose nextLink the emulator points at itself.
+    let throttled =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/recordings/throttled.jsonl");
+    let rec = Recording::load(&throttled).unwrap();
+    let emu = Emulator::start(
+        &rec,
+        "127.0.0.1:0".parse().unwrap(),
+        EmulatorOptions::default(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.jsonl");
+    let live = ScanOptions {
+        input: Input::Live {
+            auth: AuthMethod::None,
+        },
+        arm_endpoint: Some(emu.origin()),
+        record: Some(path.clone()),
+        tenant_id: Some(TENANT.into()),
+        scan_time: rec
+            .header
+            .recorded_at
+            .as_deref()
+            .and_then(azward::util::scan_time::parse),
+        ..ScanOptions::new(Input::Demo)
+    };
+    let (outcome, _) = scan(live).await;
+    let params = Baseline::default().params;
+    let t_live = azward::checks::hist::timeline(&outcome.inventory, &params);
+    assert_eq!(t_live.incomplete().count(), 0, "{:?}", t_live.scopes);
+    assert_eq!(t_live.untrusted_impairing(), 3, "{:?}", t_live.events);
+    assert!(t_live.events.len() > 15, "{}", t_live.events.len());
+    // The live scan wrote its scan time as the header's recorded_at ...
+    let written = Recording::load(&path).unwrap();
+    assert_eq!(written.header.recorded_at, rec.header.recorded_at);
+    // ... and its pages' nextLinks point at the cloud it names, not at the emulator.
+    let links: Vec<String> = written
+        .exchanges
+        .iter()
+        .filter_map(|e| {
+            e.body
+                .as_ref()?
+                .to_value()?
+                .get("nextLink")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(
+        links.len(),
+        2,
+        "the vault list and the Authorization listing: {links:?}"
+    );
+    assert!(
+        links
+            .iter()
+            .all(|l| l.starts_with("https://management.azure.com/")),
+        "{links:?}"
+    );
+    // ... so its replay sends the same Activity Log filters and reads the same timeline.
+    let (replayed, _) = scan(opts(Input::Replay(path))).await;
+    assert_eq!(
+        azward::checks::hist::timeline(&replayed.inventory, &params),
+        t_live
+    );
 }

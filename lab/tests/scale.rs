@@ -7,7 +7,7 @@
 //! guards against a hang (a minute or more), never the property tested.
 
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
-use azward::azure::collect::{collect, Target};
+use azward::azure::collect::{collect_scan, Target};
 use azward::azure::credentials::AuthMethod;
 use azward::azure::http::{ArmClient, Auth, ClientOptions, RateLimit};
 use azward::azure::recording::Recording;
@@ -61,8 +61,8 @@ fn live(origin: &str, tenant: &str) -> ScanOptions {
         target: Target::All,
         client: fast_client(),
         flow: Default::default(),
-        // On the recording's clock, as its replay is.
-        now: Some(azward_lab::generate::recorded_at()),
+        scan_time: azward::util::scan_time::parse(azward_lab::generate::SYNTHETIC_RECORDED_AT),
+        ..ScanOptions::new(Input::Demo)
     }
 }
 
@@ -305,11 +305,15 @@ async fn the_request_log_holds_only_gets_and_never_the_token() {
         scope: "https://management.azure.com/.default".into(),
     };
     let client = ArmClient::live(&emu.origin(), auth, fast_client()).unwrap();
-    let inv = collect(
+    // With the Activity Log of the generated estate's scan time: every exchange.
+    let window = scan::HistoryOptions::default()
+        .window(azward::util::scan_time::parse(generate::SYNTHETIC_RECORDED_AT).unwrap());
+    let inv = collect_scan(
         &client,
         &Target::All,
         Some(summary.tenant_id.clone()),
         &Default::default(),
+        Some(window),
     )
     .await
     .unwrap();

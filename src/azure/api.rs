@@ -188,6 +188,62 @@ pub const DATA_COLLECTION_RULE: Call = Call {
     api_version: "2022-06-01",
 };
 
+/// Row 36: a subscription's Activity Log, one filtered listing per provider
+/// of [`HISTORY_PROVIDERS`] (baseline 1.2, tamper history).
+pub const ACTIVITY_LOG: Call = Call {
+    row: "36",
+    what: "Activity Log",
+    api_version: "2015-04-01",
+};
+/// Row 37: the tenant-level Activity Log events.
+pub const TENANT_ACTIVITY_LOG: Call = Call {
+    row: "37",
+    what: "tenant Activity Log",
+    api_version: "2015-04-01",
+};
+
+/// The providers of the HIST operations, one row-36 listing each, in the
+/// order of the recording spec.
+pub const HISTORY_PROVIDERS: [&str; 9] = [
+    "Microsoft.Insights",
+    "Microsoft.OperationalInsights",
+    "Microsoft.Network",
+    "Microsoft.Storage",
+    "Microsoft.KeyVault",
+    "Microsoft.Authorization",
+    "Microsoft.SecurityInsights",
+    "Microsoft.Security",
+    "Microsoft.Compute",
+];
+
+/// The fixed `$filter` of rows 36 (F, with a provider) and 37 (F0, without):
+/// `start` and `end` as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn history_filter(start: &str, end: &str, provider: Option<&str>) -> String {
+    let f = format!("eventTimestamp ge '{start}' and eventTimestamp le '{end}'");
+    match provider {
+        Some(p) => format!("{f} and resourceProvider eq '{p}'"),
+        None => f,
+    }
+}
+
+/// The URL of a row-36 listing (`sub` given) or of row 37: the call's path,
+/// `api-version`, then the filter, percent-encoded.
+pub fn history_url(sub: Option<&str>, filter: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let (call, base) = match sub {
+        Some(s) => (&ACTIVITY_LOG, format!("/subscriptions/{s}")),
+        None => (&TENANT_ACTIVITY_LOG, String::new()),
+    };
+    format!(
+        "{}&$filter={}",
+        call.url(
+            &base,
+            "/providers/Microsoft.Insights/eventtypes/management/values"
+        ),
+        utf8_percent_encode(filter, NON_ALPHANUMERIC)
+    )
+}
+
 impl Call {
     /// `{base}{suffix}?api-version=…`.
     pub fn url(&self, base: &str, suffix: &str) -> String {

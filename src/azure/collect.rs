@@ -86,19 +86,40 @@ pub async fn collect(
     tenant_id: Option<String>,
     flow: &crate::azure::flow::FlowQueries,
 ) -> Result<Inventory, CollectError> {
+    collect_scan(client, target, tenant_id, flow, None).await
+}
+
+/// [`collect`], and with `history` the Activity Log over its window (rows
+/// 36–37): each subscription's listings in its own pipeline, the tenant's
+/// beside the subscriptions list.
+pub async fn collect_scan(
+    client: &ArmClient,
+    target: &Target,
+    tenant_id: Option<String>,
+    flow: &crate::azure::flow::FlowQueries,
+    history: Option<HistoryWindow>,
+) -> Result<Inventory, CollectError> {
     let mut inv = Inventory::new(tenant_id);
     let progress = client.progress();
-    progress.expect_requests(match target {
-        Target::All => 2,
-        Target::Subscriptions(ids) => ids.len() as u64 + 1,
-        Target::ManagementGroup(_) => 3,
-    });
-    let (subs, entra) = tokio::join!(
+    progress.expect_requests(
+        match target {
+            Target::All => 2,
+            Target::Subscriptions(ids) => ids.len() as u64 + 1,
+            Target::ManagementGroup(_) => 3,
+        } + u64::from(history.is_some()),
+    );
+    let (subs, entra, tenant_history) = tokio::join!(
         discover(client, target),
         list::<DiagnosticSetting>(
             client,
             api::ENTRA_DIAGNOSTICS.url("/providers/microsoft.aadiam", "/diagnosticSettings")
         ),
+        async {
+            match &history {
+                Some(w) => Some(read_history(client, None, w).await),
+                None => None,
+            }
+        },
     );
     inv.entra_diagnostic_settings = entra;
     let subs = subs?;
@@ -107,12 +128,28 @@ pub async fn collect(
         .filter(|s| s.status == SubscriptionStatus::Scanned)
         .count() as u64;
     progress.add_subscriptions(scanned);
-    progress.expect_requests(SUBSCRIPTION_LISTS * scanned);
+    let history_lists = if history.is_some() {
+        api::HISTORY_PROVIDERS.len() as u64
+    } else {
+        0
+    };
+    progress.expect_requests((SUBSCRIPTION_LISTS + history_lists) * scanned);
 
-    let shared = Shared::default();
+    let shared = Shared {
+        window: history.clone(),
+        ..Shared::default()
+    };
     inv.subscriptions = run_pipelines(client, subs, &shared).await;
     inv.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
     inv.reads = shared.reads.into_inner().unwrap_or_else(|p| p.into_inner());
+    inv.history = History {
+        window: history,
+        subscriptions: shared
+            .history
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner()),
+        tenant: tenant_history,
+    };
     read_archives(client, &mut inv).await;
     read_data_collection_rules(client, &mut inv).await;
     crate::azure::flow::read_workspace_queries(client, &mut inv, flow).await;
@@ -181,7 +218,7 @@ async fn run_pipelines(
                 .collect();
             let listed = on_workers(&workers, subs, move |s: Subscription| async move {
                 if s.status == SubscriptionStatus::Scanned {
-                    let s = read_subscription(client, s).await;
+                    let s = read_subscription_and_history(client, s, shared).await;
                     (Some(wanted_per_resource(&s)), s)
                 } else {
                     (None, s)
@@ -261,7 +298,7 @@ async fn scan_subscription(client: &ArmClient, s: Subscription, shared: &Shared)
     if s.status != SubscriptionStatus::Scanned {
         return s;
     }
-    let s = read_subscription(client, s).await;
+    let s = read_subscription_and_history(client, s, shared).await;
     let plan = claim_per_resource(client, wanted_per_resource(&s), shared);
     read_per_resource(client, plan, shared).await;
     client.progress().subscription_done();
@@ -274,6 +311,10 @@ async fn scan_subscription(client: &ArmClient, s: Subscription, shared: &Shared)
 struct Shared {
     reads: Mutex<ResourceReads>,
     claimed: Mutex<HashSet<(&'static str, String)>>,
+    /// The Activity Log window, when the scan reads the history.
+    window: Option<HistoryWindow>,
+    /// Row 36, by subscription id.
+    history: Mutex<BTreeMap<String, HistoryRead>>,
 }
 
 impl Shared {
@@ -916,4 +957,124 @@ async fn read_data_collection_rules(client: &ArmClient, inv: &mut Inventory) {
     })
     .await;
     inv.reads.data_collection_rules.extend(read);
+}
+
+/// A subscription's lists (calls 4–7, …) and, beside them, its Activity Log
+/// (row 36, when the scan reads the history), kept in `shared`.
+async fn read_subscription_and_history(
+    client: &ArmClient,
+    s: Subscription,
+    shared: &Shared,
+) -> Subscription {
+    let id = s.id.clone();
+    let (s, history) = tokio::join!(read_subscription(client, s), async {
+        match &shared.window {
+            Some(w) => Some(read_history(client, Some(id.as_str()), w).await),
+            None => None,
+        }
+    });
+    if let Some(h) = history {
+        shared
+            .history
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, h);
+    }
+    s
+}
+
+/// Rows 36 (a subscription: one listing per provider of the HIST
+/// operations, all at once) and 37 (`sub` `None`: the tenant's one listing),
+/// with the spec's fixed filters. A listing that holds more than the
+/// window's bound stops there and is an error of its scope (its events read
+/// so far are kept: a fail found in them stands).
+pub async fn read_history(
+    client: &ArmClient,
+    sub: Option<&str>,
+    window: &HistoryWindow,
+) -> HistoryRead {
+    let providers: Vec<Option<&str>> = match sub {
+        Some(_) => api::HISTORY_PROVIDERS.iter().map(|p| Some(*p)).collect(),
+        None => vec![None],
+    };
+    let reads = join_all(providers.into_iter().map(|provider| async move {
+        let filter = api::history_filter(&window.start, &window.end, provider);
+        let url = api::history_url(sub, &filter);
+        let mut listing: Listing<ActivityEvent> = Listing::default();
+        let mut count = 0usize;
+        let read = client
+            .list_while(&url, |page| {
+                for raw in page {
+                    match serde_json::from_str(raw.get()) {
+                        Ok(item) => listing.items.push(item),
+                        Err(e) => listing.malformed.push(Malformed {
+                            position: count,
+                            id: item_id(raw),
+                            error: e.to_string(),
+                        }),
+                    }
+                    count += 1;
+                }
+                count <= window.max_events
+            })
+            .await;
+        let bound = (count > window.max_events).then(|| ReadError {
+            request: format!("GET {url}"),
+            status: None,
+            code: "HistoryBound".into(),
+            message: format!(
+                "the Activity Log listing holds more than {} events (the scanner's bound); the history is incomplete",
+                window.max_events
+            ),
+        });
+        (listing, read.err().or(bound))
+    }))
+    .await;
+    let mut out = HistoryRead::default();
+    for (listing, error) in reads {
+        out.events.extend(listing.items);
+        out.malformed.extend(listing.malformed);
+        out.errors.extend(error);
+    }
+    out
+}
+
+/// Only what the tamper timeline needs (rows 1, 36, 37): the subscriptions in
+/// scope and the Activity Log of each scanned one and of the tenant. The
+/// subscriptions' other lists stay unread.
+pub async fn collect_history(
+    client: &ArmClient,
+    target: &Target,
+    tenant_id: Option<String>,
+    history: Option<HistoryWindow>,
+) -> Result<Inventory, CollectError> {
+    let mut inv = Inventory::new(tenant_id);
+    let Some(window) = history else {
+        inv.subscriptions = discover(client, target).await?;
+        return Ok(inv);
+    };
+    let (subs, tenant) = tokio::join!(
+        discover(client, target),
+        read_history(client, None, &window)
+    );
+    let mut subs = subs?;
+    subs.sort_by(|a, b| a.id.cmp(&b.id));
+    let reads = join_all(
+        subs.iter()
+            .filter(|s| s.status == SubscriptionStatus::Scanned)
+            .map(|s| async {
+                (
+                    s.id.clone(),
+                    read_history(client, Some(s.id.as_str()), &window).await,
+                )
+            }),
+    )
+    .await;
+    inv.subscriptions = subs;
+    inv.history = History {
+        window: Some(window),
+        subscriptions: reads.into_iter().collect(),
+        tenant: Some(tenant),
+    };
+    Ok(inv)
 }

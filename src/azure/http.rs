@@ -724,7 +724,21 @@ impl ArmClient {
     pub async fn list_with(
         &self,
         path: &str,
-        sink: impl FnMut(&[&RawValue]),
+        mut sink: impl FnMut(&[&RawValue]),
+    ) -> Result<(), ReadError> {
+        self.list_while(path, |page| {
+            sink(page);
+            true
+        })
+        .await
+    }
+
+    /// As [`ArmClient::list_with`], but `sink` may stop the listing after a
+    /// page by returning `false` (a bound reached: no further page is read).
+    pub async fn list_while(
+        &self,
+        path: &str,
+        sink: impl FnMut(&[&RawValue]) -> bool,
     ) -> Result<(), ReadError> {
         let r = self.list_pages(path, sink).await;
         if r.is_err() {
@@ -737,7 +751,7 @@ impl ArmClient {
     async fn list_pages(
         &self,
         path: &str,
-        mut sink: impl FnMut(&[&RawValue]),
+        mut sink: impl FnMut(&[&RawValue]) -> bool,
     ) -> Result<(), ReadError> {
         let mut seen: HashSet<MatchKey> = HashSet::new();
         let mut next = path.to_string();
@@ -770,7 +784,9 @@ impl ArmClient {
                     value: Some(values),
                     next_link,
                 }) => {
-                    sink(&values);
+                    if !sink(&values) {
+                        return Ok(());
+                    }
                     next_link
                 }
                 Ok(_) => return Err(no_value()),
@@ -1638,10 +1654,14 @@ mod pacing_tests {
     #[test]
     fn workspace_queries_are_told_apart_for_their_longer_timeout() {
         let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w";
-        assert!(is_workspace_query(&format!("{ws}/query?api-version=2017-10-01&query=x")));
+        assert!(is_workspace_query(&format!(
+            "{ws}/query?api-version=2017-10-01&query=x"
+        )));
         assert!(is_workspace_query(&format!("{}/QUERY", ws.to_lowercase())));
         assert!(!is_workspace_query(&format!("{ws}/tables?api-version=1")));
-        assert!(!is_workspace_query("/subscriptions/s/providers/Microsoft.ResourceGraph/query?x=1"));
+        assert!(!is_workspace_query(
+            "/subscriptions/s/providers/Microsoft.ResourceGraph/query?x=1"
+        ));
         assert!(!is_workspace_query(&format!("{ws}/tables?q=/query")));
     }
 

@@ -570,6 +570,43 @@ pub struct Served {
     pub body: Vec<u8>,
 }
 
+/// The body with its `nextLink` moved from origin `from` to origin `to`, or
+/// `None` when it has no absolute `nextLink` at `from`. An emulator serves a
+/// recording's links at its own origin ("Paging"); a recording made through
+/// it moves them back to the recorded cloud's endpoint, so it replays.
+pub fn rebase_next_link(body: &RecordedBody, from: &str, to: &str) -> Option<Value> {
+    if !body.json().contains("nextLink") {
+        return None;
+    }
+    let mut v = body.to_value()?;
+    let (origin, rest) = split_origin(v.get("nextLink")?.as_str()?);
+    if origin.is_empty() || norm_origin(&origin) != norm_origin(from) {
+        return None;
+    }
+    let link = format!("{}{rest}", to.trim_end_matches('/'));
+    v["nextLink"] = Value::String(link);
+    Some(v)
+}
+
+/// `exchanges` as a recording of the cloud at `cloud` holds them, when they
+/// were read from `endpoint` (an emulator's origin): every `nextLink` at
+/// `endpoint` points at `cloud`. Unchanged when both are the same origin.
+pub fn rebased(mut exchanges: Vec<Exchange>, endpoint: &str, cloud: &str) -> Vec<Exchange> {
+    if norm_origin(endpoint) == norm_origin(cloud) {
+        return exchanges;
+    }
+    for ex in &mut exchanges {
+        if let Some(v) = ex
+            .body
+            .as_ref()
+            .and_then(|b| rebase_next_link(b, endpoint, cloud))
+        {
+            ex.body = Some(RecordedBody::from(v));
+        }
+    }
+    exchanges
+}
+
 /// Body bytes of an exchange: JSON, except that a string body is served raw
 /// (that is how a malformed, non-JSON body is recorded).
 pub fn body_bytes(body: &Option<RecordedBody>) -> Vec<u8> {
@@ -705,6 +742,48 @@ mod tests {
             headers: None,
             request_body: None,
         }
+    }
+
+    #[test]
+    fn a_recording_made_through_an_emulator_points_its_next_links_at_the_cloud() {
+        let emu = "http://127.0.0.1:40457";
+        let paged = ex(
+            "GET",
+            "/l",
+            200,
+            json!({"value": [1], "nextLink": format!("{emu}/l?$skiptoken=2")}),
+        );
+        let elsewhere = ex(
+            "GET",
+            "/m",
+            200,
+            json!({"value": [], "nextLink": "https://evil.example/m?x=1"}),
+        );
+        let last = ex("GET", "/l?$skiptoken=2", 200, json!({"value": [2]}));
+        let out = rebased(
+            vec![paged, elsewhere.clone(), last.clone()],
+            &format!("{emu}/"),
+            PUBLIC_ARM,
+        );
+        let link = |e: &Exchange| {
+            e.body
+                .as_ref()
+                .and_then(|b| b.to_value())
+                .map(|v| v["nextLink"].clone())
+        };
+        assert_eq!(
+            link(&out[0]),
+            Some(json!("https://management.azure.com/l?$skiptoken=2"))
+        );
+        // A link elsewhere, and a body without one, are kept as read.
+        assert_eq!(link(&out[1]), link(&elsewhere));
+        assert_eq!(
+            out[2].body.as_ref().map(|b| b.json().to_string()),
+            last.body.as_ref().map(|b| b.json().to_string())
+        );
+        // Against the cloud itself, nothing changes.
+        let same = rebased(out.clone(), "https://MANAGEMENT.azure.com:443", PUBLIC_ARM);
+        assert_eq!(link(&same[0]), link(&out[0]));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! One scan from input to inventory: picks the backend (demo, replay, live),
 //! builds the client, collects, and records when asked.
 
-use crate::azure::collect::{collect, CollectError, Target};
+use crate::azure::collect::{collect_history, collect_scan, CollectError, Target};
 use crate::azure::credentials::{self, AuthError, AuthMethod};
 use crate::azure::http::{ArmClient, Auth, ClientOptions, StatsSnapshot};
 use crate::azure::recording::{self, Header, Matcher, Recording, RecordingError};
-use crate::inventory::Inventory;
+use crate::inventory::{HistoryWindow, Inventory};
+use crate::util::scan_time::{self, ScanTime};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,9 +55,55 @@ pub struct ScanOptions {
     pub client: ClientOptions,
     /// What the workspace queries (calls 28–30) ask: the parameters in force.
     pub flow: crate::azure::flow::FlowQueries,
-    /// A live scan's clock, when not the wall clock (tests that compare a
-    /// live scan of the emulator with the recording it serves).
-    pub now: Option<SystemTime>,
+    /// The scan time, when forced (tests); else a live scan's start truncated
+    /// to the second, or a replay's header `recorded_at` ([`crate::util::scan_time`]).
+    pub scan_time: Option<ScanTime>,
+    /// The Activity Log reads (rows 36–37): `None` reads no history.
+    pub history: Option<HistoryOptions>,
+    /// Only the subscriptions and their Activity Log (rows 1, 36, 37): what
+    /// `azward timeline` needs.
+    pub history_only: bool,
+}
+
+/// How the Activity Log is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryOptions {
+    /// `history_days`: the window ends at the scan time.
+    pub days: i64,
+    /// Events per listing beyond which the scope is `error` (never a silent truncation).
+    pub max_events: usize,
+}
+
+impl Default for HistoryOptions {
+    fn default() -> Self {
+        HistoryOptions {
+            days: 90,
+            max_events: DEFAULT_HISTORY_MAX_EVENTS,
+        }
+    }
+}
+
+/// The longest window read: ten years (the Activity Log itself keeps 90 days).
+pub const MAX_HISTORY_DAYS: i64 = 3650;
+
+/// The default bound on events per Activity Log listing.
+pub const DEFAULT_HISTORY_MAX_EVENTS: usize = 50_000;
+
+impl HistoryOptions {
+    /// The window ending at `scan_time`: `days`, bounded to
+    /// [`MAX_HISTORY_DAYS`] (a profile's integer has no upper bound).
+    pub fn window(&self, scan_time: ScanTime) -> HistoryWindow {
+        let days = self.days.clamp(0, MAX_HISTORY_DAYS);
+        let start = scan_time
+            .checked_sub(time::Duration::days(days))
+            .unwrap_or(scan_time);
+        HistoryWindow {
+            start: scan_time::format(start),
+            end: scan_time::format(scan_time),
+            days,
+            max_events: self.max_events,
+        }
+    }
 }
 
 impl ScanOptions {
@@ -71,7 +118,9 @@ impl ScanOptions {
             target: Target::All,
             client: ClientOptions::default(),
             flow: Default::default(),
-            now: None,
+            scan_time: None,
+            history: Some(HistoryOptions::default()),
+            history_only: false,
         }
     }
 }
@@ -101,12 +150,14 @@ pub struct ScanOutcome {
     pub stats: StatsSnapshot,
     pub started: SystemTime,
     pub finished: SystemTime,
+    /// The scan time every time-relative read and check used.
+    pub scan_time: ScanTime,
     /// The credential used, for a live scan.
     pub auth_used: Option<AuthMethod>,
 }
 
 pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
-    let started = truncated_to_second(opts.now.unwrap_or_else(SystemTime::now));
+    let started = SystemTime::now();
     let (client, tenant, mut source, auth_used) = match &opts.input {
         Input::Demo => {
             let rec = Recording::from_bytes(DEMO_RECORDING, Path::new(DEMO_NAME))?;
@@ -172,23 +223,36 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         client
     };
     let tenant = opts.tenant_id.clone().or(tenant);
-    let mut inventory = collect(&client, &opts.target, tenant.clone(), &opts.flow).await?;
-    inventory.scan_time = match &source.recording {
-        // A replay answers as the live scan did: on its clock.
-        Some(r) => r
-            .recorded_at
-            .as_deref()
-            .and_then(crate::util::text::parse_rfc3339),
-        None => started
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .ok()
-            .map(|d| d.as_secs() as i64),
+    // The scan's clock: forced, or a replay's `recorded_at` (so it answers
+    // as the live scan did), or a live scan's start. A replay whose header
+    // has no `recorded_at` has no known clock: its history requests (which
+    // name the window) are then not found, and the checks judged on a window
+    // (AZ-FLOW-001/002) are `error`.
+    let known = match (&opts.scan_time, &source.recording) {
+        (Some(t), _) => Some(scan_time::truncate(*t)),
+        (None, Some(r)) => r.recorded_at.as_deref().and_then(scan_time::parse),
+        (None, None) => Some(scan_time::live(started)),
     };
-    mark_unreadable(&mut inventory);
+    let scan_time = known.unwrap_or_else(|| scan_time::live(started));
+    let window = opts.history.map(|h| h.window(scan_time));
+    let mut inventory = if opts.history_only {
+        collect_history(&client, &opts.target, tenant.clone(), window).await?
+    } else {
+        collect_scan(&client, &opts.target, tenant.clone(), &opts.flow, window).await?
+    };
+    inventory.scan_time = known.map(|t| t.unix_timestamp());
+    if !opts.history_only {
+        mark_unreadable(&mut inventory);
+    }
     let finished = SystemTime::now();
     if let Some(path) = &opts.record {
-        let header = record_header(&source, client.endpoint(), tenant, started);
-        let sha256 = recording::write(path, &header, &client.recorded()).map_err(|source| {
+        let header = record_header(&source, client.endpoint(), tenant, scan_time);
+        // Through an emulator, its nextLinks point back at the cloud the
+        // header names, so the recording replays like one made against it.
+        let cloud = recording::cloud_endpoint(cloud_name(client.endpoint()))
+            .unwrap_or(recording::PUBLIC_ARM);
+        let exchanges = recording::rebased(client.recorded(), client.endpoint(), cloud);
+        let sha256 = recording::write(path, &header, &exchanges).map_err(|source| {
             ScanError::WriteRecording {
                 path: path.clone(),
                 source,
@@ -208,6 +272,7 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         stats: client.stats.snapshot(),
         started,
         finished,
+        scan_time,
         auth_used,
     })
 }
@@ -220,7 +285,7 @@ fn record_header(
     source: &Source,
     endpoint: &str,
     tenant: Option<String>,
-    started: SystemTime,
+    scan_time: ScanTime,
 ) -> Header {
     let tool = format!("azward {}", env!("CARGO_PKG_VERSION"));
     let (tool, recorded_at) = match &source.recording {
@@ -237,7 +302,7 @@ fn record_header(
         recording: 1,
         cloud: Some(cloud_name(endpoint).into()),
         tenant_id: tenant,
-        recorded_at: recorded_at.or_else(|| Some(crate::util::text::rfc3339(started))),
+        recorded_at: recorded_at.or_else(|| Some(scan_time::format(scan_time))),
         tool: Some(tool),
     }
 }
@@ -280,15 +345,6 @@ pub fn mark_unreadable(inv: &mut crate::inventory::Inventory) {
                 s.status = SubscriptionStatus::Error { error };
             }
         }
-    }
-}
-
-/// The scan time is a live scan's start, truncated to the second
-/// (recording.md), and written as `recorded_at`.
-fn truncated_to_second(t: SystemTime) -> SystemTime {
-    match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(d.as_secs()),
-        Err(_) => t,
     }
 }
 
@@ -354,6 +410,26 @@ mod tests {
         assert!(tool.contains("re-recorded from a replay of"), "{tool}");
         assert!(tool.contains(&original.sha256), "{tool}");
         assert_eq!(again.header.recorded_at, original.header.recorded_at);
+    }
+
+    #[test]
+    fn the_history_window_ends_at_the_scan_time_and_is_bounded() {
+        let t = scan_time::parse("2026-11-20T09:00:00Z").unwrap();
+        let w = HistoryOptions::default().window(t);
+        assert_eq!(
+            (w.start.as_str(), w.end.as_str(), w.days),
+            ("2026-08-22T09:00:00Z", "2026-11-20T09:00:00Z", 90)
+        );
+        // A profile's `history_days` has no upper bound: never an overflow.
+        let w = HistoryOptions {
+            days: i64::MAX,
+            max_events: 1,
+        }
+        .window(t);
+        assert_eq!(
+            (w.start.as_str(), w.days),
+            ("2016-11-22T09:00:00Z", MAX_HISTORY_DAYS)
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod testkit;
 mod def;
 mod entra;
 pub mod flow;
+pub mod hist;
 mod kv;
 mod law;
 mod mon;
@@ -29,6 +30,7 @@ mod net;
 mod sen;
 mod st;
 mod vm;
+pub use sen::az_sen_005::{detection_matrix, DetectionMatrix, MatrixRow};
 
 /// Every check, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&Check] = &[
@@ -40,6 +42,7 @@ pub static REGISTRY: &[&Check] = &[
     &flow::az_flow_002::CHECK,
     &flow::az_flow_003::CHECK,
     &flow::az_flow_004::CHECK,
+    &hist::az_hist_001::CHECK,
     &kv::az_kv_001::CHECK,
     &kv::az_kv_002::CHECK,
     &kv::az_kv_003::CHECK,
@@ -71,6 +74,7 @@ pub static REGISTRY: &[&Check] = &[
     &sen::az_sen_002::CHECK,
     &sen::az_sen_003::CHECK,
     &sen::az_sen_004::CHECK,
+    &sen::az_sen_005::CHECK,
     &st::az_st_001::CHECK,
     &st::az_st_002::CHECK,
     &st::az_st_003::CHECK,

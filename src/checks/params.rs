@@ -26,6 +26,9 @@ pub struct Params {
     pub flow_lookback_days: i64,
     pub flow_max_silence_hours: i64,
     pub flow_max_latency_minutes: i64,
+    pub history_days: i64,
+    pub trusted_change_callers: Vec<String>,
+    pub required_detection_techniques: Vec<String>,
 }
 
 /// One parameter of the baseline, in the order of the baseline's table.
@@ -44,6 +47,9 @@ pub enum Param {
     FlowLookbackDays,
     FlowMaxSilenceHours,
     FlowMaxLatencyMinutes,
+    HistoryDays,
+    TrustedChangeCallers,
+    RequiredDetectionTechniques,
 }
 
 /// The kind of value a parameter takes.
@@ -77,7 +83,7 @@ impl fmt::Display for Value<'_> {
 }
 
 impl Param {
-    pub const ALL: [Param; 13] = [
+    pub const ALL: [Param; 16] = [
         Param::LawMinRetentionDays,
         Param::LawMinTotalRetentionDays,
         Param::SecurityTables,
@@ -91,6 +97,9 @@ impl Param {
         Param::FlowLookbackDays,
         Param::FlowMaxSilenceHours,
         Param::FlowMaxLatencyMinutes,
+        Param::HistoryDays,
+        Param::TrustedChangeCallers,
+        Param::RequiredDetectionTechniques,
     ];
 
     /// The name used in profiles, the report and remediation templates.
@@ -109,6 +118,9 @@ impl Param {
             Param::FlowLookbackDays => "flow_lookback_days",
             Param::FlowMaxSilenceHours => "flow_max_silence_hours",
             Param::FlowMaxLatencyMinutes => "flow_max_latency_minutes",
+            Param::HistoryDays => "history_days",
+            Param::TrustedChangeCallers => "trusted_change_callers",
+            Param::RequiredDetectionTechniques => "required_detection_techniques",
         }
     }
 
@@ -126,6 +138,8 @@ impl Param {
             | Param::RequiredDefenderPlans
             | Param::RequiredSentinelConnectors
             | Param::DedicatedTableTypes => Kind::List,
+            Param::HistoryDays => Kind::Int(1),
+            Param::TrustedChangeCallers | Param::RequiredDetectionTechniques => Kind::List,
         }
     }
 
@@ -170,6 +184,9 @@ impl Params {
             Param::FlowLookbackDays => Value::Int(self.flow_lookback_days),
             Param::FlowMaxSilenceHours => Value::Int(self.flow_max_silence_hours),
             Param::FlowMaxLatencyMinutes => Value::Int(self.flow_max_latency_minutes),
+            Param::HistoryDays => Value::Int(self.history_days),
+            Param::TrustedChangeCallers => Value::List(&self.trusted_change_callers),
+            Param::RequiredDetectionTechniques => Value::List(&self.required_detection_techniques),
         }
     }
 
@@ -186,6 +203,7 @@ impl Params {
             Param::KvMaxPrivilegedPrincipals => {
                 self.kv_max_privileged_principals = usize::try_from(v).unwrap_or(0)
             }
+            Param::HistoryDays => self.history_days = v,
             _ => debug_assert!(false, "{p} is not an integer parameter"),
         }
     }
@@ -205,6 +223,8 @@ impl Params {
             Param::RequiredDefenderPlans => self.required_defender_plans = v,
             Param::RequiredSentinelConnectors => self.required_sentinel_connectors = v,
             Param::DedicatedTableTypes => self.dedicated_table_types = v,
+            Param::TrustedChangeCallers => self.trusted_change_callers = v,
+            Param::RequiredDetectionTechniques => self.required_detection_techniques = v,
             _ => debug_assert!(false, "{p} is not a list parameter"),
         }
     }

@@ -6,10 +6,12 @@
 //! one. Lists are [`Listing`]s: the items that parsed, and the ones that did not.
 
 pub mod flow;
+pub mod history;
 pub mod machines;
 pub mod models;
 
 pub use flow::*;
+pub use history::*;
 pub use machines::*;
 
 pub use models::*;
@@ -351,6 +353,9 @@ pub struct Inventory {
     /// that needs a time window can be assessed.
     #[serde(default)]
     pub scan_time: Option<i64>,
+    /// Rows 36–37: the Activity Log over `history_days` (baseline 1.2).
+    #[serde(default)]
+    pub history: History,
 }
 
 impl Inventory {
@@ -361,6 +366,7 @@ impl Inventory {
             entra_diagnostic_settings: Ok(Listing::default()),
             reads: ResourceReads::default(),
             scan_time: None,
+            history: History::default(),
         }
     }
 

@@ -1113,6 +1113,36 @@ pub struct AlertRule {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AlertRuleProperties {
     pub enabled: Option<bool>,
+    /// ATT&CK techniques (`T1562`), read leniently by [`AlertRule::techniques`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub techniques: Option<Value>,
+    /// ATT&CK sub-techniques (`T1562.008`), read leniently.
+    #[serde(
+        default,
+        rename = "subTechniques",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sub_techniques: Option<Value>,
+}
+
+impl AlertRule {
+    /// The ATT&CK ids the rule lists, techniques and sub-techniques, upper
+    /// case and trimmed (entries that are not strings are ignored: a rule
+    /// with an odd list is still a rule for AZ-SEN-003).
+    pub fn techniques(&self) -> Vec<String> {
+        let Some(p) = &self.properties else {
+            return Vec::new();
+        };
+        [&p.techniques, &p.sub_techniques]
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|t| t.trim().to_ascii_uppercase())
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

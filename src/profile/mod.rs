@@ -296,10 +296,11 @@ fn apply_profile(
 }
 
 /// List parameters that name what a check requires: never empty.
-const REQUIRED_LISTS: [Param; 3] = [
+const REQUIRED_LISTS: [Param; 4] = [
     Param::RequiredDefenderPlans,
     Param::RequiredSentinelConnectors,
     Param::SecurityTables,
+    Param::RequiredDetectionTechniques,
 ];
 
 fn parameters(c: &mut Collector, t: &dyn TableLike, params: &mut Params) {

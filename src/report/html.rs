@@ -201,6 +201,24 @@ pub fn render(report: &Report) -> String {
             r##"<a href="#activity">Evidence in motion</a>"##.into()
         },
     );
+    values.insert("timeline", crate::report::history::html_timeline(report));
+    values.insert("detections", crate::report::history::html_matrix(report));
+    values.insert(
+        "history_nav",
+        format!(
+            "{}{}",
+            if report.timeline.is_some() {
+                r##"<a href="#timeline">Timeline</a>"##
+            } else {
+                ""
+            },
+            if report.detection_coverage.is_some() {
+                r##"<a href="#detections">Detections</a>"##
+            } else {
+                ""
+            }
+        ),
+    );
     values.insert(
         "controls_nav",
         if report.framework.is_some() {

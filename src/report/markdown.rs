@@ -106,6 +106,7 @@ pub fn render(report: &Report, new_findings: Option<&[&ResultRow]>) -> String {
     top_failing(&mut out, report);
     errors(&mut out, report);
     evidence_in_motion(&mut out, report);
+    out.push_str(&crate::report::history::markdown(report));
     if let Some(new) = new_findings {
         new_section(&mut out, new);
     }

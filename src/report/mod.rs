@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod csv;
 pub mod docs;
+pub mod history;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -122,6 +123,12 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub table_activity: Vec<crate::checks::flow::TableActivity>,
     pub results: Vec<ResultRow>,
+    /// The tamper timeline (baseline 1.2, HIST), when the scan read the Activity Log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<crate::checks::hist::Timeline>,
+    /// AZ-SEN-005's techniques × workspaces matrix, when the check ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection_coverage: Option<crate::checks::DetectionMatrix>,
     /// What the outputs say about each check of `checks`, sorted by id (the
     /// JSON names only ids: its readers have the catalogue in `checks/docs`).
     #[serde(skip)]
@@ -176,8 +183,20 @@ impl Report {
         } else {
             Vec::new()
         };
+        let timeline = inv
+            .history
+            .window
+            .is_some()
+            .then(|| crate::checks::hist::timeline(inv, &baseline.params));
+        let detection_coverage = eval
+            .checks
+            .iter()
+            .any(|c| c.id == "AZ-SEN-005")
+            .then(|| crate::checks::detection_matrix(inv, &baseline.params));
         Report {
             table_activity,
+            timeline,
+            detection_coverage,
             catalogue,
             schema_version: SCHEMA_VERSION,
             tool: Tool {

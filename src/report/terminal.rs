@@ -198,6 +198,11 @@ pub fn render(report: &Report, colour: bool) -> String {
     }
 
     evidence_in_motion(&mut out, report);
+    let timeline = crate::report::history::terminal(report);
+    if !timeline.is_empty() {
+        out.push('\n');
+        out.push_str(&timeline);
+    }
 
     if let Some(w) = &report.waivers {
         let applied: usize = w.applied.iter().map(|a| a.results).sum();

@@ -6,4 +6,5 @@ pub mod fsutil;
 pub mod interrupt;
 pub mod parallel;
 pub mod progress;
+pub mod scan_time;
 pub mod text;

@@ -8,6 +8,7 @@
 pub mod arm;
 pub mod demo;
 mod synthetic;
+pub use synthetic::RECORDED_AT as SYNTHETIC_RECORDED_AT;
 pub mod uuid5;
 
 pub use demo::Scenario;

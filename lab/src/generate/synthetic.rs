@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// The scan time of every generated estate (its header's `recorded_at`).
+pub const RECORDED_AT: &str = "2026-11-20T09:00:00Z";
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
@@ -325,6 +328,19 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
         max_pages = max_pages.max(pages);
         any_policy_read |= policy_read;
     }
+    // Rows 36–37 (baseline 1.2): every subscription's Activity Log, one
+    // listing per provider, and the tenant's, for the header's `recorded_at`;
+    // a generated estate's history holds no event.
+    let window = azward::azure::scan::HistoryOptions::default()
+        .window(azward::util::scan_time::parse(RECORDED_AT).expect("a fixed time parses"));
+    for id in &sub_ids {
+        for provider in api::HISTORY_PROVIDERS {
+            let filter = api::history_filter(&window.start, &window.end, Some(provider));
+            out.exchange(&api::history_url(Some(id), &filter), &json!({"value": []}))?;
+        }
+    }
+    let filter = api::history_filter(&window.start, &window.end, None);
+    out.exchange(&api::history_url(None, &filter), &json!({"value": []}))?;
     out.w.flush()?;
     // subscriptions list pages → subscription lists' pages → per-resource
     // reads → containers (and Sentinel behind onboarding) → immutability policies.
@@ -345,15 +361,8 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
     Ok((summary, out.w))
 }
 
-/// The header's `recorded_at`, the scan time of a replay.
-pub const RECORDED_AT: &str = "2026-11-20T09:00:00Z";
+/// [`RECORDED_AT`] in seconds since the Unix epoch.
 const RECORDED_AT_SECS: i64 = 1_795_165_200;
-
-/// [`RECORDED_AT`] as a clock: a live scan of the estate on it answers as
-/// the replay does.
-pub fn recorded_at() -> std::time::SystemTime {
-    std::time::UNIX_EPOCH + std::time::Duration::from_secs(RECORDED_AT_SECS as u64)
-}
 
 /// Whether a diagnostic setting sends logs to a workspace (a non-empty
 /// `workspaceId` and an enabled category or group).
@@ -1646,7 +1655,22 @@ mod tests {
         assert_eq!(sa.resources, 80);
         assert_eq!(sa.subscription_ids.len(), 2);
         assert_eq!(sa.reads_by_scope.values().sum::<u64>(), sa.exchanges);
-        assert_eq!(sa.reads_by_scope[&None], 2, "subscriptions and Entra ID");
+        assert_eq!(
+            sa.reads_by_scope[&None], 3,
+            "subscriptions, Entra ID and the tenant's Activity Log"
+        );
+        // Nine Activity Log listings per subscription, for the header's time.
+        let window = azward::azure::scan::HistoryOptions::default()
+            .window(azward::util::scan_time::parse(RECORDED_AT).unwrap());
+        for sub in &sa.subscription_ids {
+            for provider in api::HISTORY_PROVIDERS {
+                let url = api::history_url(
+                    Some(sub),
+                    &api::history_filter(&window.start, &window.end, Some(provider)),
+                );
+                assert!(text.contains(&format!("\"url\":\"{url}\"")), "{url}");
+            }
+        }
         assert!(sa.critical_path >= 4, "{}", sa.critical_path);
     }
 

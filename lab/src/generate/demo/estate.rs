@@ -1670,6 +1670,32 @@ pub fn build() -> Estate {
         .fail("AZ-ENTRA-002", "ManagedIdentitySignInLogs is enabled only in `entra-mi-test`, which has no destination. NonInteractiveUserSignInLogs comes from entra-to-sentinel and ServicePrincipalSignInLogs from entra-legacy-siem (`serviceBusRuleId` counts)")
         .pass("AZ-SEN-001", "law-nw-sentinel-prod and law-nw-dev are onboarded");
 
+    // ================= tamper history and detection coverage (baseline 1.2) =================
+    // The Activity Log is in `history.rs`; here the results it must give, and
+    // the ATT&CK techniques of nw-prod's analytics rules.
+    x.note("AZ-HIST-001", "`trusted_change_callers` is empty in the default baseline: every evidence-impairing event counts. Changes and leads are on the timeline only.");
+    x.on(&sub_p).pass("AZ-HIST-001", "only changes (a diagnostic setting and a Defender plan written by the platform pipeline) and leads (storage keys listed, a run command, twelve role assignments); the lock delete failed, so it impairs nothing");
+    x.on(&sub_d).fail("AZ-HIST-001", "svc-backup-legacy deleted kv-nw-dev-app's diagnostic setting, purged law-nw-dev and removed the Azure Monitor Agent from vm-nw-dev-build on 2026-11-14, from 203.0.113.66");
+    x.on(&format!("/tenants/{TENANT}")).pass("AZ-HIST-001", "the tenant listing holds one change (entra-mi-test written), nothing impairing");
+    let ws_s = listed_workspace_id(&law_sentinel);
+    if let Some(s) = prod.sentinel.get_mut(&ws_s) {
+        for (display, techniques, subs) in [
+            ("Evidence tampering: diagnostic setting or workspace deleted", vec!["T1070"], vec!["T1562.008"]),
+            ("Password spray against Entra ID", vec!["T1110", "T1078"], vec!["T1110.003"]),
+            ("Mass blob download from a log archive", vec!["T1530"], vec![]),
+            ("Key Vault secret harvesting", vec![], vec!["T1555.006"]),
+        ] {
+            let mut body = AlertRule { query: Some("AzureActivity | take 1"), ..alert_rule(&ws_s, "Scheduled", display, true) }.body();
+            body["properties"]["techniques"] = json!(techniques);
+            body["properties"]["subTechniques"] = json!(subs);
+            s.rules.push(body);
+        }
+    }
+    x.on(&law_sentinel).pass("AZ-SEN-005", "T1562 by its sub-technique T1562.008 and T1070 (evidence tampering), T1110 and T1078 (password spray), T1530 (mass blob download), T1555 by T1555.006 (secret harvesting)");
+    x.on(&law_dev).fail("AZ-SEN-005", "its only rule is disabled: none of the six required techniques is covered");
+    x.on(&law_ops).na("AZ-SEN-005", not_onboarded);
+    x.on(&law_dev_apm).na("AZ-SEN-005", not_onboarded);
+
     let flow = evidence_in_motion(&mut x, &[&prod, &dev], &law_sentinel, &law_ops, &law_dev);
     Estate { subs: vec![prod, dev, legacy], entra, dcrs, flow, expected: x }
 }

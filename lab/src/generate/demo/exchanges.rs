@@ -456,6 +456,7 @@ pub fn build(estate: &Estate, scenario: Scenario) -> Vec<Value> {
             );
         }
     }
+    out.extend(history_exchanges(&enabled, scenario));
     // Call 35, once every subscription is read: each rule an association
     // names, once, wherever it lives.
     for rule in &estate.dcrs {
@@ -556,6 +557,54 @@ fn flow_exchanges(w: &super::estate::FlowWs, refused: bool) -> Vec<Value> {
     ]
 }
 
+/// Rows 36–37 (baseline 1.2): each enabled subscription's Activity Log, one
+/// listing per provider with the fixed filter for the header's `recorded_at`,
+/// and the tenant's. In the throttled variant nw-prod's Authorization listing
+/// (twelve role assignments) comes in two pages; in the partial-failure
+/// variant nw-dev's listings answer 403 like its lists.
+fn history_exchanges(enabled: &[&Sub], scenario: Scenario) -> Vec<Value> {
+    let scan_time = azward::util::scan_time::parse(RECORDED_AT).expect("RECORDED_AT parses");
+    let window = azward::azure::scan::HistoryOptions::default().window(scan_time);
+    let h = super::history::build();
+    let raw = |url: String, status: u16, body: Value| json!({"method": "GET", "url": url, "status": status, "body": body});
+    let mut out = Vec::new();
+    for (n, sub) in enabled.iter().enumerate() {
+        let denied = scenario == Scenario::PartialFailure && n == 1;
+        let events = h.subscriptions.get(sub.id).cloned().unwrap_or_default();
+        for provider in api::HISTORY_PROVIDERS {
+            let filter = api::history_filter(&window.start, &window.end, Some(provider));
+            let url = api::history_url(Some(sub.id), &filter);
+            if denied {
+                out.push(raw(
+                    url,
+                    403,
+                    authorization_failed(sub.id, "Microsoft.Insights/eventtypes/values/read"),
+                ));
+                continue;
+            }
+            let items: Vec<Value> = super::history::of_provider(&events, provider)
+                .into_iter()
+                .cloned()
+                .collect();
+            if scenario == Scenario::Throttled && n == 0 && provider == "Microsoft.Authorization" {
+                let page2 = format!("{url}&%24skiptoken=hist2");
+                let (a, b) = items.split_at(items.len() / 2);
+                out.push(raw(
+                    url,
+                    200,
+                    json!({"value": a, "nextLink": format!("{PUBLIC_ARM}{page2}")}),
+                ));
+                out.push(raw(page2, 200, json!({"value": b})));
+            } else {
+                out.push(raw(url, 200, listing(items)));
+            }
+        }
+    }
+    let filter = api::history_filter(&window.start, &window.end, None);
+    out.push(raw(api::history_url(None, &filter), 200, listing(h.tenant)));
+    out
+}
+
 /// The comment lines at the top of each recording, naming the command that
 /// writes it.
 fn comments(scenario: Scenario) -> Vec<String> {
@@ -575,7 +624,8 @@ fn comments(scenario: Scenario) -> Vec<String> {
         Scenario::Throttled => vec![
             "Test recording derived from the demo estate (lab/src/generate/demo/; do not edit by hand).".into(),
             "nw-prod's storage account list answers 429 (Retry-After: 1) once, then 200;".into(),
-            "nw-prod's vault list comes in two pages joined by an absolute nextLink ($skiptoken=page2).".into(),
+            "nw-prod's vault list comes in two pages joined by an absolute nextLink ($skiptoken=page2),".into(),
+            "and so does its Microsoft.Authorization Activity Log listing (%24skiptoken=hist2).".into(),
         ],
     }
 }

@@ -6,6 +6,7 @@
 pub mod estate;
 mod exchanges;
 pub mod expected;
+pub mod history;
 
 use std::path::{Path, PathBuf};
 
