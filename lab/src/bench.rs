@@ -23,7 +23,7 @@ use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
 use azward::app::{self, Judgement};
 use azward::azure::collect::{collect, Target};
 use azward::azure::credentials::AuthMethod;
-use azward::azure::http::{ClientOptions, RateLimit};
+use azward::azure::http::{ClientOptions, RateLimit, GRAPH_SCOPE};
 use azward::azure::recording::{Recording, RecordingError};
 use azward::azure::scan::ScanOutcome;
 use azward::azure::scan::{self, Input, ScanError, ScanOptions};
@@ -179,6 +179,7 @@ impl BenchOptions {
         Throttle {
             subscription: self.quota,
             tenant: self.tenant_quota,
+            graph: RateLimit::GRAPH,
         }
     }
 }
@@ -464,12 +465,14 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
         &mut o,
         "emulator",
         format!(
-            "latency {}; read quota {} tokens + {}/s per subscription, {} + {}/s per tenant",
+            "latency {}; read quota {} tokens + {}/s per subscription, {} + {}/s per tenant; Resource Graph {} + {}/s",
             opts.latency,
             opts.quota.burst,
             opts.quota.per_second,
             opts.tenant_quota.burst,
-            opts.tenant_quota.per_second
+            opts.tenant_quota.per_second,
+            RateLimit::GRAPH.burst,
+            RateLimit::GRAPH.per_second
         ),
     );
     line(
@@ -505,6 +508,7 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
         format!("{:.2} s", live.wall.as_secs_f64()),
     );
     let busiest = match &live.busiest {
+        Some(s) if s == GRAPH_SCOPE => "Resource Graph".to_string(),
         Some(s) => format!("subscription {s}"),
         None => "the tenant".to_string(),
     };

@@ -71,6 +71,7 @@ async fn buckets_per_subscription_and_tenant_answer_429_with_arm_headers() {
                     burst: 2,
                     per_second: 0.5,
                 },
+                graph: RateLimit::GRAPH,
             }),
             ..Default::default()
         },
@@ -314,6 +315,7 @@ async fn the_client_paces_itself_to_the_quota_instead_of_meeting_429s() {
             throttle: Some(Throttle {
                 subscription: quota,
                 tenant: quota,
+                graph: RateLimit::GRAPH,
             }),
             ..Default::default()
         },
@@ -377,6 +379,7 @@ async fn a_client_that_does_not_pace_meets_429s_and_honours_retry_after() {
             throttle: Some(Throttle {
                 subscription: quota,
                 tenant: quota,
+                graph: RateLimit::GRAPH,
             }),
             ..Default::default()
         },

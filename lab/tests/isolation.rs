@@ -16,6 +16,8 @@ fn a_failed_read_changes_no_result_of_another_subscription_generated() {
             misconfigured: 0.5,
             seed,
             page_size: 1000,
+            // Machines read through Resource Graph, and one GET each.
+            resource_graph: seed % 2 == 0,
         };
         let (bytes, _) = generate_bytes(&opts).expect("generates");
         let file = tempfile::NamedTempFile::new().expect("temp file");

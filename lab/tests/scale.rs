@@ -32,6 +32,7 @@ fn small_estate(dir: &Path) -> (PathBuf, GenerateSummary) {
             misconfigured: 0.4,
             seed: 5,
             page_size: 25,
+            resource_graph: true,
         },
         &path,
     )
@@ -124,6 +125,7 @@ async fn a_generated_estate_replays_completely() {
             misconfigured: 0.4,
             seed: 5,
             page_size: 25,
+            resource_graph: true,
         },
         &gz,
     )

@@ -6,4 +6,5 @@ pub mod collect;
 pub mod credentials;
 pub mod http;
 pub mod recording;
+pub mod resource_graph;
 pub mod scan;

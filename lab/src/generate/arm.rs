@@ -1313,8 +1313,7 @@ pub fn arc_machine(sub: &str, rg: &str, name: &str, location: &str, os: &str, ta
 
 /// A machine extension (call 33). `machine_id` is a virtual machine's or an Arc machine's id.
 pub fn machine_extension(machine_id: &str, ext_type: &str, publisher: &str, state: &str, location: &str) -> Value {
-    let arc = machine_id.to_ascii_lowercase().contains("/microsoft.hybridcompute/");
-    let rtype = if arc { "Microsoft.HybridCompute/machines/extensions" } else { "Microsoft.Compute/virtualMachines/extensions" };
+    let rtype = if is_arc(machine_id) { "Microsoft.HybridCompute/machines/extensions" } else { "Microsoft.Compute/virtualMachines/extensions" };
     json!({"id": format!("{machine_id}/extensions/{ext_type}"), "name": ext_type, "type": rtype,
         "location": location, "properties": {"publisher": publisher, "type": ext_type,
             "typeHandlerVersion": "1.0", "autoUpgradeMinorVersion": true, "provisioningState": state}})
@@ -1328,6 +1327,18 @@ pub fn ama_type(os: &str) -> &'static str {
 pub const LEGACY_PUBLISHER: &str = "Microsoft.EnterpriseCloud.Monitoring";
 pub fn legacy_type(os: &str) -> &'static str {
     if os.eq_ignore_ascii_case("Linux") { "OmsAgentForLinux" } else { "MicrosoftMonitoringAgent" }
+}
+
+/// Whether an id is an Azure Arc machine's (or one of its children's).
+pub fn is_arc(id: &str) -> bool {
+    id.to_ascii_lowercase().contains("/microsoft.hybridcompute/")
+}
+
+/// A resource as a Resource Graph row answers it (`project id, name, type,
+/// properties`; Resource Graph gives the type in lower case).
+pub fn graph_row(body: &Value) -> Value {
+    json!({"id": body["id"], "name": body["name"],
+        "type": body["type"].as_str().map(str::to_ascii_lowercase), "properties": body["properties"]})
 }
 
 /// A data collection rule association (call 34) of a machine with a rule.
