@@ -187,17 +187,64 @@ fn run(text: &str) -> common::Audited {
     Audit::new(Input::Replay(path)).run_blocking()
 }
 
-/// The same estate with Resource Graph answers: the associations' query
-/// answers in two pages (ids in lower case, as Resource Graph may give
-/// them) and stands for the three GETs, which are gone from the
-/// recording; the extensions' query is refused (403), so the extensions
-/// are read one GET each, and vm-a2's 403 there is still an `error`, never
-/// a pass. The results are the same as with GETs only.
+/// The same estate with Resource Graph answers ([`with_graph_answers`]):
+/// the associations' query stands for the three GETs, which are gone; the
+/// extensions' query is refused, so the extensions are read one GET each,
+/// and vm-a2's 403 there is still an `error`, never a pass. The results are
+/// the same as with GETs only.
 #[test]
 fn resource_graph_answers_stand_for_the_gets_and_a_refused_query_falls_back() {
+    let expected = vm_results(&run(&recording()));
+    let audited = run(&with_graph_answers());
+    assert_eq!(vm_results(&audited), expected);
+    let vm_a2_ext = expected
+        .iter()
+        .find(|(c, id, _, _)| c == "AZ-VM-001" && id.ends_with("/vm-a2"))
+        .unwrap();
+    assert_eq!(vm_a2_ext.2, Status::Error);
+    // Two queries (one of two pages), the extensions by GET, no association GET.
+    assert_eq!(audited.outcome.stats.requests, 1 + 1 + 2 * 17 + 3 + 3 + 2);
+}
+
+/// Baseline "Isolation" over the fallback: with the extensions' query
+/// refused, a failed extensions GET of a machine in A changes no result in
+/// B, and makes the machine's AZ-VM-001 an `error`.
+#[test]
+fn a_failed_fallback_get_changes_nothing_in_another_subscription() {
+    let text = with_graph_answers();
+    let before = vm_results(&run(&text));
+    let failed = text
+        .lines()
+        .map(|l| match serde_json::from_str::<Value>(l) {
+            Ok(v) if v["url"].as_str().is_some_and(|u| u.contains("/vm-a/extensions?")) => {
+                line(v["url"].as_str().unwrap().to_string(), 403, forbidden())
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(failed, text);
+    let after = vm_results(&run(&failed));
+    assert_eq!(before.len(), after.len());
+    let mut changed = 0;
+    for (b, a) in before.iter().zip(&after) {
+        if b == a {
+            continue;
+        }
+        changed += 1;
+        assert!(b.1.contains(&format!("/subscriptions/{A}/")), "{b:?} -> {a:?}");
+        assert_eq!((a.0.as_str(), a.2), ("AZ-VM-001", Status::Error), "{a:?}");
+        assert!(a.1.ends_with("/vm-a"), "{a:?}");
+    }
+    assert_eq!(changed, 1);
+}
+
+/// The recording of [`recording`], with the associations answered by
+/// Resource Graph (their GETs removed) in two pages whose ids are in lower
+/// case, and the extensions' query refused (403): extensions by GET.
+fn with_graph_answers() -> String {
     use azward::azure::resource_graph::{self, Query};
     let gets_only = recording();
-    let expected = vm_results(&run(&gets_only));
     let machine = |name: &str, sub: &str, arc: bool| {
         let provider = if arc {
             "Microsoft.HybridCompute/machines"
@@ -246,13 +293,5 @@ fn resource_graph_answers_stand_for_the_gets_and_a_refused_query_falls_back() {
         json!({"totalRecords": 3, "count": 1, "resultTruncated": "false",
             "data": [row(machine("arc-b", B, true), format!("{dcr}dcr-shared"))]}),
     ));
-    let audited = run(&lines.join("\n"));
-    assert_eq!(vm_results(&audited), expected);
-    let vm_a2_ext = expected
-        .iter()
-        .find(|(c, id, _, _)| c == "AZ-VM-001" && id.ends_with("/vm-a2"))
-        .unwrap();
-    assert_eq!(vm_a2_ext.2, Status::Error);
-    // Two queries (one of two pages), the extensions by GET, no association GET.
-    assert_eq!(audited.outcome.stats.requests, 1 + 1 + 2 * 17 + 3 + 3 + 2);
+    lines.join("\n")
 }

@@ -57,6 +57,10 @@ pub struct BenchOptions {
     /// Where to write the estates (a temporary directory when `None`).
     pub dir: Option<PathBuf>,
     pub progress: bool,
+    /// The live estate answers machines' extensions and associations with
+    /// Resource Graph pages; `false`: with a GET per machine only (what a
+    /// scan falls back to, and what it read before Resource Graph).
+    pub resource_graph: bool,
 }
 
 impl Default for BenchOptions {
@@ -79,6 +83,7 @@ impl Default for BenchOptions {
             offline_runs: 5,
             dir: None,
             progress: false,
+            resource_graph: true,
         }
     }
 }
@@ -193,6 +198,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
             resources: opts.resources,
             misconfigured: opts.misconfigured,
             seed: opts.seed,
+            resource_graph: opts.resource_graph,
             ..Default::default()
         },
         &path,
@@ -404,6 +410,7 @@ pub async fn run(opts: &BenchOptions) -> Result<(LiveFigures, Option<OfflineFigu
                 resources: opts.offline_resources,
                 misconfigured: opts.misconfigured,
                 seed: opts.seed,
+                resource_graph: opts.resource_graph,
                 ..Default::default()
             },
             &path,
@@ -452,13 +459,18 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
         &mut o,
         "estate",
         format!(
-            "{} subscriptions × {} resources = {} resources ({}% misconfigured, seed {}), {} exchanges",
+            "{} subscriptions × {} resources = {} resources ({}% misconfigured, seed {}), {} exchanges; machines answered {}",
             opts.subscriptions,
             thousands(opts.resources as u64),
             thousands(e.resources as u64),
             (opts.misconfigured * 100.0).round(),
             opts.seed,
-            thousands(e.exchanges)
+            thousands(e.exchanges),
+            if opts.resource_graph {
+                "by Resource Graph"
+            } else {
+                "by a GET each"
+            }
         ),
     );
     line(
@@ -681,6 +693,10 @@ pub struct BenchArgs {
     /// No progress display.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Answer machines with a GET each instead of Resource Graph queries
+    /// (the scan's fallback, and how it read them before).
+    #[arg(long)]
+    pub no_resource_graph: bool,
     /// (internal) Replay and evaluate FILE, print the figures as JSON.
     #[arg(long, value_name = "FILE", hide = true)]
     pub offline_child: Option<PathBuf>,
@@ -707,6 +723,7 @@ impl BenchArgs {
             offline_runs: self.offline_runs.max(1),
             dir: self.keep.clone(),
             progress: !self.quiet,
+            resource_graph: !self.no_resource_graph,
         }
     }
 }
