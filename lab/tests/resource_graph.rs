@@ -292,3 +292,34 @@ async fn a_live_scan_records_the_query_with_its_body_and_replays_it() {
     assert_eq!(report_json(&replayed), report_json(&outcome));
     assert_eq!(replayed.stats.requests, outcome.stats.requests);
 }
+
+/// The progress display expects exactly the requests made, whichever way
+/// the machines are read: by Resource Graph, by GET, or by GET after a
+/// refused query.
+#[tokio::test]
+async fn progress_expects_the_requests_made() {
+    use azward::azure::collect::{collect, Target};
+    use azward::azure::http::ClientOptions;
+    use azward::util::progress::Progress;
+    let dir = tempfile::tempdir().unwrap();
+    let (graph, _) = estate(dir.path(), true);
+    let (gets, _) = estate(dir.path(), false);
+    let refused = with_graph_answers(dir.path(), |mut v| {
+        v["status"] = json!(403);
+        v["body"] = json!({"error": {"code": "AuthorizationFailed", "message": "no"}});
+        Some(v)
+    });
+    for path in [graph, gets, refused] {
+        let progress = Progress::disabled();
+        let opts = ClientOptions {
+            progress: Some(progress.clone()),
+            ..Default::default()
+        };
+        let rec = Recording::load(&path).unwrap();
+        let (client, tenant, _) = scan::replay_client(rec, None, opts, "replay");
+        collect(&client, &Target::All, tenant).await.unwrap();
+        let p = progress.snapshot();
+        assert_eq!(p.requests_expected, p.requests_done, "{}", path.display());
+        assert_eq!(p.requests_done, client.stats.snapshot().requests);
+    }
+}
