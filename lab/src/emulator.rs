@@ -9,6 +9,9 @@
 //!   tokens refilled at 25 per second. Every answer carries
 //!   `x-ms-ratelimit-remaining-subscription-reads` (or `-tenant-reads`); an
 //!   empty bucket answers 429 with `Retry-After` (whole seconds until a token).
+//!   A Resource Graph query (the allow-listed POST, matched by its body)
+//!   also draws on Resource Graph's own bucket (15 refilled at 3 per second)
+//!   and carries `x-ms-user-quota-remaining` / `-resets-after`.
 //! - Latency (fixed plus uniform jitter) and faults (500/503, connection
 //!   reset, truncated or malformed body, slow body, 403 on chosen
 //!   subscriptions) are injected by rate or by rule. Random choices are a
