@@ -153,12 +153,157 @@ fn a_rule_in_another_subscription_is_read_once_and_failures_stay_where_they_are(
         "{rule:?}"
     );
     // Every request: the subscription list, Entra ID, 17 lists per
-    // subscription, extensions and associations of the three machines, and
-    // two rules (the shared one once for both of its spellings), and the
-    // Activity Log (not recorded here): nine listings per subscription and
-    // the tenant's.
+    // subscription, the two Resource Graph queries (not recorded, so the
+    // machines are read one GET each), extensions and associations of the
+    // three machines, two rules (the shared one once for both of its
+    // spellings), and the Activity Log (not recorded here): nine listings
+    // per subscription and the tenant's.
     assert_eq!(
         audited.outcome.stats.requests,
-        1 + 1 + 2 * 17 + 3 * 2 + 2 + 2 * 9 + 1
+        1 + 1 + 2 * 17 + 2 + 3 * 2 + 2 + 2 * 9 + 1
     );
+}
+
+fn vm_results(audited: &common::Audited) -> Vec<(String, String, Status, String)> {
+    audited
+        .report
+        .results
+        .iter()
+        .filter(|r| r.check_id.starts_with("AZ-VM-"))
+        .map(|r| {
+            (
+                r.check_id.to_string(),
+                r.resource_id.to_string(),
+                r.status,
+                r.reason.clone(),
+            )
+        })
+        .collect()
+}
+
+fn run(text: &str) -> common::Audited {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("machines.jsonl");
+    std::fs::write(&path, text).unwrap();
+    Audit::new(Input::Replay(path)).run_blocking()
+}
+
+/// The same estate with Resource Graph answers ([`with_graph_answers`]):
+/// the associations' query stands for the three GETs, which are gone; the
+/// extensions' query is refused, so the extensions are read one GET each,
+/// and vm-a2's 403 there is still an `error`, never a pass. The results are
+/// the same as with GETs only.
+#[test]
+fn resource_graph_answers_stand_for_the_gets_and_a_refused_query_falls_back() {
+    let expected = vm_results(&run(&recording()));
+    let audited = run(&with_graph_answers());
+    assert_eq!(vm_results(&audited), expected);
+    let vm_a2_ext = expected
+        .iter()
+        .find(|(c, id, _, _)| c == "AZ-VM-001" && id.ends_with("/vm-a2"))
+        .unwrap();
+    assert_eq!(vm_a2_ext.2, Status::Error);
+    // Two queries (one of two pages), the extensions by GET, no association
+    // GET, and the Activity Log (nine listings per subscription, the tenant's).
+    assert_eq!(
+        audited.outcome.stats.requests,
+        1 + 1 + 2 * 17 + 3 + 3 + 2 + 2 * 9 + 1
+    );
+}
+
+/// Baseline "Isolation" over the fallback: with the extensions' query
+/// refused, a failed extensions GET of a machine in A changes no result in
+/// B, and makes the machine's AZ-VM-001 an `error`.
+#[test]
+fn a_failed_fallback_get_changes_nothing_in_another_subscription() {
+    let text = with_graph_answers();
+    let before = vm_results(&run(&text));
+    let failed = text
+        .lines()
+        .map(|l| match serde_json::from_str::<Value>(l) {
+            Ok(v)
+                if v["url"]
+                    .as_str()
+                    .is_some_and(|u| u.contains("/vm-a/extensions?")) =>
+            {
+                line(v["url"].as_str().unwrap().to_string(), 403, forbidden())
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(failed, text);
+    let after = vm_results(&run(&failed));
+    assert_eq!(before.len(), after.len());
+    let mut changed = 0;
+    for (b, a) in before.iter().zip(&after) {
+        if b == a {
+            continue;
+        }
+        changed += 1;
+        assert!(
+            b.1.contains(&format!("/subscriptions/{A}/")),
+            "{b:?} -> {a:?}"
+        );
+        assert_eq!((a.0.as_str(), a.2), ("AZ-VM-001", Status::Error), "{a:?}");
+        assert!(a.1.ends_with("/vm-a"), "{a:?}");
+    }
+    assert_eq!(changed, 1);
+}
+
+/// The recording of [`recording`], with the associations answered by
+/// Resource Graph (their GETs removed) in two pages whose ids are in lower
+/// case, and the extensions' query refused (403): extensions by GET.
+fn with_graph_answers() -> String {
+    use azward::azure::resource_graph::{self, Query};
+    let gets_only = recording();
+    let machine = |name: &str, sub: &str, arc: bool| {
+        let provider = if arc {
+            "Microsoft.HybridCompute/machines"
+        } else {
+            "Microsoft.Compute/virtualMachines"
+        };
+        format!("/subscriptions/{sub}/resourceGroups/rg/providers/{provider}/{name}")
+    };
+    let dcr = format!(
+        "/subscriptions/{SHARED}/resourceGroups/rg-mon/providers/Microsoft.Insights/dataCollectionRules/"
+    );
+    let row = |m: String, rule: String| {
+        json!({"id": format!("{m}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a").to_lowercase(),
+            "name": "a", "type": "microsoft.insights/datacollectionruleassociations",
+            "properties": {"dataCollectionRuleId": rule}})
+    };
+    let subs = vec![A.to_string(), B.to_string()];
+    let post = |query: Query, skip: Option<&str>, status: u16, body: Value| {
+        json!({"method": "POST", "url": resource_graph::url(), "status": status,
+            "request_body": resource_graph::request_body(&subs, query.text(), skip), "body": body})
+        .to_string()
+    };
+    let mut lines: Vec<String> = gets_only
+        .lines()
+        .filter(|l| !l.contains("/dataCollectionRuleAssociations?"))
+        .map(str::to_string)
+        .collect();
+    lines.push(post(
+        Query::Extensions,
+        None,
+        403,
+        json!({"error": {"code": "AuthorizationFailed", "message": "no Resource Graph"}}),
+    ));
+    lines.push(post(
+        Query::Associations,
+        None,
+        200,
+        json!({"totalRecords": 3, "count": 2, "resultTruncated": "false", "$skipToken": "next",
+            "data": [row(machine("vm-a", A, false), format!("{dcr}dcr-shared")),
+                     row(machine("vm-a2", A, false), format!("{dcr}dcr-missing"))]}),
+    ));
+    lines.push(post(
+        Query::Associations,
+        Some("next"),
+        200,
+        json!({"totalRecords": 3, "count": 1, "resultTruncated": "false",
+            "data": [row(machine("arc-b", B, true), format!("{dcr}dcr-shared"))]}),
+    ));
+    lines.join("\n")
 }

@@ -23,7 +23,7 @@ use crate::generate::{self, GenerateError, GenerateOptions, GenerateSummary};
 use azward::app::{self, Judgement};
 use azward::azure::collect::{collect_scan, Target};
 use azward::azure::credentials::AuthMethod;
-use azward::azure::http::{ClientOptions, RateLimit};
+use azward::azure::http::{ClientOptions, RateLimit, GRAPH_SCOPE};
 use azward::azure::recording::{Recording, RecordingError};
 use azward::azure::scan::ScanOutcome;
 use azward::azure::scan::{self, Input, ScanError, ScanOptions};
@@ -57,6 +57,10 @@ pub struct BenchOptions {
     /// Where to write the estates (a temporary directory when `None`).
     pub dir: Option<PathBuf>,
     pub progress: bool,
+    /// The live estate answers machines' extensions and associations with
+    /// Resource Graph pages; `false`: with a GET per machine only (what a
+    /// scan falls back to, and what it read before Resource Graph).
+    pub resource_graph: bool,
 }
 
 impl Default for BenchOptions {
@@ -79,6 +83,7 @@ impl Default for BenchOptions {
             offline_runs: 5,
             dir: None,
             progress: false,
+            resource_graph: true,
         }
     }
 }
@@ -179,6 +184,7 @@ impl BenchOptions {
         Throttle {
             subscription: self.quota,
             tenant: self.tenant_quota,
+            graph: RateLimit::GRAPH,
         }
     }
 }
@@ -192,6 +198,7 @@ pub async fn live(opts: &BenchOptions, dir: &Path) -> Result<LiveFigures, BenchE
             resources: opts.resources,
             misconfigured: opts.misconfigured,
             seed: opts.seed,
+            resource_graph: opts.resource_graph,
             ..Default::default()
         },
         &path,
@@ -421,6 +428,7 @@ pub async fn run(opts: &BenchOptions) -> Result<(LiveFigures, Option<OfflineFigu
                 resources: opts.offline_resources,
                 misconfigured: opts.misconfigured,
                 seed: opts.seed,
+                resource_graph: opts.resource_graph,
                 ..Default::default()
             },
             &path,
@@ -469,25 +477,32 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
         &mut o,
         "estate",
         format!(
-            "{} subscriptions × {} resources = {} resources ({}% misconfigured, seed {}), {} exchanges",
+            "{} subscriptions × {} resources = {} resources ({}% misconfigured, seed {}), {} exchanges; machines answered {}",
             opts.subscriptions,
             thousands(opts.resources as u64),
             thousands(e.resources as u64),
             (opts.misconfigured * 100.0).round(),
             opts.seed,
-            thousands(e.exchanges)
+            thousands(e.exchanges),
+            if opts.resource_graph {
+                "by Resource Graph"
+            } else {
+                "by a GET each"
+            }
         ),
     );
     line(
         &mut o,
         "emulator",
         format!(
-            "latency {}; read quota {} tokens + {}/s per subscription, {} + {}/s per tenant",
+            "latency {}; read quota {} tokens + {}/s per subscription, {} + {}/s per tenant; Resource Graph {} + {}/s",
             opts.latency,
             opts.quota.burst,
             opts.quota.per_second,
             opts.tenant_quota.burst,
-            opts.tenant_quota.per_second
+            opts.tenant_quota.per_second,
+            RateLimit::GRAPH.burst,
+            RateLimit::GRAPH.per_second
         ),
     );
     line(
@@ -523,6 +538,7 @@ pub fn render(opts: &BenchOptions, live: &LiveFigures, offline: Option<&OfflineF
         format!("{:.2} s", live.wall.as_secs_f64()),
     );
     let busiest = match &live.busiest {
+        Some(s) if s == GRAPH_SCOPE => "Resource Graph".to_string(),
         Some(s) => format!("subscription {s}"),
         None => "the tenant".to_string(),
     };
@@ -695,6 +711,10 @@ pub struct BenchArgs {
     /// No progress display.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Answer machines with a GET each instead of Resource Graph queries
+    /// (the scan's fallback, and how it read them before).
+    #[arg(long)]
+    pub no_resource_graph: bool,
     /// (internal) Replay and evaluate FILE, print the figures as JSON.
     #[arg(long, value_name = "FILE", hide = true)]
     pub offline_child: Option<PathBuf>,
@@ -721,6 +741,7 @@ impl BenchArgs {
             offline_runs: self.offline_runs.max(1),
             dir: self.keep.clone(),
             progress: !self.quiet,
+            resource_graph: !self.no_resource_graph,
         }
     }
 }

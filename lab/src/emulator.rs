@@ -9,6 +9,9 @@
 //!   tokens refilled at 25 per second. Every answer carries
 //!   `x-ms-ratelimit-remaining-subscription-reads` (or `-tenant-reads`); an
 //!   empty bucket answers 429 with `Retry-After` (whole seconds until a token).
+//!   A Resource Graph query (the allow-listed POST, matched by its body)
+//!   also draws on Resource Graph's own bucket (15 refilled at 3 per second)
+//!   and carries `x-ms-user-quota-remaining` / `-resets-after`.
 //! - Latency (fixed plus uniform jitter) and faults (500/503, connection
 //!   reset, truncated or malformed body, slow body, 403 on chosen
 //!   subscriptions) are injected by rate or by rule. Random choices are a
@@ -17,7 +20,10 @@
 //! - It logs each request: method, path, when (from start), whether an
 //!   Authorization header came (never its value), status and injected fault.
 
-use azward::azure::http::{rate_scope, remaining_header, RateLimit, POST_ALLOW_LIST};
+use azward::azure::http::{
+    is_graph_request, rate_scope, remaining_header, RateLimit, GRAPH_REMAINING_HEADER,
+    GRAPH_RESETS_HEADER, GRAPH_SCOPE, POST_ALLOW_LIST,
+};
 use azward::azure::recording::{
     body_bytes, rebase_next_link, Exchange, Matcher, Recording, RecordingError,
 };
@@ -66,13 +72,18 @@ pub struct Throttle {
     pub subscription: RateLimit,
     /// The tenant's bucket (`/subscriptions`, `/providers/...`).
     pub tenant: RateLimit,
+    /// Resource Graph's per-user quota (its queries draw on the tenant's
+    /// bucket too), under the key [`GRAPH_SCOPE`].
+    pub graph: RateLimit,
 }
 
 impl Throttle {
     /// The bucket a request draws on: its subscription's, or (no
     /// subscription in its path) the tenant's.
     pub fn for_scope(&self, scope: &Option<String>) -> RateLimit {
-        if scope.is_some() {
+        if scope.as_deref() == Some(GRAPH_SCOPE) {
+            self.graph
+        } else if scope.is_some() {
             self.subscription
         } else {
             self.tenant
@@ -85,6 +96,7 @@ impl Default for Throttle {
         Throttle {
             subscription: RateLimit::ARM,
             tenant: RateLimit::ARM,
+            graph: RateLimit::GRAPH,
         }
     }
 }
@@ -539,6 +551,11 @@ impl Emulator {
                 *s.reads_by_scope
                     .entry(rate_scope(&r.path_and_query))
                     .or_default() += 1;
+                if is_graph_request(&r.method, &r.path_and_query) {
+                    *s.reads_by_scope
+                        .entry(Some(GRAPH_SCOPE.to_string()))
+                        .or_default() += 1;
+                }
             }
         }
         s
@@ -604,6 +621,14 @@ impl State {
         }
     }
 
+    /// How long until the bucket of `scope` has its next whole token.
+    fn next_token_in(&self, scope: &Option<String>, t: &Throttle) -> Duration {
+        let rate = t.for_scope(scope).per_second.max(1e-9);
+        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let tokens = buckets.get(scope).map_or(0.0, |b| b.tokens);
+        Duration::from_secs_f64((1.0 - tokens.fract()) / rate)
+    }
+
     /// How many times this request was asked before (0 the first time).
     fn times_asked(&self, key: &str) -> u32 {
         let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
@@ -630,6 +655,12 @@ impl State {
         }
         None
     }
+}
+
+/// `hh:mm:ss`, seconds rounded up (Resource Graph's `x-ms-user-quota-resets-after`).
+fn hms(d: Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
 /// A 64-bit FNV-1a hash: stable across builds, so a seed means the same run everywhere.
@@ -833,6 +864,37 @@ async fn answer(req: Request<Incoming>, st: &Arc<State>) -> Result<Response<EmuB
         }
     }
 
+    if let (Some(t), true) = (&st.opts.throttle, is_graph_request(&method, &path)) {
+        // Resource Graph's quota first, with its own headers.
+        let graph = Some(GRAPH_SCOPE.to_string());
+        match st.take_token(&graph, t) {
+            Ok(remaining) => {
+                let next = st.next_token_in(&graph, t);
+                headers.push((GRAPH_REMAINING_HEADER.into(), remaining.to_string()));
+                headers.push((GRAPH_RESETS_HEADER.into(), hms(next)));
+            }
+            Err(retry_after) => {
+                tokio::time::sleep(delay).await;
+                log(429, Some("throttled"));
+                let body = error_body(
+                    "RateLimiting",
+                    &format!("Please provide below info when asking for support: the Resource Graph quota is exhausted. Retry after {retry_after} seconds."),
+                );
+                return Ok(response(
+                    429,
+                    &[
+                        ("retry-after".into(), retry_after.to_string()),
+                        (GRAPH_REMAINING_HEADER.into(), "0".into()),
+                        (
+                            GRAPH_RESETS_HEADER.into(),
+                            hms(Duration::from_secs(retry_after)),
+                        ),
+                    ],
+                    body,
+                ));
+            }
+        }
+    }
     if let Some(t) = &st.opts.throttle {
         let header = remaining_header(&scope).to_string();
         match st.take_token(&scope, t) {
@@ -1008,6 +1070,7 @@ impl EmulateArgs {
                     burst: self.tenant_bucket,
                     per_second: self.tenant_refill,
                 },
+                graph: RateLimit::GRAPH,
             }),
             latency: self.latency,
             faults: Faults {

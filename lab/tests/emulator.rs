@@ -71,6 +71,7 @@ async fn buckets_per_subscription_and_tenant_answer_429_with_arm_headers() {
                     burst: 2,
                     per_second: 0.5,
                 },
+                graph: RateLimit::GRAPH,
             }),
             ..Default::default()
         },
@@ -314,6 +315,7 @@ async fn the_client_paces_itself_to_the_quota_instead_of_meeting_429s() {
             throttle: Some(Throttle {
                 subscription: quota,
                 tenant: quota,
+                graph: RateLimit::GRAPH,
             }),
             ..Default::default()
         },
@@ -377,6 +379,7 @@ async fn a_client_that_does_not_pace_meets_429s_and_honours_retry_after() {
             throttle: Some(Throttle {
                 subscription: quota,
                 tenant: quota,
+                graph: RateLimit::GRAPH,
             }),
             ..Default::default()
         },
@@ -426,4 +429,87 @@ fn refuses_to_listen_beyond_loopback() {
         .err()
         .expect("refused");
     assert!(err.to_string().contains("loopback"), "{err}");
+}
+
+/// Resource Graph's query: served by the body sent, on its own quota (and
+/// the tenant's), with its `x-ms-user-quota-*` headers; a client that
+/// follows those headers meets no 429 even with no quota of its own.
+#[tokio::test]
+async fn resource_graph_queries_match_by_body_and_have_their_own_quota() {
+    use azward::azure::http::{GRAPH_PATH, GRAPH_SCOPE};
+    let url = format!("{GRAPH_PATH}?api-version=2024-04-01");
+    let post = |query: &str, data: Value| Exchange {
+        method: "POST".into(),
+        request_body: Some(json!({"query": query})),
+        ..ex(&url, json!({"data": data}))
+    };
+    let graph = RateLimit {
+        burst: 2,
+        per_second: 10.0,
+    };
+    let emu = serve(
+        vec![post("a", json!([1])), post("b", json!([2]))],
+        EmulatorOptions {
+            throttle: Some(Throttle {
+                graph,
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = http();
+    let send = |q: &str| {
+        c.post(format!("{}{url}", emu.origin()))
+            .json(&json!({"query": q}))
+            .send()
+    };
+    let r = send("b").await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        header(&r, "x-ms-user-quota-remaining").as_deref(),
+        Some("1")
+    );
+    assert!(header(&r, "x-ms-user-quota-resets-after").is_some_and(|v| v.starts_with("00:00:0")));
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"data": [2]}));
+    let r = send("other").await.unwrap();
+    assert_eq!(r.status().as_u16(), 404, "another body is not recorded");
+    let r = send("a").await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(
+        header(&r, "x-ms-user-quota-remaining").as_deref(),
+        Some("0")
+    );
+    let s = emu.stats();
+    assert_eq!(s.reads_by_scope[&Some(GRAPH_SCOPE.to_string())], 2);
+    assert_eq!(s.reads_by_scope[&None], 2, "and the tenant's");
+
+    // A client whose own Resource Graph quota is far above the server's
+    // still meets no 429: the headers hold it until the window resets.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = ArmClient::live(
+        &emu.origin(),
+        Auth::Anonymous,
+        ClientOptions {
+            graph_rate_limit: RateLimit {
+                burst: 1000,
+                per_second: 1000.0,
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let body = json!({"query": "a"});
+    let started = Instant::now();
+    for _ in 0..6 {
+        let v = hang_guard(client.request("POST", &url, Some(&body)))
+            .await
+            .unwrap();
+        assert_eq!(v, json!({"data": [1]}));
+    }
+    assert_eq!(client.stats.snapshot().throttled, 0);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "held twice for the window's reset"
+    );
 }

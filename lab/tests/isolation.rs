@@ -12,10 +12,13 @@ fn a_failed_read_changes_no_result_of_another_subscription_generated() {
     for seed in [1, 7, 42, 1234] {
         let opts = GenerateOptions {
             subscriptions: 3,
-            resources: MIN_RESOURCES + 4,
+            // A few machines each (one resource in eight).
+            resources: MIN_RESOURCES + 12,
             misconfigured: 0.5,
             seed,
             page_size: 1000,
+            // Machines read through Resource Graph, and one GET each.
+            resource_graph: seed % 2 == 0,
         };
         let (bytes, _) = generate_bytes(&opts).expect("generates");
         let file = tempfile::NamedTempFile::new().expect("temp file");

@@ -32,6 +32,7 @@ fn small_estate(dir: &Path) -> (PathBuf, GenerateSummary) {
             misconfigured: 0.4,
             seed: 5,
             page_size: 25,
+            resource_graph: true,
         },
         &path,
     )
@@ -127,6 +128,7 @@ async fn a_generated_estate_replays_completely() {
             misconfigured: 0.4,
             seed: 5,
             page_size: 25,
+            resource_graph: true,
         },
         &gz,
     )
@@ -321,7 +323,11 @@ async fn the_request_log_holds_only_gets_and_never_the_token() {
     assert_eq!(inv.subscriptions.len(), 3);
     let log = emu.requests();
     assert_eq!(log.len() as u64, summary.exchanges);
-    assert!(log.iter().all(|r| r.method == "GET" && r.status == 200));
+    // Reads only: GETs, and the allow-listed Resource Graph query (POST).
+    assert!(log.iter().all(|r| r.status == 200
+        && (r.method == "GET"
+            || azward::azure::http::is_graph_request(&r.method, &r.path_and_query))));
+    assert!(log.iter().any(|r| r.method == "POST"));
     assert!(
         log.iter().all(|r| r.had_authorization),
         "the token was sent"

@@ -4,6 +4,7 @@
 
 use crate::azure::api::{self, id_path, sub_url, Call};
 use crate::azure::http::ArmClient;
+use crate::azure::resource_graph::{self, MachineAnswers};
 use crate::inventory::*;
 use futures::future::join_all;
 use futures::StreamExt;
@@ -139,7 +140,32 @@ pub async fn collect_scan(
         window: history.clone(),
         ..Shared::default()
     };
-    inv.subscriptions = run_pipelines(client, subs, &shared).await;
+    // Rows 33–34 through Resource Graph, for every scanned subscription (the
+    // request depends on discovery alone, so a failed list elsewhere never
+    // changes it). A live scan sends it beside the subscriptions' lists: its
+    // pages come in while they are read, and each pipeline waits for it only
+    // at its machines' step. A replay has nothing to wait for: it reads it
+    // first, before its pipelines go to the worker threads.
+    let scanned_ids: Vec<String> = subs
+        .iter()
+        .filter(|s| s.status == SubscriptionStatus::Scanned)
+        .map(|s| s.id.clone())
+        .collect();
+    let graph = async {
+        let answers = if scanned_ids.is_empty() {
+            MachineAnswers::default()
+        } else {
+            resource_graph::read_machines(client, &scanned_ids).await
+        };
+        *shared.graph.lock().unwrap_or_else(|p| p.into_inner()) = answers;
+        shared.graph_ready.send_replace(true);
+    };
+    inv.subscriptions = if client.is_replay() {
+        graph.await;
+        run_pipelines(client, subs, &shared).await
+    } else {
+        tokio::join!(graph, run_pipelines(client, subs, &shared)).1
+    };
     inv.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
     inv.reads = shared.reads.into_inner().unwrap_or_else(|p| p.into_inner());
     inv.history = History {
@@ -305,9 +331,9 @@ async fn scan_subscription(client: &ArmClient, s: Subscription, shared: &Shared)
     s
 }
 
-/// What the subscriptions' pipelines share: the per-resource outcomes, and
-/// the keys already claimed, so a resource named twice is read once.
-#[derive(Default)]
+/// What the subscriptions' pipelines share: the per-resource outcomes, the
+/// keys already claimed, so a resource named twice is read once, and the
+/// Resource Graph answers (ready once `graph_ready` is true).
 struct Shared {
     reads: Mutex<ResourceReads>,
     claimed: Mutex<HashSet<(&'static str, String)>>,
@@ -315,6 +341,21 @@ struct Shared {
     window: Option<HistoryWindow>,
     /// Row 36, by subscription id.
     history: Mutex<BTreeMap<String, HistoryRead>>,
+    graph: Mutex<MachineAnswers>,
+    graph_ready: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            reads: Mutex::default(),
+            claimed: Mutex::default(),
+            window: None,
+            history: Mutex::default(),
+            graph: Mutex::default(),
+            graph_ready: tokio::sync::watch::Sender::new(false),
+        }
+    }
 }
 
 impl Shared {
@@ -802,8 +843,7 @@ fn claim_per_resource(client: &ArmClient, wanted: PerResource, shared: &Shared) 
         (plan.diag_targets.len()
             + plan.blob_accounts.len()
             + 2 * plan.workspaces.len()
-            + plan.watchers.len()
-            + 2 * plan.machines.len()) as u64,
+            + plan.watchers.len()) as u64,
     );
     plan
 }
@@ -818,7 +858,7 @@ async fn read_per_resource(client: &ArmClient, plan: PerResource, shared: &Share
         watchers,
         machines,
     } = plan;
-    let (diags, blobs, tables, sentinel, flow_logs, extensions, associations) = tokio::join!(
+    let (diags, blobs, tables, sentinel, flow_logs, machine_reads) = tokio::join!(
         read_each(diag_targets, |id| list::<DiagnosticSetting>(
             client,
             api::RESOURCE_DIAGNOSTICS.url(
@@ -839,22 +879,9 @@ async fn read_per_resource(client: &ArmClient, plan: PerResource, shared: &Share
             client,
             api::FLOW_LOGS.url(&id_path(&id), "/flowLogs")
         )),
-        read_each(machines.clone(), |id| {
-            let call = if is_arc_id(&id) {
-                &api::ARC_EXTENSIONS
-            } else {
-                &api::VM_EXTENSIONS
-            };
-            list::<Extension>(client, call.url(&id_path(&id), "/extensions"))
-        }),
-        read_each(machines, |id| list::<DcrAssociation>(
-            client,
-            api::DCR_ASSOCIATIONS.url(
-                &id_path(&id),
-                "/providers/Microsoft.Insights/dataCollectionRuleAssociations"
-            )
-        )),
+        read_machines(client, machines, shared),
     );
+    let (extensions, associations) = machine_reads;
     let mut reads = shared.reads.lock().unwrap_or_else(|p| p.into_inner());
     reads.diagnostic_settings.extend(diags);
     reads.blob_services.extend(blobs);
@@ -870,6 +897,65 @@ async fn read_per_resource(client: &ArmClient, plan: PerResource, shared: &Share
         }
         reads.onboarding_states.insert(ws, onboarding);
     }
+}
+
+/// Calls 33 and 34 for the machines of one subscription's lists: from the
+/// Resource Graph answers where they cover the machine, else one GET each
+/// (the answer failed, or was never recorded).
+async fn read_machines(
+    client: &ArmClient,
+    machines: Vec<(String, String)>,
+    shared: &Shared,
+) -> (
+    Vec<(String, Read<Listing<Extension>>)>,
+    Vec<(String, Read<Listing<DcrAssociation>>)>,
+) {
+    if machines.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let mut ready = shared.graph_ready.subscribe();
+    // The sender lives in `shared`, as long as this borrow.
+    let _ = ready.wait_for(|r| *r).await;
+    let (mut extensions, mut associations) = (Vec::new(), Vec::new());
+    let (mut get_extensions, mut get_associations) = (Vec::new(), Vec::new());
+    {
+        let mut graph = shared.graph.lock().unwrap_or_else(|p| p.into_inner());
+        for (norm, id) in machines {
+            if graph.extensions.covers(&id) {
+                extensions.push((norm.clone(), Ok(graph.extensions.take(&id))));
+            } else {
+                get_extensions.push((norm.clone(), id.clone()));
+            }
+            if graph.associations.covers(&id) {
+                associations.push((norm, Ok(graph.associations.take(&id))));
+            } else {
+                get_associations.push((norm, id));
+            }
+        }
+    }
+    client
+        .progress()
+        .expect_requests((get_extensions.len() + get_associations.len()) as u64);
+    let (got_extensions, got_associations) = tokio::join!(
+        read_each(get_extensions, |id| {
+            let call = if is_arc_id(&id) {
+                &api::ARC_EXTENSIONS
+            } else {
+                &api::VM_EXTENSIONS
+            };
+            list::<Extension>(client, call.url(&id_path(&id), "/extensions"))
+        }),
+        read_each(get_associations, |id| list::<DcrAssociation>(
+            client,
+            api::DCR_ASSOCIATIONS.url(
+                &id_path(&id),
+                "/providers/Microsoft.Insights/dataCollectionRuleAssociations"
+            )
+        )),
+    );
+    extensions.extend(got_extensions);
+    associations.extend(got_associations);
+    (extensions, associations)
 }
 
 /// Calls 9 and 9a, once every subscription is read: the containers of each

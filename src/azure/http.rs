@@ -28,16 +28,55 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// POST endpoints a scan may call (reads that ARM exposes as POST). Version 1
-/// of the call set has none.
-pub const POST_ALLOW_LIST: &[&str] = &[];
+/// POST endpoints a scan may call (reads that ARM exposes as POST), matched
+/// on the path (case-insensitively, any query). Version 1.2 of the call set
+/// allows only the Azure Resource Graph query ([`GRAPH_PATH`]).
+pub const POST_ALLOW_LIST: &[&str] = &[GRAPH_PATH];
+
+/// Azure Resource Graph's query endpoint (recording.md, rows 33–34).
+pub const GRAPH_PATH: &str = "/providers/Microsoft.ResourceGraph/resources";
+
+/// The quota key of Resource Graph's own per-user quota in the client's
+/// and the emulator's bucket maps: a `/` never occurs in the subscription a
+/// [`rate_scope`] returns, so it names no subscription.
+pub const GRAPH_SCOPE: &str = "/resourcegraph";
+
+/// Whether a request is a Resource Graph query (it then also draws on
+/// [`GRAPH_SCOPE`]).
+pub fn is_graph_request(method: &str, path_and_query: &str) -> bool {
+    method.eq_ignore_ascii_case("POST") && path_matches(GRAPH_PATH, split_origin(path_and_query).1)
+}
+
+/// Resource Graph's quota headers: the queries left in the user's window,
+/// and when the window resets (`hh:mm:ss`).
+pub const GRAPH_REMAINING_HEADER: &str = "x-ms-user-quota-remaining";
+pub const GRAPH_RESETS_HEADER: &str = "x-ms-user-quota-resets-after";
 
 /// Response headers worth keeping in a recording and honouring on replay.
 pub const KEPT_HEADERS: &[&str] = &[
     "retry-after",
     "x-ms-ratelimit-remaining-subscription-reads",
     "x-ms-ratelimit-remaining-tenant-reads",
+    GRAPH_REMAINING_HEADER,
+    GRAPH_RESETS_HEADER,
 ];
+
+/// `hh:mm:ss` (seconds may have a fraction) as a duration, no longer than `max`.
+pub fn parse_resets_after(v: &str, max: Duration) -> Option<Duration> {
+    let mut secs = 0.0;
+    let parts: Vec<&str> = v.trim().split(':').collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    for p in parts {
+        let n: f64 = p.trim().parse().ok()?;
+        if !n.is_finite() || n < 0.0 {
+            return None;
+        }
+        secs = secs * 60.0 + n;
+    }
+    Some(Duration::from_secs_f64(secs.min(max.as_secs_f64())))
+}
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -53,6 +92,9 @@ pub struct ClientOptions {
     /// The read quota of each subscription and of the tenant, as the client
     /// paces itself (live scans only); `None` sends as fast as concurrency allows.
     pub rate_limit: Option<RateLimit>,
+    /// Resource Graph's per-user quota, which its queries draw on besides
+    /// the tenant's (live scans with a `rate_limit` only).
+    pub graph_rate_limit: RateLimit,
     /// Where progress is reported; `None` counts nothing.
     pub progress: Option<Arc<Progress>>,
     /// After this many attempts in a row (across the client) got no answer
@@ -73,6 +115,7 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
             rate_limit: Some(RateLimit::ARM),
+            graph_rate_limit: RateLimit::GRAPH,
             progress: None,
             max_consecutive_failures: 5,
         }
@@ -92,6 +135,15 @@ impl RateLimit {
     pub const ARM: RateLimit = RateLimit {
         burst: 250,
         per_second: 25.0,
+    };
+
+    /// Resource Graph's per-user quota: 15 queries per 5-second window,
+    /// modelled as a bucket of 15 refilled at 3 per second; the client also
+    /// follows the `x-ms-user-quota-remaining` / `-resets-after` headers,
+    /// which tell the window as it is.
+    pub const GRAPH: RateLimit = RateLimit {
+        burst: 15,
+        per_second: 3.0,
     };
 
     /// The stricter of two quotas.
@@ -146,25 +198,34 @@ struct Bucket {
     blocked_until: Option<Instant>,
 }
 
-/// The client's copy of the read quotas (one bucket per scope).
+/// The client's copy of the read quotas (one bucket per scope; Resource
+/// Graph's under [`GRAPH_SCOPE`] with its own quota).
 struct Limiter {
     limit: RateLimit,
+    graph: RateLimit,
     buckets: Mutex<HashMap<Option<String>, Bucket>>,
     paced: AtomicU64,
     paced_ms: AtomicU64,
 }
 
 impl Limiter {
+    #[cfg(test)]
     fn new(limit: RateLimit) -> Limiter {
-        Limiter {
-            limit: RateLimit {
-                burst: limit.burst.max(1),
-                per_second: if limit.per_second > 0.0 {
-                    limit.per_second
-                } else {
-                    f64::MIN_POSITIVE
-                },
+        Limiter::with_graph(limit, RateLimit::GRAPH)
+    }
+
+    fn with_graph(limit: RateLimit, graph: RateLimit) -> Limiter {
+        let sane = |l: RateLimit| RateLimit {
+            burst: l.burst.max(1),
+            per_second: if l.per_second > 0.0 {
+                l.per_second
+            } else {
+                f64::MIN_POSITIVE
             },
+        };
+        Limiter {
+            limit: sane(limit),
+            graph: sane(graph),
             buckets: Mutex::new(HashMap::new()),
             paced: AtomicU64::new(0),
             paced_ms: AtomicU64::new(0),
@@ -177,8 +238,9 @@ impl Limiter {
         f: impl FnOnce(&mut Bucket, Instant) -> R,
     ) -> R {
         let now = Instant::now();
+        let limit = self.limit_of(scope);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let burst = f64::from(self.limit.burst);
+        let burst = f64::from(limit.burst);
         let b = buckets.entry(scope.clone()).or_insert(Bucket {
             server: burst,
             tokens: burst,
@@ -187,7 +249,7 @@ impl Limiter {
             sent: 0,
             blocked_until: None,
         });
-        let added = now.saturating_duration_since(b.updated).as_secs_f64() * self.limit.per_second;
+        let added = now.saturating_duration_since(b.updated).as_secs_f64() * limit.per_second;
         let over = (b.server + added - burst).max(0.0);
         b.server += added - over;
         b.tokens += added - over;
@@ -195,11 +257,19 @@ impl Limiter {
         f(b, now)
     }
 
-    fn wait_for(&self, debt: f64) -> Duration {
+    fn limit_of(&self, scope: &Option<String>) -> RateLimit {
+        if scope.as_deref() == Some(GRAPH_SCOPE) {
+            self.graph
+        } else {
+            self.limit
+        }
+    }
+
+    fn wait_for(&self, scope: &Option<String>, debt: f64) -> Duration {
         if debt <= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64((debt / self.limit.per_second).min(3600.0))
+            Duration::from_secs_f64((debt / self.limit_of(scope).per_second).min(3600.0))
         }
     }
 
@@ -208,7 +278,7 @@ impl Limiter {
     async fn pace(&self, scope: &Option<String>) -> bool {
         // The k-th token reserved is there once the bucket has had k tokens.
         let due = |b: &Bucket, k: u64, now: Instant| {
-            let mut wait = self.wait_for(k as f64 - (b.tokens + b.reserved as f64));
+            let mut wait = self.wait_for(scope, k as f64 - (b.tokens + b.reserved as f64));
             if let Some(until) = b.blocked_until {
                 wait = wait.max(until.saturating_duration_since(now));
             }
@@ -251,7 +321,7 @@ impl Limiter {
         // A count outside the bucket (negative, or more than its burst) is
         // clamped: a server's `-1e9` must not stall the client for an hour.
         let remaining = if remaining.is_finite() {
-            remaining.clamp(0.0, f64::from(self.limit.burst))
+            remaining.clamp(0.0, f64::from(self.limit_of(scope).burst))
         } else {
             return;
         };
@@ -625,7 +695,9 @@ impl ArmClient {
     fn new(backend: Backend, endpoint: &str, opts: ClientOptions) -> ArmClient {
         // A replay answers on a virtual clock: it never paces itself.
         let limiter = match backend {
-            Backend::Live { .. } => opts.rate_limit.map(Limiter::new),
+            Backend::Live { .. } => opts
+                .rate_limit
+                .map(|l| Limiter::with_graph(l, opts.graph_rate_limit)),
             Backend::Replay { .. } => None,
         };
         let progress = opts.progress.clone().unwrap_or_else(Progress::disabled);
@@ -871,13 +943,20 @@ impl ArmClient {
             Backend::Live { .. } => rate_scope(path),
             Backend::Replay { .. } => None,
         };
+        // A Resource Graph query draws on Resource Graph's own quota too.
+        let graph = is_graph_request(method, path).then(|| Some(GRAPH_SCOPE.to_string()));
         let mut attempt: u32 = 0;
         let result = loop {
             // Pacing happens before a concurrency slot is taken, so a request
             // waiting for its subscription's quota never holds up another
             // subscription's; slots go round-robin to the subscriptions.
             if let Some(limiter) = &self.limiter {
-                if limiter.pace(&scope).await {
+                let mut paced = false;
+                if let Some(g) = &graph {
+                    paced |= limiter.pace(g).await;
+                }
+                paced |= limiter.pace(&scope).await;
+                if paced {
                     self.progress.paced_wait();
                 }
             }
@@ -889,9 +968,14 @@ impl ArmClient {
                     Backend::Replay { .. } => None,
                 };
                 let seq = self.limiter.as_ref().map_or(0, |l| l.sending(&scope));
+                let graph_seq = match (&self.limiter, &graph) {
+                    (Some(l), Some(g)) => l.sending(g),
+                    _ => 0,
+                };
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
-                (self.send(method, path, body).await, seq)
+                (self.send(method, path, body).await, (seq, graph_seq))
             };
+            let (seq, graph_seq) = seq;
             let retry_wait = match outcome {
                 Attempt::Response(r) => {
                     self.unanswered.store(0, Ordering::Relaxed);
@@ -903,6 +987,10 @@ impl ArmClient {
                             .and_then(|v| v.trim().parse::<f64>().ok())
                         {
                             limiter.observe_remaining(&scope, seq, remaining);
+                        }
+                        if let Some(g) = &graph {
+                            let max = self.opts.max_retry_after;
+                            observe_graph_quota(limiter, g, graph_seq, &r.headers, max);
                         }
                     }
                     if (200..300).contains(&r.status) {
@@ -933,7 +1021,8 @@ impl ArmClient {
                             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                             self.progress.throttled();
                             if let Some(limiter) = &self.limiter {
-                                limiter.throttled(&scope, wait);
+                                // Resource Graph throttles on its own quota.
+                                limiter.throttled(graph.as_ref().unwrap_or(&scope), wait);
                             }
                         } else if r.status >= 500 {
                             self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
@@ -1105,6 +1194,33 @@ pub const WORKSPACE_QUERY_TIMEOUT: Duration = Duration::from_secs(180);
 fn is_workspace_query(path: &str) -> bool {
     let p = path.split('?').next().unwrap_or(path).to_ascii_lowercase();
     p.ends_with("/query") && p.contains("/providers/microsoft.operationalinsights/workspaces/")
+}
+
+/// Resource Graph's quota headers: what is left in the window corrects
+/// the client's bucket, and an exhausted window holds every query until it
+/// resets (no longer than `max`).
+fn observe_graph_quota(
+    limiter: &Limiter,
+    graph: &Option<String>,
+    seq: u64,
+    headers: &BTreeMap<String, String>,
+    max: Duration,
+) {
+    let Some(remaining) = headers
+        .get(GRAPH_REMAINING_HEADER)
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    else {
+        return;
+    };
+    limiter.observe_remaining(graph, seq, remaining);
+    if remaining < 1.0 {
+        if let Some(reset) = headers
+            .get(GRAPH_RESETS_HEADER)
+            .and_then(|v| parse_resets_after(v, max))
+        {
+            limiter.throttled(graph, reset);
+        }
+    }
 }
 
 fn path_matches(pattern: &str, path: &str) -> bool {
@@ -1447,6 +1563,70 @@ mod tests {
             "refused methods send nothing"
         );
     }
+
+    #[tokio::test]
+    async fn only_the_resource_graph_query_is_an_allowed_post() {
+        let graph = format!("{GRAPH_PATH}?api-version=2024-04-01");
+        let body = serde_json::json!({"query": "resources"});
+        let mut answered = ex(&graph, 200, json!({"data": []}));
+        answered.method = "POST".into();
+        answered.request_body = Some(body.clone());
+        let c = client(vec![answered]);
+        assert_eq!(
+            c.request("POST", &graph, Some(&body)).await.unwrap(),
+            json!({"data": []})
+        );
+        // Case and query do not matter; another body is simply not recorded.
+        let lower = graph.to_ascii_lowercase();
+        let other = json!({"query": "other"});
+        assert_eq!(
+            c.request("POST", &lower, Some(&other))
+                .await
+                .unwrap_err()
+                .code,
+            "NotRecorded"
+        );
+        for path in [
+            "/providers/Microsoft.ResourceGraph/resourcesX",
+            "/providers/Microsoft.ResourceGraph/resources/x",
+            "/subscriptions/s/providers/Microsoft.ResourceGraph/resources",
+            "/providers/Microsoft.ResourceGraph",
+            "/subscriptions/s/providers/Microsoft.Compute/virtualMachines/v/start",
+        ] {
+            assert_eq!(
+                c.request("POST", path, Some(&body)).await.unwrap_err().code,
+                "MethodNotAllowed",
+                "{path}"
+            );
+        }
+        for m in ["PUT", "DELETE", "PATCH"] {
+            assert_eq!(
+                c.request(m, &graph, Some(&body)).await.unwrap_err().code,
+                "MethodNotAllowed",
+                "{m}"
+            );
+        }
+        assert_eq!(
+            c.stats.snapshot().requests,
+            2,
+            "refused requests send nothing"
+        );
+        assert!(is_graph_request(
+            "post",
+            &format!("https://management.azure.com{graph}")
+        ));
+        assert!(!is_graph_request("GET", &graph));
+        assert_eq!(
+            parse_resets_after("00:01:02.5", Duration::from_secs(600)),
+            Some(Duration::from_millis(62_500))
+        );
+        assert_eq!(
+            parse_resets_after("99:00:00", Duration::from_secs(9)),
+            Some(Duration::from_secs(9))
+        );
+        assert_eq!(parse_resets_after("5", Duration::from_secs(9)), None);
+        assert_eq!(parse_resets_after("-1:00:00", Duration::from_secs(9)), None);
+    }
 }
 
 #[cfg(test)]
@@ -1729,6 +1909,40 @@ mod pacing_tests {
         assert!(l.pace(&u).await);
         assert!(before.elapsed() >= Duration::from_millis(295));
         assert_eq!(l.paced.load(Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test]
+    async fn resource_graph_queries_have_their_own_quota_and_follow_its_headers() {
+        let l = Limiter::with_graph(
+            RateLimit::ARM,
+            RateLimit {
+                burst: 2,
+                per_second: 10.0,
+            },
+        );
+        let g = Some(GRAPH_SCOPE.to_string());
+        for _ in 0..2 {
+            assert!(!l.pace(&g).await);
+            l.sending(&g);
+        }
+        let start = Instant::now();
+        assert!(
+            l.pace(&g).await,
+            "the third query waits for Resource Graph's refill"
+        );
+        assert!(start.elapsed() >= Duration::from_millis(95));
+        let seq = l.sending(&g);
+        assert!(!l.pace(&None).await, "the tenant's bucket is untouched");
+        // The window is spent and resets in 300 ms: every query waits for it.
+        let headers = BTreeMap::from([
+            (GRAPH_REMAINING_HEADER.to_string(), "0".to_string()),
+            (GRAPH_RESETS_HEADER.to_string(), "00:00:00.3".to_string()),
+        ]);
+        observe_graph_quota(&l, &g, seq, &headers, Duration::from_secs(60));
+        let before = Instant::now();
+        assert!(l.pace(&g).await);
+        assert!(before.elapsed() >= Duration::from_millis(295));
+        assert_eq!(rate_scope(GRAPH_PATH), None, "a tenant-level call");
     }
 
     #[test]

@@ -7,4 +7,5 @@ pub mod credentials;
 pub mod flow;
 pub mod http;
 pub mod recording;
+pub mod resource_graph;
 pub mod scan;

@@ -1326,10 +1326,7 @@ pub fn machine_extension(
     state: &str,
     location: &str,
 ) -> Value {
-    let arc = machine_id
-        .to_ascii_lowercase()
-        .contains("/microsoft.hybridcompute/");
-    let rtype = if arc {
+    let rtype = if is_arc(machine_id) {
         "Microsoft.HybridCompute/machines/extensions"
     } else {
         "Microsoft.Compute/virtualMachines/extensions"
@@ -1355,6 +1352,19 @@ pub fn legacy_type(os: &str) -> &'static str {
     } else {
         "MicrosoftMonitoringAgent"
     }
+}
+
+/// Whether an id is an Azure Arc machine's (or one of its children's).
+pub fn is_arc(id: &str) -> bool {
+    id.to_ascii_lowercase()
+        .contains("/microsoft.hybridcompute/")
+}
+
+/// A resource as a Resource Graph row answers it (`project id, name, type,
+/// properties`; Resource Graph gives the type in lower case).
+pub fn graph_row(body: &Value) -> Value {
+    json!({"id": body["id"], "name": body["name"],
+        "type": body["type"].as_str().map(str::to_ascii_lowercase), "properties": body["properties"]})
 }
 
 /// A data collection rule association (call 34) of a machine with a rule.

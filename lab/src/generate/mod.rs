@@ -72,6 +72,10 @@ pub struct GenerateArgs {
         conflicts_with = "scenario"
     )]
     pub page_size: usize,
+    /// Answer machines' extensions and associations with a GET per machine
+    /// instead of Resource Graph queries (what a scan falls back to).
+    #[arg(long, conflicts_with = "scenario")]
+    pub no_resource_graph: bool,
 }
 
 /// `0.3` or `30%`.
@@ -97,6 +101,7 @@ impl GenerateArgs {
             misconfigured: self.misconfigured,
             seed: self.seed,
             page_size: self.page_size,
+            resource_graph: !self.no_resource_graph,
         }
     }
 }

@@ -11,8 +11,10 @@
 
 use super::arm::{self, T_NSG, T_STORAGE, T_VAULT, T_VNET, T_WORKSPACE};
 use azward::azure::api::{self, Call};
-use azward::azure::http::rate_scope;
+use azward::azure::http::{is_graph_request, rate_scope, GRAPH_SCOPE};
 use azward::azure::recording::{sha256_hex, PUBLIC_ARM};
+use azward::azure::resource_graph::{self, Query};
+use azward::inventory::subscription_of;
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -34,6 +36,10 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// Items per list page; longer lists come in pages joined by `nextLink`.
     pub page_size: usize,
+    /// Machines' extensions and associations (rows 33–34) answered by
+    /// Resource Graph queries (as a scan reads them first) rather than by a
+    /// GET per machine (what a scan reads when Resource Graph fails).
+    pub resource_graph: bool,
 }
 
 impl Default for GenerateOptions {
@@ -44,6 +50,7 @@ impl Default for GenerateOptions {
             misconfigured: 0.3,
             seed: 1,
             page_size: 1000,
+            resource_graph: true,
         }
     }
 }
@@ -180,6 +187,8 @@ struct Line<'a> {
     method: &'static str,
     url: &'a str,
     status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_body: Option<&'a Value>,
     body: &'a Value,
 }
 
@@ -192,19 +201,57 @@ struct Out<W: Write> {
 
 impl<W: Write> Out<W> {
     fn exchange(&mut self, url: &str, body: &Value) -> io::Result<()> {
-        serde_json::to_writer(
-            &mut self.w,
-            &Line {
-                method: "GET",
-                url,
-                status: 200,
-                body,
-            },
-        )?;
+        self.line(&Line {
+            method: "GET",
+            url,
+            status: 200,
+            request_body: None,
+            body,
+        })
+    }
+
+    fn line(&mut self, line: &Line) -> io::Result<()> {
+        serde_json::to_writer(&mut self.w, line)?;
         self.w.write_all(b"\n")?;
         self.exchanges += 1;
-        *self.reads_by_scope.entry(rate_scope(url)).or_default() += 1;
+        *self.reads_by_scope.entry(rate_scope(line.url)).or_default() += 1;
+        if is_graph_request(line.method, line.url) {
+            *self
+                .reads_by_scope
+                .entry(Some(GRAPH_SCOPE.to_string()))
+                .or_default() += 1;
+        }
         Ok(())
+    }
+
+    /// A Resource Graph query over `subs` answered with `rows`, in pages
+    /// joined by `$skipToken`; returns how many pages.
+    fn graph(&mut self, subs: &[String], query: Query, rows: &[Value]) -> io::Result<u32> {
+        let url = resource_graph::url();
+        let page = (resource_graph::PAGE_SIZE as usize).min(self.page_size.max(1));
+        let pages = rows.len().div_ceil(page).max(1);
+        for k in 0..pages {
+            let chunk = &rows[(k * page).min(rows.len())..((k + 1) * page).min(rows.len())];
+            let token = |k: usize| format!("page-{k}");
+            let request = resource_graph::request_body(
+                subs,
+                query.text(),
+                (k > 0).then(|| token(k)).as_deref(),
+            );
+            let mut body = json!({"totalRecords": rows.len(), "count": chunk.len(),
+                "resultTruncated": "false", "facets": [], "data": chunk});
+            if k + 1 < pages {
+                body["$skipToken"] = json!(token(k + 1));
+            }
+            self.line(&Line {
+                method: "POST",
+                url: &url,
+                status: 200,
+                request_body: Some(&request),
+                body: &body,
+            })?;
+        }
+        Ok(pages as u32)
     }
 
     /// One object read.
@@ -318,15 +365,39 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
 
     let mut max_pages = 1;
     let mut any_policy_read = false;
+    // Resource Graph rows of every subscription, in machine order (the order
+    // of the GET lists they stand for).
+    let mut graph_rows = (Vec::new(), Vec::new());
     for (i, id) in sub_ids.iter().enumerate() {
         let mut rng = fastrand::Rng::with_seed(
             opts.seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
         let mut g = SubGen::new(i, id, &tenant, opts, &mut rng);
         g.build();
-        let (pages, policy_read) = g.write(&mut out)?;
+        let (pages, policy_read) = g.write(&mut out, &mut graph_rows)?;
         max_pages = max_pages.max(pages);
         any_policy_read |= policy_read;
+    }
+    // The queries a scan sends, per batch of subscriptions (the rows of a
+    // batch's subscriptions only).
+    let mut graph_pages = 0;
+    if opts.resource_graph {
+        for batch in resource_graph::batches(&sub_ids, resource_graph::MAX_SUBSCRIPTIONS) {
+            let of_batch = |rows: &[Value]| -> Vec<Value> {
+                rows.iter()
+                    .filter(|r| {
+                        r["id"]
+                            .as_str()
+                            .and_then(subscription_of)
+                            .is_some_and(|s| batch.contains(&s))
+                    })
+                    .cloned()
+                    .collect()
+            };
+            let ext = out.graph(&batch, Query::Extensions, &of_batch(&graph_rows.0))?;
+            let assoc = out.graph(&batch, Query::Associations, &of_batch(&graph_rows.1))?;
+            graph_pages = graph_pages.max(ext.max(assoc));
+        }
     }
     // Rows 36–37 (baseline 1.2): every subscription's Activity Log, one
     // listing per provider, and the tenant's, for the header's `recorded_at`;
@@ -343,11 +414,18 @@ fn write_estate<W: Write>(opts: &GenerateOptions, w: W) -> io::Result<(GenerateS
     out.exchange(&api::history_url(None, &filter), &json!({"value": []}))?;
     out.w.flush()?;
     // subscriptions list pages → subscription lists' pages → per-resource
-    // reads → containers (and Sentinel behind onboarding) → immutability policies.
-    // Then the data collection rules, and each workspace's three queries,
-    // five at a time (one workspace per subscription).
+    // reads (which wait for the Resource Graph pages, sent after the
+    // subscriptions list) → containers (and Sentinel behind onboarding) →
+    // immutability policies; then the data collection rules, and each
+    // workspace's three queries, five at a time (one workspace per
+    // subscription).
     let query_rounds = (3 * opts.subscriptions).div_ceil(5) as u32;
-    let critical_path = sub_pages + max_pages + 2 + u32::from(any_policy_read) + 1 + query_rounds;
+    let critical_path = sub_pages
+        + (max_pages + 1).max(graph_pages)
+        + 1
+        + u32::from(any_policy_read)
+        + 1
+        + query_rounds;
     let summary = GenerateSummary {
         tenant_id: tenant,
         subscription_ids: sub_ids,
@@ -508,8 +586,10 @@ struct SubGen<'a> {
     alerts: Vec<Value>,
     query_rules: Vec<Value>,
     action_groups: Vec<Value>,
-    /// Virtual machines (call 31), their extensions (33) and associations (34).
+    /// Virtual machines (call 31), Arc machines (call 32), their extensions
+    /// (33) and associations (34).
     machines: Vec<Value>,
+    arc_machines: Vec<Value>,
     extensions: Vec<(String, Vec<Value>)>,
     associations: Vec<(String, Vec<Value>)>,
     onboarded: bool,
@@ -545,6 +625,7 @@ impl<'a> SubGen<'a> {
             query_rules: Vec::new(),
             action_groups: Vec::new(),
             machines: Vec::new(),
+            arc_machines: Vec::new(),
             extensions: Vec::new(),
             associations: Vec::new(),
             onboarded: false,
@@ -998,7 +1079,16 @@ impl<'a> SubGen<'a> {
             self.diag.push((id, d));
         }
         if rtype == arm::T_VM {
-            let body = self.machine(body, loc);
+            // One machine in four is an Azure Arc machine.
+            let arc = self.rng.u8(..4) == 0;
+            let body = if arc {
+                let name = format!("arc-gen-{:03}-{k:05}", self.names.n);
+                let tags = self.tags("arc");
+                arm::arc_machine(&self.names.sub, &rg, &name, loc, "", tags)
+            } else {
+                body
+            };
+            let body = self.machine(body, loc, arc);
             self.push(body);
             return;
         }
@@ -1009,9 +1099,15 @@ impl<'a> SubGen<'a> {
     /// misconfigured, no Azure Monitor Agent (none, the legacy agent only,
     /// or a failed one) and no association or one with the rule that lacks
     /// authpriv (or the Security log).
-    fn machine(&mut self, body: Value, loc: &str) -> Value {
+    fn machine(&mut self, mut body: Value, loc: &str, arc: bool) -> Value {
         let os = if self.rng.bool() { "Windows" } else { "Linux" };
-        let body = arm::with_vm_os(body, os, "Standard_D2s_v5");
+        let body = if arc {
+            // Arc gives the OS in lower case.
+            body["properties"]["osType"] = json!(os.to_ascii_lowercase());
+            body
+        } else {
+            arm::with_vm_os(body, os, "Standard_D2s_v5")
+        };
         let id = body["id"].as_str().unwrap_or_default().to_string();
         let bad = self.flaws(2);
         let agent = if !bad[0] {
@@ -1058,7 +1154,11 @@ impl<'a> SubGen<'a> {
         let assoc = rule
             .map(|r| vec![arm::dcr_association(&id, "dcra-security", &r)])
             .unwrap_or_default();
-        self.machines.push(body.clone());
+        if arc {
+            self.arc_machines.push(body.clone());
+        } else {
+            self.machines.push(body.clone());
+        }
         self.extensions.push((id.clone(), agent));
         self.associations.push((id, assoc));
         body
@@ -1416,7 +1516,11 @@ impl<'a> SubGen<'a> {
         ]
     }
 
-    fn write<W: Write>(&mut self, out: &mut Out<W>) -> io::Result<(u32, bool)> {
+    fn write<W: Write>(
+        &mut self,
+        out: &mut Out<W>,
+        graph_rows: &mut (Vec<Value>, Vec<Value>),
+    ) -> io::Result<(u32, bool)> {
         let base = format!("/subscriptions/{}", self.names.sub);
         let (sub_diag, pricings, contacts, locks, assignments) = self.subscription_settings();
         let items: Vec<Value> = self
@@ -1504,7 +1608,7 @@ impl<'a> SubGen<'a> {
             (
                 &api::ARC_MACHINES,
                 "/providers/Microsoft.HybridCompute/machines",
-                Vec::new(),
+                std::mem::take(&mut self.arc_machines),
             ),
         ];
         for (call, suffix, items) in lists {
@@ -1565,8 +1669,18 @@ impl<'a> SubGen<'a> {
         for (watcher, logs) in std::mem::take(&mut self.flow_logs) {
             out.list(&api::FLOW_LOGS, &watcher, "/flowLogs", logs)?;
         }
+        let graph = self.opts.resource_graph;
         for (id, exts) in std::mem::take(&mut self.extensions) {
-            out.list(&api::VM_EXTENSIONS, &id, "/extensions", exts)?;
+            if graph {
+                graph_rows.0.extend(exts.iter().map(arm::graph_row));
+                continue;
+            }
+            let call = if arm::is_arc(&id) {
+                &api::ARC_EXTENSIONS
+            } else {
+                &api::VM_EXTENSIONS
+            };
+            out.list(call, &id, "/extensions", exts)?;
         }
         let mut rules = BTreeMap::new();
         for (id, assocs) in std::mem::take(&mut self.associations) {
@@ -1574,6 +1688,10 @@ impl<'a> SubGen<'a> {
                 if let Some(r) = a["properties"]["dataCollectionRuleId"].as_str() {
                     rules.insert(r.to_string(), ());
                 }
+            }
+            if graph {
+                graph_rows.1.extend(assocs.iter().map(arm::graph_row));
+                continue;
             }
             out.list(
                 &api::DCR_ASSOCIATIONS,
@@ -1654,10 +1772,18 @@ mod tests {
         assert!(text.contains("\"nextLink\":\"https://management.azure.com/subscriptions/"));
         assert_eq!(sa.resources, 80);
         assert_eq!(sa.subscription_ids.len(), 2);
-        assert_eq!(sa.reads_by_scope.values().sum::<u64>(), sa.exchanges);
+        let graph = Some(GRAPH_SCOPE.to_string());
+        let queries = sa.reads_by_scope[&graph];
+        assert!(queries >= 2, "two Resource Graph queries at least");
         assert_eq!(
-            sa.reads_by_scope[&None], 3,
-            "subscriptions, Entra ID and the tenant's Activity Log"
+            sa.reads_by_scope.values().sum::<u64>(),
+            sa.exchanges + queries,
+            "each query counts against the tenant and Resource Graph"
+        );
+        assert_eq!(
+            sa.reads_by_scope[&None],
+            3 + queries,
+            "subscriptions, Entra ID, the tenant's Activity Log and the queries"
         );
         // Nine Activity Log listings per subscription, for the header's time.
         let window = azward::azure::scan::HistoryOptions::default()
