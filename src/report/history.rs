@@ -194,7 +194,7 @@ pub fn html_timeline(report: &Report) -> String {
 fn html_of(t: &Timeline) -> String {
     let shown: Vec<&TimelineEvent> = t.events.iter().rev().take(HTML_MAX_EVENTS).collect();
     let sub_of = |e: &TimelineEvent| e.subscription.clone().unwrap_or_else(|| "tenant".into());
-    let subs: Vec<String> = shown.iter().map(|e| sub_of(*e)).collect();
+    let subs: Vec<String> = shown.iter().map(|e| sub_of(e)).collect();
     let mut s = String::from(r#"<section id="timeline" class="page"><h2>Tamper timeline</h2>"#);
     let _ = write!(s, r#"<p class="summary">{}.</p>"#, escape(&summary(t)));
     for sc in t.incomplete() {
