@@ -17,6 +17,20 @@
 //! The lab tools (emulator, estate generator, benchmark) are the separate
 //! crate `azward-lab` in `lab/`: the product ships no server.
 
+/// Test-only: the text of an upstream ARM example kept in the repository
+/// (`tests/fixtures/arm-examples/`, sources in its `SOURCES.md`), compiled in
+/// so that a test can never find it missing.
+#[cfg(test)]
+macro_rules! arm_example {
+    ($rel:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/arm-examples/",
+            $rel
+        ))
+    };
+}
+
 pub mod app;
 pub mod azure;
 pub mod checks;

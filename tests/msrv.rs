@@ -15,8 +15,15 @@ fn read(rel: &str) -> String {
 
 /// `1.88` and `1.88.0` are the same version.
 fn parse_version(v: &str) -> (u32, u32, u32) {
-    let mut it = v.trim().split('.').map(|p| p.parse::<u32>().unwrap_or_else(|_| panic!("version {v:?}")));
-    (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0))
+    let mut it = v
+        .trim()
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or_else(|_| panic!("version {v:?}")));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
 }
 
 fn show((a, b, c): (u32, u32, u32)) -> String {
@@ -29,7 +36,10 @@ fn show((a, b, c): (u32, u32, u32)) -> String {
 
 fn rust_version_of(manifest: &str) -> Option<String> {
     let doc: toml_edit::DocumentMut = manifest.parse().ok()?;
-    doc.get("package")?.get("rust-version")?.as_str().map(str::to_owned)
+    doc.get("package")?
+        .get("rust-version")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 fn registry_sources() -> Vec<PathBuf> {
@@ -37,7 +47,9 @@ fn registry_sources() -> Vec<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .expect("CARGO_HOME or HOME");
-    let Ok(dirs) = std::fs::read_dir(home.join("registry/src")) else { return Vec::new() };
+    let Ok(dirs) = std::fs::read_dir(home.join("registry/src")) else {
+        return Vec::new();
+    };
     dirs.filter_map(|d| d.ok().map(|d| d.path())).collect()
 }
 
@@ -48,17 +60,20 @@ fn locked_msrv() -> ((u32, u32, u32), String, usize, usize) {
     let sources = registry_sources();
     let mut best = ((0, 0, 0), String::new());
     let (mut registry, mut found) = (0, 0);
-    for p in lock["package"].as_array_of_tables().expect("[[package]]").iter() {
+    for p in lock["package"]
+        .as_array_of_tables()
+        .expect("[[package]]")
+        .iter()
+    {
         let source = p.get("source").and_then(|s| s.as_str()).unwrap_or("");
         if !source.starts_with("registry+") {
             continue;
         }
         registry += 1;
         let (name, version) = (p["name"].as_str().unwrap(), p["version"].as_str().unwrap());
-        let Some(text) = sources
-            .iter()
-            .find_map(|s| std::fs::read_to_string(s.join(format!("{name}-{version}/Cargo.toml"))).ok())
-        else {
+        let Some(text) = sources.iter().find_map(|s| {
+            std::fs::read_to_string(s.join(format!("{name}-{version}/Cargo.toml"))).ok()
+        }) else {
             continue; // another platform's dependency (windows-sys, wasm-bindgen, ...): never unpacked here
         };
         found += 1;
@@ -83,7 +98,8 @@ fn stated_rust_version_is_the_locked_dependencies_highest() {
     );
     let msrv_s = show(msrv);
     for manifest in ["Cargo.toml", "lab/Cargo.toml"] {
-        let stated = rust_version_of(&read(manifest)).unwrap_or_else(|| panic!("{manifest} states no rust-version"));
+        let stated = rust_version_of(&read(manifest))
+            .unwrap_or_else(|| panic!("{manifest} states no rust-version"));
         assert_eq!(
             parse_version(&stated),
             msrv,
@@ -106,5 +122,8 @@ fn versions_compare_numerically() {
     assert_eq!(parse_version("1.88"), parse_version("1.88.0"));
     assert_eq!(show((1, 89, 0)), "1.89");
     assert_eq!(show((1, 89, 1)), "1.89.1");
-    assert_eq!(rust_version_of("[package]\nname = \"x\"\nrust-version = \"1.70\"\n").as_deref(), Some("1.70"));
+    assert_eq!(
+        rust_version_of("[package]\nname = \"x\"\nrust-version = \"1.70\"\n").as_deref(),
+        Some("1.70")
+    );
 }
