@@ -12,6 +12,7 @@
 //! - [`engine`]: runs the checks, applies waivers, summarizes, scores and
 //!   judges the gate once;
 //! - [`report`]: renders what the engine decided, one file per format;
+//! - [`history`]: the scan history (`--history FILE`), an embedded SQLite file;
 //! - [`app`]: the one audit pipeline the CLI, the lab tools and the tests call.
 //!
 //! The lab tools (emulator, estate generator, benchmark) are the separate
@@ -35,6 +36,7 @@ pub mod app;
 pub mod azure;
 pub mod checks;
 pub mod engine;
+pub mod history;
 pub mod inventory;
 pub mod model;
 pub mod profile;

@@ -187,7 +187,13 @@ pub fn render(report: &Report) -> String {
     values.insert("style", CSS.to_string());
     values.insert("script", JS.to_string());
     values.insert("header", header(report));
-    values.insert("charts", charts(report));
+    values.insert(
+        "charts",
+        match &report.history {
+            Some(h) => super::history::html(h, escape) + &charts(report),
+            None => charts(report),
+        },
+    );
     values.insert("checks", checks_view(report));
     values.insert("controls", controls_view(report));
     values.insert("parameters", parameters_view(report));

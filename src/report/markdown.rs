@@ -108,6 +108,9 @@ pub fn render(report: &Report, new_findings: Option<&[&ResultRow]>) -> String {
     if let Some(new) = new_findings {
         new_section(&mut out, new);
     }
+    if let Some(h) = &report.history {
+        super::history::markdown(&mut out, h);
+    }
     out
 }
 

@@ -252,6 +252,10 @@ pub fn render(report: &Report, colour: bool) -> String {
         ));
     }
 
+    if let Some(h) = &report.history {
+        out.push_str(&super::history::terminal(h));
+    }
+
     let g = &report.gate;
     if g.gate.is_set() {
         if g.verdict.passed {
