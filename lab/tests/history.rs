@@ -12,24 +12,11 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod support;
+use support::azward_exe;
+
 const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
 const PROD: &str = "8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4";
-
-/// The product's binary, beside this test's own directory (see `scale.rs`).
-fn azward_exe() -> PathBuf {
-    let me = std::env::current_exe().unwrap();
-    let dir = me
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>/deps");
-    let exe = dir.join(format!("azward{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        exe.is_file(),
-        "{} is missing: run `cargo test --workspace`",
-        exe.display()
-    );
-    exe
-}
 
 /// The demo estate, or the demo after the change: kv-nw-prod-secrets without
 /// purge protection (AZ-KV-006 fails: new) and kv-nw-prod-payments on RBAC
