@@ -18,8 +18,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// `azward --version`: the crate's version, or the build id a packager set at
+/// compile time in `AZWARD_BUILD_VERSION` (the GitHub Action sets
+/// `<version>+<hash of the sources>`, so a cached binary is known to be the
+/// build of the action's own sources).
+const VERSION: &str = match option_env!("AZWARD_BUILD_VERSION") {
+    Some(v) => v,
+    None => env!("CARGO_PKG_VERSION"),
+};
+
 #[derive(Parser)]
-#[command(name = "azward", version, about = "Audits the forensic-readiness posture of Azure estates", long_about = None)]
+#[command(name = "azward", version = VERSION, about = "Audits the forensic-readiness posture of Azure estates", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -151,13 +160,13 @@ struct ScanArgs {
     #[arg(long, value_name = "ID", conflicts_with = "subscription")]
     management_group: Option<String>,
     /// Credential for a live scan.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "auto", env = "AZWARD_AUTH")]
     auth: AuthMethod,
     /// Resource Manager endpoint (sovereign clouds, the loopback emulator).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "AZWARD_ARM_ENDPOINT")]
     arm_endpoint: Option<String>,
     /// The scan's tenant id, for `--auth none` (the emulator) or to override the token's.
-    #[arg(long = "tenant", value_name = "ID")]
+    #[arg(long = "tenant", value_name = "ID", env = "AZWARD_TENANT")]
     tenant: Option<String>,
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=512))]
