@@ -134,8 +134,9 @@ pub fn markdown(out: &mut String, h: &HistoryView) {
 pub fn html(h: &HistoryView, esc: fn(&str) -> String) -> String {
     const W: f64 = 560.0;
     const H: f64 = 180.0;
-    const LEFT: f64 = 36.0;
-    const RIGHT: f64 = 12.0;
+    // Room for half a run label ("#12 · 140", centred) on either side.
+    const LEFT: f64 = 40.0;
+    const RIGHT: f64 = 36.0;
     const TOP: f64 = 14.0;
     const BOTTOM: f64 = 30.0;
     let n = h.trend.len();
