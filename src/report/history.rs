@@ -188,7 +188,7 @@ pub fn html(h: &HistoryView, esc: fn(&str) -> String) -> String {
     // run, which always has one) when they would crowd.
     let every = n.div_ceil(8).max(1);
     for (i, t) in h.trend.iter().enumerate() {
-        if (n - 1 - i) % every != 0 {
+        if !(n - 1 - i).is_multiple_of(every) {
             continue;
         }
         let _ = write!(
