@@ -56,7 +56,11 @@ fn headline(h: &HistoryView) -> String {
 
 /// The terminal's lines (names without control characters).
 pub fn terminal(h: &HistoryView) -> String {
-    let mut out = format!("\nhistory {}: {}\n", printable(&h.file), printable(&headline(h)));
+    let mut out = format!(
+        "\nhistory {}: {}\n",
+        printable(&h.file),
+        printable(&headline(h))
+    );
     for (label, list) in [("new  ", &h.new), ("fixed", &h.fixed)] {
         let rows = sorted(list);
         for r in rows.iter().take(MAX_LISTED) {
@@ -77,7 +81,12 @@ pub fn terminal(h: &HistoryView) -> String {
         .iter()
         .map(|t| format!("{} ({} failing)", opt(t.score, ""), t.failing))
         .collect();
-    let _ = writeln!(out, "  trend over {} run(s): {}", h.trend.len(), trend.join(" → "));
+    let _ = writeln!(
+        out,
+        "  trend over {} run(s): {}",
+        h.trend.len(),
+        trend.join(" → ")
+    );
     out
 }
 
@@ -178,7 +187,10 @@ pub fn html(h: &HistoryView, esc: fn(&str) -> String) -> String {
         let mut out = format!(r#"<polyline class="{class}" points="{}"/>"#, pts.join(" "));
         for p in &pts {
             let (px, py) = p.split_once(',').unwrap_or(("0", "0"));
-            let _ = write!(out, r#"<circle class="{class}" cx="{px}" cy="{py}" r="3"/>"#);
+            let _ = write!(
+                out,
+                r#"<circle class="{class}" cx="{px}" cy="{py}" r="3"/>"#
+            );
         }
         out
     };
