@@ -1,7 +1,7 @@
 //! What a run kept in a history (`scan --history FILE`) knows of the runs
 //! before it with the same tenant and baseline: what is new and fixed since
 //! the previous one, and the trend of score, coverage and failing results.
-//! Plain data: the store itself is `crate::history`.
+//! Plain data: the store itself is `src/history.rs`.
 
 use super::diff::ResultDoc;
 use serde::Serialize;
