@@ -56,9 +56,16 @@
     return s.name || s.id;
   }
 
+  // The last name of a resource id; a storage service (`…/storageAccounts/
+  // NAME/blobServices/default`) is named by its account: `NAME/blob`.
   function resourceName(rid) {
     var segs = rid.split('/').filter(function (s) { return s !== ''; });
-    return segs.length ? segs[segs.length - 1] : rid;
+    var n = segs.length;
+    if (n >= 4 && /^(blob|file|queue|table)Services$/i.test(segs[n - 2]) &&
+        segs[n - 4].toLowerCase() === 'storageaccounts') {
+      return segs[n - 3] + '/' + segs[n - 2].replace(/Services$/i, '').toLowerCase();
+    }
+    return n ? segs[n - 1] : rid;
   }
 
   // The same placeholders as the Rust `fill_placeholders`.
@@ -144,8 +151,9 @@
   }
 
   function sortRows(list) {
-    var key = sortKey(state.sort);
-    if (!key) { return; }
+    // With no column chosen: failing and error results first, each status
+    // in the report's order.
+    var key = sortKey(state.sort) || sortKey('status');
     var keys = {};
     for (var k = 0; k < list.length; k++) { keys[list[k]] = key(list[k]); }
     var dir = state.dir === 'desc' ? -1 : 1;

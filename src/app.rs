@@ -50,6 +50,10 @@ pub struct Judgement {
     pub as_of_given: bool,
     pub framework: Option<Framework>,
     pub previous: Option<Previous>,
+    /// The history file's runs (`--history`): new and fixed since the
+    /// previous run of the same tenant and baseline (the comparison, when
+    /// `previous` is not given), and the trend.
+    pub history: Option<crate::history::Loaded>,
     pub gate: Gate,
 }
 
@@ -68,6 +72,7 @@ impl Judgement {
             as_of_given: false,
             framework: None,
             previous: None,
+            history: None,
             gate: Gate::default(),
         }
     }
@@ -172,11 +177,30 @@ pub fn evaluate_results(
     let eval = engine::summarize(inv, &j.baseline, results);
     let warnings =
         engine::warnings::warnings(&eval, j.waivers.as_ref().zip(waiver_report.as_ref()));
-    let compared = j.previous.as_ref().map(|p| {
-        let now = ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval)
-            .with_baseline(&report::BaselineInfo::of(&j.baseline));
-        (p, diff::diff(&p.doc, &now))
+    let now = (j.previous.is_some() || j.history.is_some()).then(|| {
+        ReportDoc::from_evaluation(inv.tenant_id.as_deref(), &eval)
+            .with_baseline(&report::BaselineInfo::of(&j.baseline))
     });
+    let baseline_key = crate::history::baseline_key(&j.baseline);
+    // Without --compare, the previous run of the history is the one compared with.
+    let from_history = j.history.as_ref().and_then(|h| {
+        let (run, doc) = h.previous(inv.tenant_id.as_deref(), &baseline_key)?;
+        Some(Previous {
+            path: PathBuf::from(format!(
+                "{} (run {}, {})",
+                h.file.display(),
+                run.id,
+                run.started_at
+            )),
+            doc: doc.clone(),
+        })
+    });
+    let compared = j
+        .previous
+        .as_ref()
+        .or(from_history.as_ref())
+        .zip(now.as_ref())
+        .map(|(p, now)| (p, diff::diff(&p.doc, now)));
     let previous_name = compared.as_ref().map(|(p, _)| p.path.display().to_string());
     let since = compared
         .as_ref()
@@ -220,6 +244,9 @@ pub fn evaluate_results(
     report.comparison = compared
         .as_ref()
         .map(|(p, d)| Comparison::new(&p.path, d, j.gate.fail_on_new));
+    if let (Some(h), Some(now)) = (&j.history, &now) {
+        report.history = Some(h.view(now, &report, &baseline_key));
+    }
     Audit {
         report,
         auth_used: outcome.auth_used,

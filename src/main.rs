@@ -18,8 +18,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// `azward --version`: the crate's version, or the build id a packager set at
+/// compile time in `AZWARD_BUILD_VERSION` (the GitHub Action sets
+/// `<version>+<hash of the sources>`, so a cached binary is known to be the
+/// build of the action's own sources).
+const VERSION: &str = match option_env!("AZWARD_BUILD_VERSION") {
+    Some(v) => v,
+    None => env!("CARGO_PKG_VERSION"),
+};
+
 #[derive(Parser)]
-#[command(name = "azward", version, about = "Audits the forensic-readiness posture of Azure estates", long_about = None)]
+#[command(name = "azward", version = VERSION, about = "Audits the forensic-readiness posture of Azure estates", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,6 +61,9 @@ enum Command {
     /// Print the tamper timeline: evidence-impairing operations, changes and
     /// leads from the Activity Log (reads only the subscriptions and their Activity Log).
     Timeline(Box<TimelineArgs>),
+    /// List the runs a history file keeps (`scan --history FILE`) and the trend of score,
+    /// coverage and failing results, overall, per family and per subscription.
+    History(HistoryArgs),
     /// Print the full documentation of one check.
     Explain {
         /// A check id, e.g. AZ-KV-003.
@@ -60,6 +72,19 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct HistoryArgs {
+    /// The history file (SQLite) that `scan --history` writes.
+    #[arg(long, value_name = "FILE")]
+    history: PathBuf,
+    /// Only this tenant's runs.
+    #[arg(long = "tenant", value_name = "ID")]
+    tenant: Option<String>,
+    /// How many of the latest runs the trend tables show.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    last: u16,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -181,13 +206,13 @@ struct ScanArgs {
     #[arg(long, value_name = "ID", conflicts_with = "subscription")]
     management_group: Option<String>,
     /// Credential for a live scan.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "auto", env = "AZWARD_AUTH")]
     auth: AuthMethod,
     /// Resource Manager endpoint (sovereign clouds, the loopback emulator).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "AZWARD_ARM_ENDPOINT")]
     arm_endpoint: Option<String>,
     /// The scan's tenant id, for `--auth none` (the emulator) or to override the token's.
-    #[arg(long = "tenant", value_name = "ID")]
+    #[arg(long = "tenant", value_name = "ID", env = "AZWARD_TENANT")]
     tenant: Option<String>,
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=512))]
@@ -238,6 +263,13 @@ struct ScanArgs {
     /// (errors count unless --allow-errors).
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, requires = "compare")]
     fail_on_new: Option<Severity>,
+    /// Keep this run in a history file (SQLite; created when missing): the report then shows
+    /// what is new and fixed since the previous run of the same tenant and baseline, and the trend.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// With --history: keep only the newest N runs of this tenant and baseline.
+    #[arg(long, value_name = "N", requires = "history", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    keep_runs: Option<u32>,
     /// Print nothing on stderr but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -296,6 +328,7 @@ fn main() -> ExitCode {
             format,
             output,
         } => run_diff(&old, &new, format, output.as_deref()).map(|_| ExitCode::SUCCESS),
+        Command::History(args) => azward_history(&args).map(|_| ExitCode::SUCCESS),
         Command::Checks { format, baseline } => {
             list_checks(format, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
@@ -414,7 +447,17 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         ..ScanOptions::new(Input::Demo)
     };
     let baseline = load_baseline(args.baseline.as_deref())?;
+    // Opened (and migrated) before the scan: a file that is not a history fails at once.
+    let mut history = match &args.history {
+        Some(p) => Some(azward::history::Store::open(p)?),
+        None => None,
+    };
+    let history_key = azward::history::baseline_key(&baseline);
     let judgement = Judgement {
+        history: match &history {
+            Some(h) => Some(h.load()?),
+            None => None,
+        },
         waivers: match &args.waivers {
             Some(p) => Some(azward::engine::waivers::load(p, &baseline.known_ids())?),
             None => None,
@@ -486,6 +529,27 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             .with_context(|| format!("could not write {}", path.display()))?;
     }
     let written = outputs.commit().context("could not write the outputs")?;
+    // Recorded once the reports are in place, in one transaction.
+    if let Some(h) = history.as_mut() {
+        let (run, removed) = h.record(report, &history_key, args.keep_runs)?;
+        if !args.quiet {
+            let file = args
+                .history
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display()
+                .to_string();
+            let removed = if removed > 0 {
+                format!(" ({removed} older run(s) removed)")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "recorded run {run} in {}{removed}",
+                azward::util::text::printable(&file)
+            );
+        }
+    }
     if !args.quiet {
         for path in written {
             let shown = path.display().to_string();
@@ -646,4 +710,123 @@ fn run_timeline(args: TimelineArgs) -> Result<()> {
         None => emit(&text)?,
     }
     Ok(())
+}
+
+/// `azward history`: the runs, then the trend per family and per subscription
+/// of each tenant and baseline over its latest runs.
+fn azward_history(args: &HistoryArgs) -> Result<()> {
+    use azward::history::{RunRow, Store};
+    use azward::util::text::printable;
+    if !args.history.exists() {
+        bail!("{}: no such history file", args.history.display());
+    }
+    let store = Store::open(&args.history)?;
+    let runs = store.runs(args.tenant.as_deref())?;
+    let file = printable(&args.history.display().to_string()).into_owned();
+    let mut out = String::new();
+    let opt = |v: Option<f64>, unit: &str| {
+        v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.2}{unit}"))
+    };
+    let count = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+    let mut keys: Vec<(String, String)> = runs
+        .iter()
+        .map(|r| (r.tenant.clone(), r.baseline.clone()))
+        .collect();
+    keys.dedup();
+    keys.sort();
+    keys.dedup();
+    out.push_str(&format!("history {file}: {} run(s)\n", runs.len()));
+    for (tenant, baseline) in keys {
+        let mine: Vec<&RunRow> = runs
+            .iter()
+            .filter(|r| r.tenant == tenant && r.baseline == baseline)
+            .collect();
+        out.push_str(&format!(
+            "\ntenant {} · baseline {}\n",
+            printable(if tenant.is_empty() {
+                "unknown"
+            } else {
+                &tenant
+            }),
+            printable(&baseline)
+        ));
+        let mut t = comfy_table::Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+            .force_no_tty();
+        t.set_header(vec![
+            "run",
+            "started",
+            "source",
+            "score",
+            "coverage",
+            "failing",
+            "new",
+            "fixed",
+            "recording",
+        ]);
+        for r in &mine {
+            t.add_row(vec![
+                r.id.to_string(),
+                printable(&r.started_at).into_owned(),
+                printable(&r.source_mode).into_owned(),
+                opt(r.score, ""),
+                opt(r.coverage, "%"),
+                r.failing().to_string(),
+                count(r.new_since_previous),
+                count(r.fixed_since_previous),
+                r.recording_sha256.as_deref().map_or("-".into(), |s| {
+                    printable(&s[..s.len().min(12)]).into_owned()
+                }),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+        let last: Vec<&RunRow> = mine
+            .iter()
+            .copied()
+            .skip(mine.len().saturating_sub(usize::from(args.last)))
+            .collect();
+        let ids: Vec<i64> = last.iter().map(|r| r.id).collect();
+        let groups = store.groups(&ids)?;
+        for (kind, title) in [("family", "family"), ("subscription", "subscription")] {
+            let mut names: Vec<&str> = groups
+                .iter()
+                .filter(|g| g.kind == kind)
+                .map(|g| g.name.as_str())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            if names.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "trend by {title} (failing results; score) over runs {}\n",
+                ids.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .force_no_tty();
+            let mut header = vec![title.to_string()];
+            header.extend(ids.iter().map(|i| format!("run {i}")));
+            t.set_header(header);
+            for name in names {
+                let mut row = vec![printable(name).into_owned()];
+                for id in &ids {
+                    row.push(
+                        groups
+                            .iter()
+                            .find(|g| g.run_id == *id && g.kind == kind && g.name == name)
+                            .map_or("-".into(), |g| {
+                                format!("{}; {}", g.failing, opt(g.score, ""))
+                            }),
+                    );
+                }
+                t.add_row(row);
+            }
+            out.push_str(&format!("{t}\n"));
+        }
+    }
+    emit(&out)
 }

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 
 const SARIF_SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/sarif-schema-2.1.0.json"
+    "/tests/fixtures/schemas/sarif-schema-2.1.0.json"
 );
 
 fn build() -> Report {

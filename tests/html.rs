@@ -268,7 +268,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -285,8 +285,8 @@ fn the_demo_page_is_self_contained() {
     let (outside, data) = split(&page);
     assert_only_known_tags(&outside);
     assert_no_loads(&outside);
-    // The ARM endpoint shows as text.
-    assert!(outside.contains("https://management.azure.com"));
+    // The source is the embedded demo, which reads no endpoint.
+    assert!(outside.contains("the embedded demo estate (nothing read from Azure)"));
     // The data is the report's results.
     let v: serde_json::Value = serde_json::from_str(&data).expect("the data is JSON");
     assert_eq!(v["results"].as_array().unwrap().len(), report.results.len());
@@ -733,6 +733,7 @@ fn browser_draws_the_demo_report_and_takes_a_screenshot() {
 
     let run = dump_dom(&page, "");
     let dom = &run.stdout;
+    let rows_of = rows;
     let rows = rows(dom);
     let all = report.results.len();
     assert!(all > 200, "the demo has {all} results: more than two pages");
@@ -748,9 +749,64 @@ fn browser_draws_the_demo_report_and_takes_a_screenshot() {
     assert_eq!(report.table_activity.len(), 3);
     assert_eq!(dom.matches(r#"<div class="strip"#).count(), tables);
     assert_eq!(tables, 30);
-    // In report order: the first result first.
-    assert_eq!(attr(&rows[0].0, "data-idx"), "0");
-    assert!(rows[0].1.contains("AZ-DEF-001"));
+    // Failing results first, then errors, then the rest; each status in
+    // report order (the demo has more than a page of fail and error results).
+    let rank = |s: &str| {
+        ["fail", "error", "waived", "pass", "not_applicable"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let shown: Vec<(usize, usize)> = rows
+        .iter()
+        .map(|(tag, _)| {
+            (
+                rank(attr(tag, "data-status")),
+                attr(tag, "data-idx").parse().unwrap(),
+            )
+        })
+        .collect();
+    let mut sorted = shown.clone();
+    sorted.sort();
+    assert_eq!(shown, sorted, "by status, then report order");
+    let first_fail = report
+        .results
+        .iter()
+        .position(|r| r.status == Status::Fail)
+        .unwrap();
+    assert_eq!(shown[0], (0, first_fail));
+    let failing = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .count();
+    assert!(failing >= 100, "{failing}");
+    assert!(
+        shown.iter().all(|(r, _)| *r <= 1),
+        "the first page is all fail and error"
+    );
+    let last_page = dump_dom(&page, &format!("page={}", all.div_ceil(100)));
+    assert!(rows_of(&last_page.stdout)
+        .iter()
+        .all(|(tag, _)| attr(tag, "data-status") != "fail"));
+    // A storage service is named by its account, not by `default`.
+    let run = dump_dom(&page, "q=stnwprodlogarchive&size=200");
+    let mut services = 0;
+    for (tag, text) in rows_of(&run.stdout) {
+        let i: usize = attr(&tag, "data-idx").parse().unwrap();
+        if report.results[i]
+            .resource_id
+            .to_lowercase()
+            .ends_with("/blobservices/default")
+        {
+            services += 1;
+            assert!(text.contains(" stnwprodlogarchive/blob "), "{text}");
+        }
+    }
+    assert!(
+        services > 0,
+        "the demo's log archive has blob service results"
+    );
     // The filter lists were filled from the data.
     assert!(dom.contains("<option value=\"KV\">KV · Key Vault</option>"));
     assert!(dom.contains("nw-prod · 8a1f6c3e-52d4-4b9a-a7e0-3c9d15b2e6f4"));
@@ -976,7 +1032,14 @@ fn browser_runs_no_script_from_a_hostile_estate() {
     let page = write_page(&shots, "report-hostile.html", &report);
 
     // Open the first result's detail view too, so every view draws the payload.
-    let run = dump_dom(&page, "open=0");
+    // The first row shown (failing results come first) with its detail open.
+    let first = report
+        .results
+        .iter()
+        .position(|r| r.status == Status::Fail)
+        .unwrap();
+    let open = format!("open={first}");
+    let run = dump_dom(&page, &open);
     let dom = &run.stdout;
     let title = &dom[dom.find("<title>").unwrap() + 7..dom.find("</title>").unwrap()];
     // The tenant (in the title) holds the payload as text; a script that ran would have set it to PWNED.
@@ -1020,7 +1083,7 @@ fn browser_runs_no_script_from_a_hostile_estate() {
     let png = shots.join("report-hostile.png");
     browse(
         &page,
-        "open=0",
+        &open,
         &[
             format!("--screenshot={}", png.display()),
             "--window-size=1400,1000".into(),
@@ -1083,4 +1146,52 @@ fn browser_pages_50000_results() {
         run.elapsed,
         run2.elapsed
     );
+}
+
+/// Chart labels do not overlap: a score ends before its "cov" note begins
+/// and the note stays inside the chart; a severity total ends inside the card.
+/// Widths are estimated generously (bold 12.5 px digits about 7.5 px, the
+/// 11.5 px note about 7 px a character: Chromium draws "cov 100%" in 55 px).
+#[test]
+fn chart_labels_leave_room_for_each_other() {
+    let page = html::render(&demo());
+    let width = 420.0;
+    let attr_f = |tag: &str, name: &str| -> f64 { attr(tag, name).parse().unwrap() };
+    let mut scores = 0;
+    for chunk in page.split(r#"<text class="value" "#).skip(1) {
+        let tag = &chunk[..chunk.find('>').unwrap()];
+        let text = &chunk[tag.len() + 1..chunk.find("</text>").unwrap()];
+        let x = attr_f(&format!(" {tag}"), "x");
+        assert_eq!(attr(&format!(" {tag}"), "text-anchor"), "end", "{tag}");
+        assert!(x <= width - 4.0, "{text} ends at {x}, past the card");
+        let rest = &chunk[chunk.find("</text>").unwrap() + 7..];
+        if let Some(note) = rest.strip_prefix(r#"<text class="value-note" "#) {
+            scores += 1;
+            let ntag = &note[..note.find('>').unwrap()];
+            let ntext = &note[ntag.len() + 1..note.find("</text>").unwrap()];
+            let nx = attr_f(&format!(" {ntag}"), "x");
+            assert!(nx - x >= 6.0, "{text} at {x} runs into {ntext} at {nx}");
+            // …and starts after the bar's track (which ends at 420 − 126).
+            let start = x - 7.5 * text.len() as f64;
+            assert!(
+                start >= width - 126.0 + 2.0,
+                "{text} from {start} overlaps the bar"
+            );
+            assert!(
+                nx + 7.0 * ntext.len() as f64 <= width - 4.0,
+                "{ntext} past the chart"
+            );
+        }
+    }
+    assert!(scores >= 10, "family and subscription scores: {scores}");
+}
+
+/// The demo's source line names the embedded estate, not an endpoint it never read.
+#[test]
+fn the_demo_source_line_claims_no_endpoint() {
+    let page = html::render(&demo());
+    let at = page.find("<dt>Source</dt><dd>").expect("a source fact") + 19;
+    let source = &page[at..at + page[at..].find("</dd>").unwrap()];
+    assert!(source.contains("the embedded demo estate"), "{source}");
+    assert!(!source.contains("management.azure.com"), "{source}");
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const MODULES: [&str; 9] = [
+const MODULES: [&str; 10] = [
     "util",
     "model",
     "inventory",
@@ -15,6 +15,7 @@ const MODULES: [&str; 9] = [
     "profile",
     "engine",
     "report",
+    "history",
     "app",
 ];
 

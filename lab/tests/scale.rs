@@ -23,6 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::azward_exe;
+
 fn small_estate(dir: &Path) -> (PathBuf, GenerateSummary) {
     let path = dir.join("estate.jsonl");
     let summary = generate::generate(
@@ -384,25 +387,6 @@ fn ctrl_c_stops_a_live_scan_and_writes_no_report() {
     }
     interrupt_and_check(child, &out, dir.path());
     drop(emu);
-}
-
-/// The product's binary. It belongs to another package of the workspace, so
-/// Cargo does not name it to this one (`CARGO_BIN_EXE_*` is per package): it
-/// is `azward` in the directory above this test's own executable
-/// (`target/<profile>/deps/…`), built by `cargo test --workspace`.
-fn azward_exe() -> PathBuf {
-    let me = std::env::current_exe().unwrap();
-    let dir = me
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test runs from target/<profile>/deps");
-    let exe = dir.join(format!("azward{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        exe.is_file(),
-        "{} is missing: run `cargo test --workspace` (or `cargo build -p azward` first)",
-        exe.display()
-    );
-    exe
 }
 
 /// Starts `azward ARGS` with no stdin or stdout and stderr captured.

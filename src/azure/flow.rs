@@ -335,12 +335,12 @@ mod tests {
         assert_eq!(rows[1].hour, 1_795_158_000);
     }
 
-    /// The upstream query examples (tests/arm-examples/operationalinsights):
+    /// The upstream query examples (tests/fixtures/arm-examples/operationalinsights):
     /// 21 columns with the ones read in the middle, `long` and `real`
     /// values written as strings, `null` strings.
     fn upstream(file: &str) -> Value {
         let path = format!(
-            "{}/tests/arm-examples/operationalinsights/{file}",
+            "{}/tests/fixtures/arm-examples/operationalinsights/{file}",
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(&path).unwrap();

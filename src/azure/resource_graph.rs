@@ -575,7 +575,7 @@ mod tests {
     async fn the_upstream_example_page_reads_and_its_rows_name_no_machine() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/arm-examples/resourcegraph/ResourcesFirstPageQuery.json"
+            "/tests/fixtures/arm-examples/resourcegraph/ResourcesFirstPageQuery.json"
         ))
         .unwrap();
         let example: Value = serde_json::from_str(&text).unwrap();

@@ -360,7 +360,7 @@ impl DataCollectionRule {
     }
 }
 
-/// The upstream example bodies (tests/arm-examples, origin in its SOURCES.md).
+/// The upstream example bodies (tests/fixtures/arm-examples, origin in its SOURCES.md).
 #[cfg(test)]
 mod upstream {
     use super::*;
@@ -379,8 +379,8 @@ mod upstream {
 
     #[test]
     fn virtual_machine_list() {
-        let l: Listing<Machine> = items(include_str!(
-            "../../tests/arm-examples/compute/VirtualMachine_ListBySubscription_ByLocation.json"
+        let l: Listing<Machine> = items(arm_example!(
+            "compute/VirtualMachine_ListBySubscription_ByLocation.json"
         ));
         assert!(l.malformed.is_empty(), "{:?}", l.malformed);
         assert_eq!(l.items.len(), 2);
@@ -391,8 +391,8 @@ mod upstream {
 
     #[test]
     fn arc_machine_list_has_no_os_type() {
-        let l: Listing<Machine> = items(include_str!(
-            "../../tests/arm-examples/hybridcompute/Machines_ListBySubscription.json"
+        let l: Listing<Machine> = items(arm_example!(
+            "hybridcompute/Machines_ListBySubscription.json"
         ));
         assert!(l.malformed.is_empty(), "{:?}", l.malformed);
         assert_eq!(l.items.len(), 2);
@@ -404,8 +404,8 @@ mod upstream {
 
     #[test]
     fn extension_lists() {
-        let vm: Listing<Extension> = items(include_str!(
-            "../../tests/arm-examples/compute/VirtualMachineExtension_List_MaximumSet_Gen.json"
+        let vm: Listing<Extension> = items(arm_example!(
+            "compute/VirtualMachineExtension_List_MaximumSet_Gen.json"
         ));
         assert!(vm.malformed.is_empty());
         assert_eq!(vm.items[0].extension_type().as_deref(), Some("extType"));
@@ -414,9 +414,7 @@ mod upstream {
             Some("Creating")
         );
         assert!(!vm.items[0].is_azure_monitor_agent() && !vm.items[0].succeeded());
-        let arc: Listing<Extension> = items(include_str!(
-            "../../tests/arm-examples/hybridcompute/Extension_List.json"
-        ));
+        let arc: Listing<Extension> = items(arm_example!("hybridcompute/Extension_List.json"));
         assert!(arc.malformed.is_empty());
         assert_eq!(arc.items.len(), 2);
         assert!(arc.items[0].succeeded());
@@ -428,8 +426,8 @@ mod upstream {
 
     #[test]
     fn association_names_its_rule() {
-        let a: DcrAssociation = serde_json::from_value(body(include_str!(
-            "../../tests/arm-examples/monitor/DataCollectionRuleAssociationsCreate.json"
+        let a: DcrAssociation = serde_json::from_value(body(arm_example!(
+            "monitor/DataCollectionRuleAssociationsCreate.json"
         )))
         .expect("parses");
         assert_eq!(
@@ -440,8 +438,8 @@ mod upstream {
 
     #[test]
     fn data_collection_rules() {
-        let l: Listing<DataCollectionRule> = items(include_str!(
-            "../../tests/arm-examples/monitor/DataCollectionRulesListBySubscription.json"
+        let l: Listing<DataCollectionRule> = items(arm_example!(
+            "monitor/DataCollectionRulesListBySubscription.json"
         ));
         assert!(l.malformed.is_empty(), "{:?}", l.malformed);
         let (mine, hers) = (&l.items[0], &l.items[1]);

@@ -150,7 +150,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -188,7 +188,13 @@ pub fn render(report: &Report) -> String {
     values.insert("style", CSS.to_string());
     values.insert("script", JS.to_string());
     values.insert("header", header(report));
-    values.insert("charts", charts(report));
+    values.insert(
+        "charts",
+        match &report.history {
+            Some(h) => super::runs::html(h, escape) + &charts(report),
+            None => charts(report),
+        },
+    );
     values.insert("checks", checks_view(report));
     values.insert("controls", controls_view(report));
     values.insert("parameters", parameters_view(report));
@@ -393,13 +399,22 @@ fn header(report: &Report) -> String {
         let _ = write!(baseline, " · severity overrides: {}", escape(&o.join(", ")));
     }
     facts.push(("Baseline", baseline));
+    // A demo or a replay read nothing from Resource Manager: say so rather
+    // than name an endpoint it never reached.
     facts.push((
         "Source",
-        format!(
-            "{} · <code>{}</code>",
-            escape(report.source.mode),
-            escape(&report.source.arm_endpoint)
-        ),
+        match report.source.mode {
+            "demo" => "demo · the embedded demo estate (nothing read from Azure)".to_string(),
+            "replay" => format!(
+                "replay · offline, from a recording of <code>{}</code>",
+                escape(&report.source.arm_endpoint)
+            ),
+            mode => format!(
+                "{} · <code>{}</code>",
+                escape(mode),
+                escape(&report.source.arm_endpoint)
+            ),
+        },
     ));
     match &report.source.recording {
         Some(r) => {
@@ -485,7 +500,9 @@ struct ScoreBar {
 
 const CHART_W: f64 = 420.0;
 const LABEL_W: f64 = 130.0;
-const VALUE_W: f64 = 112.0;
+const VALUE_W: f64 = 126.0;
+/// Where a score chart's value ends and its coverage note begins, from the plot's end.
+const VALUE_SPLIT: f64 = 50.0;
 const ROW_H: f64 = 26.0;
 const TOP: f64 = 22.0;
 
@@ -532,10 +549,12 @@ fn score_chart(title: &str, id: &str, bars: &[ScoreBar]) -> String {
                 let w = plot * v.clamp(0.0, 100.0) / 100.0;
                 let _ = write!(
                     s,
-                    r#"<rect class="{cls}" x="{LABEL_W}" y="{bar_y}" width="{w:.1}" height="16" rx="2"/><text class="value" x="{vx}" y="{text_y}">{v:.2}</text><text class="value-note" x="{nx}" y="{text_y}">cov {cov}</text>"#,
+                    r#"<rect class="{cls}" x="{LABEL_W}" y="{bar_y}" width="{w:.1}" height="16" rx="2"/><text class="value" x="{vx}" y="{text_y}" text-anchor="end">{v:.2}</text><text class="value-note" x="{nx}" y="{text_y}">cov {cov}</text>"#,
                     cls = score_class(b.score),
-                    vx = LABEL_W + plot + 6.0,
-                    nx = LABEL_W + plot + 48.0,
+                    // The score ends before the note starts ("100.00" is
+                    // about 45 px at 12.5 px bold; "cov 100%" about 55 px).
+                    vx = LABEL_W + plot + VALUE_SPLIT,
+                    nx = LABEL_W + plot + VALUE_SPLIT + 7.0,
                     cov = b.coverage.map_or("n/a".into(), |c| format!("{c:.0}%")),
                 );
             }
@@ -578,7 +597,8 @@ fn severity_status_chart(report: &Report) -> String {
         .unwrap_or(0)
         .max(1);
     let label_w = 66.0;
-    let value_w = 48.0;
+    // Room for a total of seven characters ("185,727") inside the card.
+    let value_w = 64.0;
     let plot = CHART_W - label_w - value_w;
     let legend_y = TOP + ROW_H * 4.0 + 14.0;
     let height = legend_y + 16.0;
@@ -623,9 +643,10 @@ fn severity_status_chart(report: &Report) -> String {
         }
         let _ = write!(
             s,
-            r#"<text class="value" x="{vx:.2}" y="{ty}">{total}</text>"#,
-            vx = label_w + plot + 8.0,
+            r#"<text class="value" x="{vx:.2}" y="{ty}" text-anchor="end">{total}</text>"#,
+            vx = CHART_W - 4.0,
             ty = y + 19.0,
+            total = thousands(total),
         );
     }
     let mut lx = label_w;

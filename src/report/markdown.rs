@@ -110,6 +110,9 @@ pub fn render(report: &Report, new_findings: Option<&[&ResultRow]>) -> String {
     if let Some(new) = new_findings {
         new_section(&mut out, new);
     }
+    if let Some(h) = &report.history {
+        super::runs::markdown(&mut out, h);
+    }
     out
 }
 

@@ -8,6 +8,7 @@ pub mod history;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod runs;
 pub mod sarif;
 pub mod terminal;
 
@@ -114,6 +115,10 @@ pub struct Report {
     /// The comparison with a previous report, with `--compare`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<crate::engine::diff::Comparison>,
+    /// Against the history file, with `--history`: new and fixed since the
+    /// previous run of the same tenant and baseline, and the trend.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::engine::trend::HistoryView>,
     /// Results grouped by a framework's controls, with `--framework`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub framework: Option<crate::engine::frameworks::FrameworkReport>,
@@ -218,6 +223,7 @@ impl Report {
             as_of: None,
             framework: None,
             comparison: None,
+            history: None,
             waivers: None,
             results: eval.results,
         }

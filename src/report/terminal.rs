@@ -259,6 +259,10 @@ pub fn render(report: &Report, colour: bool) -> String {
         ));
     }
 
+    if let Some(h) = &report.history {
+        out.push_str(&super::runs::terminal(h));
+    }
+
     let g = &report.gate;
     if g.gate.is_set() {
         if g.verdict.passed {

@@ -310,12 +310,8 @@ mod tests {
 
     #[test]
     fn upstream_example() {
-        let Ok(text) =
-            std::fs::read_to_string("../shared/arm-examples/security/ListPricings_example.json")
-        else {
-            return;
-        };
-        let body: Value = serde_json::from_str(&text).expect("json");
+        let body: Value =
+            serde_json::from_str(arm_example!("security/ListPricings_example.json")).expect("json");
         let items = body["responses"]["200"]["body"]["value"]
             .as_array()
             .cloned()

@@ -414,12 +414,10 @@ mod tests {
 
     #[test]
     fn upstream_example_passes() {
-        let Ok(text) = std::fs::read_to_string(
-            "../shared/arm-examples/security/GetSecurityContactsSubscription_example.json",
-        ) else {
-            return;
-        };
-        let body: Value = serde_json::from_str(&text).expect("json");
+        let body: Value = serde_json::from_str(arm_example!(
+            "security/GetSecurityContactsSubscription_example.json"
+        ))
+        .expect("json");
         let items = body["responses"]["200"]["body"]["value"]
             .as_array()
             .cloned()

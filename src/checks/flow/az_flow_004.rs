@@ -48,6 +48,9 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let inv = ctx.inv;
     let days = ctx.params.flow_lookback_days;
+    // Each workspace's Q3 rows, indexed once by source.
+    let mut indexed: std::collections::HashMap<String, Delivered> =
+        std::collections::HashMap::new();
     for source in sources(inv) {
         let ws = source.workspace.as_str();
         let ws_name = crate::inventory::last_segment(ws);
@@ -83,7 +86,11 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
             continue;
         };
         let finding = match queries(inv, ws).map(|q| &q.sources) {
-            Ok(Ok(rows)) => match delivered(rows, &source) {
+            Ok(Ok(rows)) => match indexed
+                .entry(norm_id(ws))
+                .or_insert_with(|| Delivered::new(rows))
+                .last(&source)
+            {
                 Some(r) => out.pass(&source.id, sub, format!(
                     "delivered rows to workspace '{ws_name}' through setting '{settings}' (last row {} in {})",
                     crate::util::text::utc_seconds(r.last_row),

@@ -329,16 +329,32 @@ fn resource_of_settings(l: &Listing<crate::inventory::DiagnosticSetting>) -> Opt
     })
 }
 
-/// The last row `source` delivered to a workspace (Q3), if any.
-pub fn delivered<'i>(rows: &'i [SourceRows], source: &Source) -> Option<&'i SourceRows> {
-    let want = norm_id(&source.id);
-    rows.iter()
-        .filter(|r| {
-            (!source.activity_log || r.table.eq_ignore_ascii_case("AzureActivity"))
-                && !r.source.is_empty()
-                && norm_id(&r.source) == want
-        })
-        .max_by_key(|r| r.last_row)
+/// A workspace's Q3 rows by source ([`norm_id`]), to find each source's
+/// rows at once (a workspace may hear from thousands of sources).
+pub struct Delivered<'i> {
+    by_source: std::collections::HashMap<String, Vec<&'i SourceRows>>,
+}
+
+impl<'i> Delivered<'i> {
+    pub fn new(rows: &'i [SourceRows]) -> Self {
+        let mut by_source: std::collections::HashMap<String, Vec<&'i SourceRows>> =
+            std::collections::HashMap::new();
+        for r in rows.iter().filter(|r| !r.source.is_empty()) {
+            by_source.entry(norm_id(&r.source)).or_default().push(r);
+        }
+        Delivered { by_source }
+    }
+
+    /// The last row `source` delivered (a subscription's Activity Log: in
+    /// `AzureActivity` only), if any.
+    pub fn last(&self, source: &Source) -> Option<&'i SourceRows> {
+        self.by_source
+            .get(&norm_id(&source.id))?
+            .iter()
+            .filter(|r| !source.activity_log || r.table.eq_ignore_ascii_case("AzureActivity"))
+            .max_by_key(|r| r.last_row)
+            .copied()
+    }
 }
 
 /// One SOC workspace's table activity, as the report shows it.
@@ -487,11 +503,14 @@ pub fn table_activity(inv: &Inventory, params: &Params) -> Vec<TableActivity> {
                 .map(|d| d.iter().collect())
                 .unwrap_or_default();
             let quiet_sources = match q.map(|q| &q.sources) {
-                Some(Ok(rows)) => sources
-                    .iter()
-                    .filter(|s| same_id(&s.workspace, ws) && delivered(rows, s).is_none())
-                    .map(|s| s.id.clone())
-                    .collect(),
+                Some(Ok(rows)) => {
+                    let delivered = Delivered::new(rows);
+                    sources
+                        .iter()
+                        .filter(|s| same_id(&s.workspace, ws) && delivered.last(s).is_none())
+                        .map(|s| s.id.clone())
+                        .collect()
+                }
                 _ => Vec::new(),
             };
             let max_gap = params.flow_max_silence_hours * HOUR;

@@ -138,13 +138,8 @@ mod tests {
     #[test]
     fn upstream_example_vault_fails() {
         let mut inv = inv();
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/arm-examples/keyvault/getVault.json"
-        );
-        let text =
-            std::fs::read_to_string(path).expect("../shared/arm-examples sits beside the checkout");
-        let body: serde_json::Value = serde_json::from_str(&text).expect("example parses");
+        let body: serde_json::Value =
+            serde_json::from_str(arm_example!("keyvault/getVault.json")).expect("example parses");
         let vault = body["responses"]["200"]["body"].clone();
         let id = vault["id"].as_str().unwrap_or_default().to_string();
         sub(&mut inv).vaults = Ok(listing(vec![vault]));

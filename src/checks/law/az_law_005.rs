@@ -274,12 +274,11 @@ mod tests {
         assert_eq!(f.len(), 6);
     }
 
-    /// The upstream example (tests/arm-examples, a PATCH response without an
+    /// The upstream example (tests/fixtures/arm-examples, a PATCH response without an
     /// id) parses with its integer `dailyQuotaGb: -1` and passes.
     #[test]
     fn upstream_example_with_workspace_capping_passes() {
-        let text =
-            include_str!("../../../tests/arm-examples/operationalinsights/WorkspacesUpdate.json");
+        let text = arm_example!("operationalinsights/WorkspacesUpdate.json");
         let example: Value = serde_json::from_str(text).unwrap();
         let mut body = example["responses"]["200"]["body"].clone();
         assert!(body.get("id").is_none(), "the upstream body has no id");

@@ -190,11 +190,9 @@ mod tests {
 
     #[test]
     fn upstream_example_is_an_nsg_flow_log() {
-        let body: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string("../shared/arm-examples/network/NetworkWatcherFlowLogGet.json")
-                .unwrap_or_else(|_| "{\"responses\":{\"200\":{\"body\":{\"id\":\"/x/flowLogs/flowLog1\",\"name\":\"flowLog1\",\"properties\":{\"targetResourceId\":\"/subscriptions/subid/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/vm5-nsg\"}}}}}".into()),
-        )
-        .expect("json");
+        let body: serde_json::Value =
+            serde_json::from_str(arm_example!("network/NetworkWatcherFlowLogGet.json"))
+                .expect("json");
         let mut fl = body["responses"]["200"]["body"].clone();
         fl["id"] = json!(fl_id("flowLog1"));
         let f = run(&CHECK, &estate(vec![fl]));

@@ -402,12 +402,9 @@ mod tests {
 
     #[test]
     fn upstream_connectors_example() {
-        let Ok(text) = std::fs::read_to_string(
-            "../shared/arm-examples/securityinsights/GetDataConnectors.json",
-        ) else {
-            return;
-        };
-        let body: Value = serde_json::from_str(&text).expect("json");
+        let body: Value =
+            serde_json::from_str(arm_example!("securityinsights/GetDataConnectors.json"))
+                .expect("json");
         let items = body["responses"]["200"]["body"]["value"]
             .as_array()
             .cloned()

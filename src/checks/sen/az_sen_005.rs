@@ -273,8 +273,9 @@ mod tests {
 
     #[test]
     fn real_scheduled_rule_bodies_are_read() {
-        let text =
-            include_str!("../../../tests/arm-examples/securityinsights/GetScheduledAlertRule.json");
+        let text = include_str!(
+            "../../../tests/fixtures/arm-examples/securityinsights/GetScheduledAlertRule.json"
+        );
         let doc: Value = serde_json::from_str(text).unwrap();
         let body = doc["responses"]["200"]["body"].clone();
         let techniques = body["properties"]["techniques"].clone();

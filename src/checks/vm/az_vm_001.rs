@@ -365,11 +365,11 @@ mod tests {
         assert!(run(&CHECK, &inv()).is_empty());
     }
 
-    /// The upstream Arc extension list (tests/arm-examples): a custom script
+    /// The upstream Arc extension list (tests/fixtures/arm-examples): a custom script
     /// and an update extension, no agent.
     #[test]
     fn upstream_arc_extensions_have_no_agent() {
-        let text = include_str!("../../../tests/arm-examples/hybridcompute/Extension_List.json");
+        let text = arm_example!("hybridcompute/Extension_List.json");
         let v: Value = serde_json::from_str(text).unwrap();
         let exts = v["responses"]["200"]["body"]["value"]
             .as_array()

@@ -523,13 +523,11 @@ mod tests {
         assert_result(&f, &id, Status::Error, "MalformedBody");
     }
 
-    /// The upstream rules (tests/arm-examples): `myCollectionRule` collects
+    /// The upstream rules (tests/fixtures/arm-examples): `myCollectionRule` collects
     /// `Security!` but syslog of cron and syslog only.
     #[test]
     fn upstream_rule_passes_windows_and_fails_linux() {
-        let text = include_str!(
-            "../../../tests/arm-examples/monitor/DataCollectionRulesListBySubscription.json"
-        );
+        let text = arm_example!("monitor/DataCollectionRulesListBySubscription.json");
         let v: Value = serde_json::from_str(text).unwrap();
         let rule = v["responses"]["200"]["body"]["value"][0].clone();
         let rule_id = rule["id"].as_str().unwrap().to_string();
