@@ -184,7 +184,24 @@ impl Report {
             .collect();
         catalogue.sort_by(|a, b| a.id.cmp(b.id));
         let table_activity = if eval.checks.iter().any(|c| c.id.starts_with("AZ-FLOW-")) {
-            crate::checks::flow::table_activity(inv, &baseline.params)
+            // The sources that delivered nothing: AZ-FLOW-004's failures.
+            let mut quiet: std::collections::HashMap<String, Vec<String>> =
+                std::collections::HashMap::new();
+            for r in eval.results.iter().filter(|r| {
+                r.check_id == "AZ-FLOW-004"
+                    && (r.status == crate::model::Status::Fail
+                        || r.waiver
+                            .as_ref()
+                            .is_some_and(|w| w.original_status == crate::model::Status::Fail))
+            }) {
+                if let Some(ws) = &r.item {
+                    quiet
+                        .entry(crate::model::norm_id(ws))
+                        .or_default()
+                        .push(r.resource_id.as_str().to_string());
+                }
+            }
+            crate::checks::flow::table_activity(inv, &baseline.params, &quiet)
         } else {
             Vec::new()
         };

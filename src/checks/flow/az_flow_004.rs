@@ -44,68 +44,89 @@ resource toSoc 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
     evaluate,
 };
 
+/// What a source's workspace gives every source that sends to it, worked
+/// out once per workspace.
+enum Target<'i> {
+    /// Not a workspace of the scanned subscriptions' lists: not judged.
+    Outside,
+    /// Its subscription's workspace list could not be read.
+    ListFailed(String, String),
+    /// Listed (as the list names it: the item), with its Q3 rows indexed by
+    /// source, or why they are unknown.
+    Listed(&'i str, Result<Delivered<'i>, String>),
+}
+
+fn target<'i>(inv: &'i Inventory, ws: &str) -> Target<'i> {
+    let ws_name = crate::inventory::last_segment(ws);
+    let Some(ws_sub) = subscription_of(ws) else {
+        return Target::Outside;
+    };
+    // Only SOC workspaces of the scanned subscriptions are judged.
+    let Some(holder) = inv.scanned().find(|s| s.id == ws_sub) else {
+        return Target::Outside;
+    };
+    // The item is the workspace as its list names it (the resource of its
+    // AZ-FLOW-001…003 results).
+    let listed = match &holder.workspaces {
+        Ok(l) => crate::checks::drivers::listed_ids(l, |w| &w.id).find(|w| same_id(w, ws)),
+        Err(e) => return Target::ListFailed(ws_sub, e.to_string()),
+    };
+    // Not in its list (gone, or never there): not a workspace this scan judges.
+    let Some(listed) = listed else {
+        return Target::Outside;
+    };
+    let rows = match queries(inv, listed).map(|q| &q.sources) {
+        Ok(Ok(rows)) => Ok(Delivered::new(rows)),
+        Ok(Err(e)) => Err(format!(
+            "could not query workspace '{ws_name}' for the rows of each source (Q3): {e}"
+        )),
+        Err(e) => Err(format!("workspace '{ws_name}': {e}")),
+    };
+    Target::Listed(listed, rows)
+}
+
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let inv = ctx.inv;
     let days = ctx.params.flow_lookback_days;
-    // Each workspace's Q3 rows, indexed once by source.
-    let mut indexed: std::collections::HashMap<String, Delivered> =
-        std::collections::HashMap::new();
+    let mut targets: std::collections::HashMap<String, Target> = std::collections::HashMap::new();
     for source in sources(inv) {
         let ws = source.workspace.as_str();
+        let target = targets
+            .entry(norm_id(ws))
+            .or_insert_with(|| target(inv, ws));
         let ws_name = crate::inventory::last_segment(ws);
-        let Some(ws_sub) = subscription_of(ws) else {
-            continue;
-        };
-        // Only SOC workspaces of the scanned subscriptions are judged.
-        let Some(holder) = inv.scanned().find(|s| s.id == ws_sub) else {
-            continue;
-        };
         let what = if source.activity_log {
-            "the Activity Log".to_string()
+            "the Activity Log"
         } else {
-            "its logs".to_string()
+            "its logs"
         };
         let settings = source.settings.join("', '");
         let sub = Some(source.subscription.as_str());
-        // The item is the workspace as its list names it (the resource of
-        // its AZ-FLOW-001…003 results).
-        let listed = match &holder.workspaces {
-            Ok(l) => crate::checks::drivers::listed_ids(l, |w| &w.id).find(|w| same_id(w, ws)),
-            Err(e) => {
+        let (finding, item) = match target {
+            Target::Outside => continue,
+            Target::ListFailed(ws_sub, e) => (
                 out.error(&source.id, sub, format!(
                     "setting '{settings}' sends {what} to workspace '{ws_name}', but the workspace list of subscription {ws_sub} could not be read: {e}"
-                ))
-                .item = Some(ws.to_string());
-                continue;
-            }
-        };
-        let Some(ws) = listed else {
-            // Not a workspace of the scanned estate (gone, or never there):
-            // not a SOC workspace this scan judges.
-            continue;
-        };
-        let finding = match queries(inv, ws).map(|q| &q.sources) {
-            Ok(Ok(rows)) => match indexed
-                .entry(norm_id(ws))
-                .or_insert_with(|| Delivered::new(rows))
-                .last(&source)
-            {
-                Some(r) => out.pass(&source.id, sub, format!(
-                    "delivered rows to workspace '{ws_name}' through setting '{settings}' (last row {} in {})",
-                    crate::util::text::utc_seconds(r.last_row),
-                    r.table
                 )),
-                None => out.fail(&source.id, sub, format!(
-                    "setting '{settings}' sends {what} to workspace '{ws_name}', but no row from it arrived in the security tables in the last {days} days (a source with no activity writes no logs: a quiet resource may be waived)"
-                )),
-            },
-            Ok(Err(e)) => out.error(&source.id, sub, format!(
-                "could not query workspace '{ws_name}' for the rows of each source (Q3): {e}"
-            )),
-            Err(e) => out.error(&source.id, sub, format!("workspace '{ws_name}': {e}")),
+                ws,
+            ),
+            Target::Listed(listed, Ok(delivered)) => (
+                match delivered.last(&source) {
+                    Some(r) => out.pass(&source.id, sub, format!(
+                        "delivered rows to workspace '{ws_name}' through setting '{settings}' (last row {} in {})",
+                        crate::util::text::utc_seconds(r.last_row),
+                        r.table
+                    )),
+                    None => out.fail(&source.id, sub, format!(
+                        "setting '{settings}' sends {what} to workspace '{ws_name}', but no row from it arrived in the security tables in the last {days} days (a source with no activity writes no logs: a quiet resource may be waived)"
+                    )),
+                },
+                *listed,
+            ),
+            Target::Listed(listed, Err(e)) => (out.error(&source.id, sub, e.clone()), *listed),
         };
-        finding.item = Some(ws.to_string());
+        finding.item = Some(item.to_string());
     }
     out.done()
 }
