@@ -253,6 +253,78 @@ pub fn evaluate_results(
     }
 }
 
+/// `azward plan`: the base estate and the estate after a what-if's changes,
+/// judged against the same baseline, and the failing results the change
+/// introduces, fixes and leaves.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub base: Audit,
+    pub planned: Audit,
+    pub report: report::plan::PlanReport,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Recording(#[from] crate::azure::recording::RecordingError),
+    #[error("azward plan needs a base recording (--replay FILE or --demo); a live base is not supported yet")]
+    LiveBase,
+}
+
+/// Runs [`Plan`]: `scan.input` is the base (the demo or a recording), the
+/// judgement's gate is not used (the plan's gate is `fail_on_new`).
+pub fn plan_blocking(
+    scan: ScanOptions,
+    judgement: Judgement,
+    what_if: &crate::azure::whatif::WhatIf,
+    fail_on_new: Option<crate::checks::Severity>,
+) -> Result<Plan, PlanError> {
+    use crate::azure::recording::Recording;
+    use crate::azure::scan::{Input, DEMO_NAME, DEMO_RECORDING};
+    use std::sync::Arc;
+    let (base, mode) = match &scan.input {
+        Input::Demo => (
+            Recording::from_bytes(DEMO_RECORDING, std::path::Path::new(DEMO_NAME))?,
+            "demo",
+        ),
+        Input::Replay(p) => (Recording::load(p)?, "replay"),
+        Input::Recording { recording, mode } => ((**recording).clone(), *mode),
+        Input::Live { .. } => return Err(PlanError::LiveBase),
+    };
+    let base_name = base.source.display().to_string();
+    let mut planned = base.clone();
+    let applied = crate::azure::whatif::apply(&mut planned.exchanges, what_if);
+    let run = |rec: Recording| {
+        audit_blocking(AuditConfig {
+            scan: ScanOptions {
+                input: Input::Recording {
+                    recording: Arc::new(rec),
+                    mode,
+                },
+                ..scan.clone()
+            },
+            judgement: judgement.clone(),
+        })
+    };
+    let base = run(base)?;
+    let planned = run(planned)?;
+    let d = diff::diff(&base.report.to_doc(), &planned.report.to_doc());
+    let report = report::plan::PlanReport::new(
+        &what_if.source.display().to_string(),
+        &base_name,
+        &d,
+        &applied,
+        fail_on_new,
+    );
+    Ok(Plan {
+        base,
+        planned,
+        report,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

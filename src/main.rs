@@ -64,6 +64,9 @@ enum Command {
     /// List the runs a history file keeps (`scan --history FILE`) and the trend of score,
     /// coverage and failing results, overall, per family and per subscription.
     History(HistoryArgs),
+    /// Evaluate a planned change (ARM/Bicep what-if output) over a base estate:
+    /// the failing results it introduces, fixes and leaves.
+    Plan(Box<PlanArgs>),
     /// Print the full documentation of one check.
     Explain {
         /// A check id, e.g. AZ-KV-003.
@@ -72,6 +75,39 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    /// `az deployment group|sub|mg|tenant what-if --no-pretty-print --output json`.
+    #[arg(long = "what-if", value_name = "FILE")]
+    what_if: PathBuf,
+    /// The embedded demo estate as the base.
+    #[arg(long, conflicts_with = "replay", required_unless_present = "replay")]
+    demo: bool,
+    /// A recording of the base estate (`scan --record`).
+    #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
+    /// An organisation profile (the same for the base and the planned estate).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: PlanFormat,
+    /// Write there (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when the change introduces a failing result (fail, or error:
+    /// unknown until apply) at this severity or higher.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on_new: Option<Severity>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+    Md,
+    Sarif,
 }
 
 #[derive(Args)]
@@ -333,6 +369,7 @@ fn main() -> ExitCode {
             list_checks(format, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
         Command::Timeline(args) => run_timeline(*args).map(|_| ExitCode::SUCCESS),
+        Command::Plan(args) => run_plan(*args),
         Command::Explain { id, baseline } => {
             explain(&id, baseline.as_deref()).map(|_| ExitCode::SUCCESS)
         }
@@ -571,6 +608,38 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
         }
     }
     Ok(if audit.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn run_plan(args: PlanArgs) -> Result<ExitCode> {
+    let what_if = azward::azure::whatif::WhatIf::load(&args.what_if)?;
+    let judgement = Judgement {
+        baseline: load_baseline(args.baseline.as_deref())?,
+        ..Judgement::today()
+    };
+    let input = input_of(args.demo, args.replay.as_ref(), AuthMethod::Auto);
+    let plan = azward::app::plan_blocking(
+        ScanOptions::new(input),
+        judgement,
+        &what_if,
+        args.fail_on_new,
+    )?;
+    let r = &plan.report;
+    let text = match args.format {
+        PlanFormat::Text => r.to_text(),
+        PlanFormat::Json => r.to_json(),
+        PlanFormat::Md => r.to_markdown(),
+        PlanFormat::Sarif => r.to_sarif(),
+    };
+    match &args.output {
+        Some(p) => azward::util::fsutil::write_atomic(p, text.as_bytes())
+            .with_context(|| format!("could not write {}", p.display()))?,
+        None => emit(&text)?,
+    }
+    Ok(if r.passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

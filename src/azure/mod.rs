@@ -9,3 +9,4 @@ pub mod http;
 pub mod recording;
 pub mod resource_graph;
 pub mod scan;
+pub mod whatif;

@@ -40,7 +40,15 @@ pub struct RecordingInfo {
 pub enum Input {
     Demo,
     Replay(PathBuf),
-    Live { auth: AuthMethod },
+    /// A recording already loaded (and perhaps changed: `azward plan`'s
+    /// planned estate), replayed as `mode` (`demo` or `replay`).
+    Recording {
+        recording: std::sync::Arc<Recording>,
+        mode: &'static str,
+    },
+    Live {
+        auth: AuthMethod,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +171,15 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
             let rec = Recording::from_bytes(DEMO_RECORDING, Path::new(DEMO_NAME))?;
             let (c, t, s) =
                 replay_client(rec, opts.arm_endpoint.clone(), opts.client.clone(), "demo");
+            (c, t, s, None)
+        }
+        Input::Recording { recording, mode } => {
+            let (c, t, s) = replay_client(
+                (**recording).clone(),
+                opts.arm_endpoint.clone(),
+                opts.client.clone(),
+                mode,
+            );
             (c, t, s, None)
         }
         Input::Replay(path) => {

@@ -8,6 +8,7 @@ pub mod history;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod plan;
 pub mod runs;
 pub mod sarif;
 pub mod terminal;

@@ -1,0 +1,521 @@
+//! Planned changes (`azward plan`): an ARM/Bicep what-if document
+//! (`az deployment group|sub|mg|tenant what-if --no-pretty-print --output json`,
+//! the `WhatIfOperationResult` of the Resource Manager API) applied to a base
+//! recording's exchanges before replay, so every collector and check sees the
+//! planned estate through the code that reads the real one.
+//!
+//! - Create, Modify, Deploy: `after` goes into the list bodies that list its
+//!   type in its subscription (its provider's list and `/resources`); a
+//!   diagnostic setting goes into its parent's settings list. A created
+//!   resource's diagnostic settings list is answered with the settings the
+//!   plan creates for it (or none: a new resource has no other); its other
+//!   per-resource reads (a storage account's blob service and containers)
+//!   are answered `UnknownUntilApply`, so the results that need them are
+//!   `error`, never `pass`.
+//! - Delete: removed from those lists.
+//! - NoChange: nothing. Ignore, Unsupported, a type this slice does not map,
+//!   or a subscription the base does not hold: listed in [`Applied::skipped`].
+
+use crate::azure::recording::{Exchange, MatchKey, RecordedBody};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// The largest what-if document read (a deployment of 800 resources with
+/// full bodies is a few MB).
+pub const MAX_BYTES: u64 = 64 << 20;
+/// The most changes one document may hold.
+pub const MAX_CHANGES: usize = 100_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WhatIfError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Format { path: PathBuf, message: String },
+}
+
+/// One planned change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    #[serde(rename = "resourceId")]
+    pub resource_id: String,
+    #[serde(rename = "changeType")]
+    pub change_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+}
+
+/// A what-if document: its changes, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhatIf {
+    pub source: PathBuf,
+    pub changes: Vec<Change>,
+}
+
+/// The change types of the API (`WhatIfChange.changeType`).
+const CHANGE_TYPES: [&str; 7] = [
+    "Create",
+    "Delete",
+    "Modify",
+    "Deploy",
+    "NoChange",
+    "Ignore",
+    "Unsupported",
+];
+
+impl WhatIf {
+    /// Reads a what-if document of at most [`MAX_BYTES`].
+    pub fn load(path: &Path) -> Result<WhatIf, WhatIfError> {
+        let io = |source| WhatIfError::Io {
+            path: path.into(),
+            source,
+        };
+        let f = std::fs::File::open(path).map_err(io)?;
+        let mut bytes = Vec::new();
+        use std::io::Read;
+        f.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(WhatIfError::Format {
+                path: path.into(),
+                message: format!("larger than {} MiB", MAX_BYTES >> 20),
+            });
+        }
+        WhatIf::from_bytes(&bytes, path)
+    }
+
+    /// Parses a what-if document: the API's `{status, properties: {changes}}`
+    /// or the Azure CLI's `{status, changes}`.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<WhatIf, WhatIfError> {
+        let err = |message: String| WhatIfError::Format {
+            path: path.into(),
+            message,
+        };
+        let doc: Value =
+            serde_json::from_slice(bytes).map_err(|e| err(format!("not JSON: {e}")))?;
+        let Some(obj) = doc.as_object() else {
+            return Err(err(
+                "not a what-if result: the document is not an object".into()
+            ));
+        };
+        if let Some(status) = obj.get("status").and_then(Value::as_str) {
+            if !status.eq_ignore_ascii_case("Succeeded") {
+                let why = obj
+                    .get("error")
+                    .and_then(|e| e.get("message"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("no error message");
+                return Err(err(format!(
+                    "status: the what-if operation did not succeed ({}: {})",
+                    crate::util::text::printable(status),
+                    crate::util::text::printable(why)
+                )));
+            }
+        }
+        let changes = obj
+            .get("properties")
+            .and_then(|p| p.get("changes"))
+            .or_else(|| obj.get("changes"))
+            .ok_or_else(|| err("properties.changes: missing".into()))?;
+        let Some(list) = changes.as_array() else {
+            return Err(err("properties.changes: not an array".into()));
+        };
+        if list.len() > MAX_CHANGES {
+            return Err(err(format!(
+                "properties.changes: {} changes, more than {MAX_CHANGES}",
+                list.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(list.len());
+        for (i, c) in list.iter().enumerate() {
+            let field = |name: &str| format!("properties.changes[{i}].{name}");
+            let change: Change = serde_json::from_value(c.clone()).map_err(|e| {
+                let m = e.to_string();
+                let name = if m.contains("resourceId") {
+                    "resourceId"
+                } else if m.contains("changeType") {
+                    "changeType"
+                } else {
+                    "after"
+                };
+                err(format!("{}: {m}", field(name)))
+            })?;
+            if !change.resource_id.starts_with('/') || change.resource_id.len() > 4096 {
+                return Err(err(format!("{}: not a resource id", field("resourceId"))));
+            }
+            if !CHANGE_TYPES.contains(&change.change_type.as_str()) {
+                return Err(err(format!(
+                    "{}: unknown change type {:?}",
+                    field("changeType"),
+                    crate::util::text::printable(&change.change_type)
+                )));
+            }
+            let writes = matches!(change.change_type.as_str(), "Create" | "Modify" | "Deploy");
+            if writes && !change.after.as_ref().is_some_and(Value::is_object) {
+                return Err(err(format!(
+                    "{}: a {} change needs the resource after it",
+                    field("after"),
+                    change.change_type
+                )));
+            }
+            out.push(change);
+        }
+        Ok(WhatIf {
+            source: path.into(),
+            changes: out,
+        })
+    }
+}
+
+/// A change the overlay did not apply, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub resource_id: String,
+    pub change_type: String,
+    pub reason: String,
+}
+
+/// What the overlay did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Applied {
+    /// The changes applied (Create, Modify, Deploy, Delete), in file order.
+    pub applied: Vec<Change>,
+    /// The changes not applied: Ignore, Unsupported, and types or scopes this slice does not map.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Types listed at `/subscriptions/{s}/providers/{type}` (call-set rows
+/// 6, 7, 10, 13, 14, 15, 18, 20, 21 and the machines' and networks' lists).
+const SUBSCRIPTION_LISTS: [&str; 13] = [
+    "Microsoft.KeyVault/vaults",
+    "Microsoft.Storage/storageAccounts",
+    "Microsoft.OperationalInsights/workspaces",
+    "Microsoft.Insights/activityLogAlerts",
+    "Microsoft.Insights/scheduledQueryRules",
+    "Microsoft.Insights/actionGroups",
+    "Microsoft.Network/networkWatchers",
+    "Microsoft.Network/networkSecurityGroups",
+    "Microsoft.Network/virtualNetworks",
+    "Microsoft.Compute/virtualMachines",
+    "Microsoft.HybridCompute/machines",
+    "Microsoft.Authorization/locks",
+    "Microsoft.Authorization/roleAssignments",
+];
+
+/// Extension resource types: listed by scope, not in `/resources`.
+const EXTENSION_TYPES: [&str; 2] = [
+    "Microsoft.Authorization/locks",
+    "Microsoft.Authorization/roleAssignments",
+];
+
+const DIAGNOSTIC_SETTINGS: &str = "Microsoft.Insights/diagnosticSettings";
+
+/// The sub-services of a storage account whose diagnostic settings are read (row 12).
+const STORAGE_SERVICES: [&str; 4] = [
+    "blobServices/default",
+    "fileServices/default",
+    "queueServices/default",
+    "tableServices/default",
+];
+
+/// A resource id's parts: subscription, resource type (`Namespace/type[/child…]`)
+/// of its last provider segment, and the scope it is an extension of (for
+/// `{scope}/providers/Ns/type/name`, the scope; else `None`).
+struct Parts {
+    subscription: Option<String>,
+    rtype: String,
+    scope: Option<String>,
+}
+
+fn parts(id: &str) -> Option<Parts> {
+    let segs: Vec<&str> = id.trim_end_matches('/').split('/').collect();
+    let subscription = (segs.len() > 2 && segs[1].eq_ignore_ascii_case("subscriptions"))
+        .then(|| segs[2].to_string());
+    let p = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))?;
+    let rest = &segs[p + 1..];
+    if rest.len() < 3 || rest.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut rtype = rest[0].to_string();
+    for pair in rest[1..].chunks(2).take(rest.len() / 2) {
+        rtype.push('/');
+        rtype.push_str(pair[0]);
+    }
+    // An extension resource: something other than the subscription or a
+    // resource group before `providers`.
+    let before = &segs[..p];
+    let plain = before.len() <= 3
+        || (before.len() == 5 && before[3].eq_ignore_ascii_case("resourceGroups"));
+    let scope = (!plain).then(|| before.join("/"));
+    Some(Parts {
+        subscription,
+        rtype,
+        scope,
+    })
+}
+
+fn canonical(list: &[&'static str], t: &str) -> Option<&'static str> {
+    list.iter().copied().find(|x| x.eq_ignore_ascii_case(t))
+}
+
+/// The exchanges answering `path` (any query, any page), by index.
+fn exchanges_of(ex: &[Exchange], path: &str) -> Vec<usize> {
+    let want = MatchKey::of(path, "").path;
+    ex.iter()
+        .enumerate()
+        .filter(|(_, e)| e.method == "GET" && MatchKey::of(&e.url, "").path == want)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn body_of(e: &Exchange) -> Option<Value> {
+    e.body.as_ref().and_then(RecordedBody::to_value)
+}
+
+/// Removes the item `id` from every page of the list at `path`; true when found.
+fn remove_from(ex: &mut [Exchange], path: &str, id: &str) -> bool {
+    let mut found = false;
+    for i in exchanges_of(ex, path) {
+        let Some(mut body) = body_of(&ex[i]) else {
+            continue;
+        };
+        if let Some(items) = body.get_mut("value").and_then(Value::as_array_mut) {
+            let n = items.len();
+            items.retain(|v| {
+                !v["id"]
+                    .as_str()
+                    .is_some_and(|x| crate::model::same_id(x, id))
+            });
+            if items.len() != n {
+                found = true;
+                ex[i].body = Some(RecordedBody::from(&body));
+            }
+        }
+    }
+    found
+}
+
+/// Puts `item` in the list at `path`: in place of the item with its id, or
+/// appended to the first successful page. False when the base holds no
+/// successful answer for that list.
+fn upsert_into(ex: &mut [Exchange], path: &str, id: &str, item: &Value) -> bool {
+    let pages: Vec<usize> = exchanges_of(ex, path)
+        .into_iter()
+        .filter(|&i| ex[i].status == 200)
+        .collect();
+    for &i in &pages {
+        let Some(mut body) = body_of(&ex[i]) else {
+            continue;
+        };
+        let Some(items) = body.get_mut("value").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        if let Some(slot) = items.iter_mut().find(|v| {
+            v["id"]
+                .as_str()
+                .is_some_and(|x| crate::model::same_id(x, id))
+        }) {
+            *slot = item.clone();
+            ex[i].body = Some(RecordedBody::from(&body));
+            return true;
+        }
+    }
+    let Some(&first) = pages.first() else {
+        return false;
+    };
+    let Some(mut body) = body_of(&ex[first]) else {
+        return false;
+    };
+    let Some(items) = body.get_mut("value").and_then(Value::as_array_mut) else {
+        return false;
+    };
+    items.push(item.clone());
+    ex[first].body = Some(RecordedBody::from(&body));
+    true
+}
+
+/// Answers `GET path` with `status` and `body`, unless the base already answers it.
+fn answer(ex: &mut Vec<Exchange>, path: &str, status: u16, body: Value) {
+    if exchanges_of(ex, path).is_empty() {
+        ex.push(Exchange {
+            method: "GET".into(),
+            url: path.to_string(),
+            status,
+            body: Some(RecordedBody::from(&body)),
+            headers: None,
+            request_body: None,
+        });
+    }
+}
+
+fn unknown_until_apply(id: &str, what: &str) -> Value {
+    json!({"error": {"code": "UnknownUntilApply", "message": format!(
+        "unknown until apply: {id} is created by the plan, which does not give its {what}"
+    )}})
+}
+
+/// The item `/resources` lists for a resource.
+fn generic_item(after: &Value) -> Value {
+    let mut o = serde_json::Map::new();
+    for k in ["id", "name", "type", "kind", "location", "sku", "tags"] {
+        if let Some(v) = after.get(k) {
+            o.insert(k.into(), v.clone());
+        }
+    }
+    Value::Object(o)
+}
+
+/// `after` as a list body holds it: without what-if's `apiVersion`, and
+/// with the change's resource id.
+fn as_item(id: &str, after: &Value) -> Value {
+    let mut v = after.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("apiVersion");
+        o.entry("id").or_insert_with(|| json!(id));
+    }
+    v
+}
+
+/// Applies `plan` to a base recording's exchanges.
+pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
+    let mut out = Applied::default();
+    let skip = |c: &Change, reason: &str| Skipped {
+        resource_id: c.resource_id.clone(),
+        change_type: c.change_type.clone(),
+        reason: reason.to_string(),
+    };
+    for c in &plan.changes {
+        let id = c.resource_id.as_str();
+        match c.change_type.as_str() {
+            "NoChange" => continue,
+            "Ignore" => {
+                out.skipped.push(skip(
+                    c,
+                    "what-if ignores it (outside the deployment's scope or mode)",
+                ));
+                continue;
+            }
+            "Unsupported" => {
+                out.skipped.push(skip(c, "what-if cannot predict it"));
+                continue;
+            }
+            _ => {}
+        }
+        let Some(p) = parts(id) else {
+            out.skipped
+                .push(skip(c, "not a resource id this slice maps"));
+            continue;
+        };
+        let Some(sub) = p.subscription.clone() else {
+            out.skipped
+                .push(skip(c, "outside a subscription: not mapped in this slice"));
+            continue;
+        };
+        let delete = c.change_type == "Delete";
+        let item = c.after.as_ref().map(|a| as_item(id, a));
+        let done = if p.rtype.eq_ignore_ascii_case(DIAGNOSTIC_SETTINGS) {
+            let parent = p
+                .scope
+                .clone()
+                .unwrap_or_else(|| format!("/subscriptions/{sub}"));
+            let list = format!("{parent}/providers/{DIAGNOSTIC_SETTINGS}");
+            if delete {
+                remove_from(exchanges, &list, id);
+                true
+            } else {
+                let item = item.expect("checked at load");
+                upsert_into(exchanges, &list, id, &item) || {
+                    // The parent may be created by the plan: answered below.
+                    answer(exchanges, &list, 200, json!({"value": [item]}));
+                    true
+                }
+            }
+        } else if p.scope.is_some() && canonical(&EXTENSION_TYPES, &p.rtype).is_none() {
+            false
+        } else if let Some(t) = canonical(&SUBSCRIPTION_LISTS, &p.rtype).or_else(|| {
+            // Any other top-level type is a generic resource of `/resources`.
+            (p.rtype.matches('/').count() == 1 && p.scope.is_none()).then_some("")
+        }) {
+            let lists: Vec<String> = [
+                (!t.is_empty()).then(|| format!("/subscriptions/{sub}/providers/{t}")),
+                canonical(&EXTENSION_TYPES, t)
+                    .is_none()
+                    .then(|| format!("/subscriptions/{sub}/resources")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let base_holds = lists.iter().all(|l| !exchanges_of(exchanges, l).is_empty());
+            if !base_holds {
+                out.skipped
+                    .push(skip(c, "the base does not hold this subscription's lists"));
+                continue;
+            }
+            for l in &lists {
+                if delete {
+                    remove_from(exchanges, l, id);
+                } else {
+                    let item = item.as_ref().expect("checked at load");
+                    let it = if l.ends_with("/resources") {
+                        generic_item(item)
+                    } else {
+                        item.clone()
+                    };
+                    upsert_into(exchanges, l, id, &it);
+                }
+            }
+            if c.change_type == "Create" && canonical(&EXTENSION_TYPES, t).is_none() {
+                answer_created(exchanges, id, t);
+            }
+            true
+        } else {
+            false
+        };
+        if done {
+            out.applied.push(c.clone());
+        } else {
+            out.skipped
+                .push(skip(c, "resource type not mapped in this slice"));
+        }
+    }
+    out
+}
+
+/// The per-resource reads of a resource the plan creates: its diagnostic
+/// settings lists are empty unless the plan creates settings (answered
+/// already); what the plan cannot tell is `UnknownUntilApply`.
+fn answer_created(ex: &mut Vec<Exchange>, id: &str, t: &str) {
+    let empty = || json!({"value": []});
+    answer(
+        ex,
+        &format!("{id}/providers/{DIAGNOSTIC_SETTINGS}"),
+        200,
+        empty(),
+    );
+    if t.eq_ignore_ascii_case("Microsoft.Storage/storageAccounts") {
+        for s in STORAGE_SERVICES {
+            answer(
+                ex,
+                &format!("{id}/{s}/providers/{DIAGNOSTIC_SETTINGS}"),
+                200,
+                empty(),
+            );
+        }
+        for (path, what) in [
+            ("blobServices/default", "blob service properties"),
+            ("blobServices/default/containers", "blob containers"),
+        ] {
+            answer(
+                ex,
+                &format!("{id}/{path}"),
+                404,
+                unknown_until_apply(id, what),
+            );
+        }
+    }
+}
