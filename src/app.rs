@@ -317,6 +317,11 @@ pub fn plan_blocking(
         &d,
         &applied,
         fail_on_new,
+        |id| {
+            crate::checks::find(id)
+                .map(|c| report::plan::rows_in(c.reads))
+                .unwrap_or_default()
+        },
     );
     Ok(Plan {
         base,

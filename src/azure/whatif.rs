@@ -259,6 +259,30 @@ fn parts(id: &str) -> Option<Parts> {
     })
 }
 
+/// The call-set rows (`docs/recording.md`) that read a resource of this id's
+/// type: what a check's `reads` is compared with to tell which planned
+/// change a result on a whole subscription follows from.
+pub fn rows_of(resource_id: &str) -> &'static [&'static str] {
+    let Some(p) = parts(resource_id) else {
+        return &[];
+    };
+    let t = p.rtype.to_ascii_lowercase();
+    match t.as_str() {
+        "microsoft.insights/diagnosticsettings" if p.scope.is_none() => &["5"],
+        "microsoft.insights/diagnosticsettings" => &["12"],
+        "microsoft.keyvault/vaults" => &["4", "6"],
+        "microsoft.storage/storageaccounts" => &["4", "7", "8", "9"],
+        "microsoft.operationalinsights/workspaces" => &["4", "10"],
+        "microsoft.insights/activitylogalerts" => &["13"],
+        "microsoft.insights/scheduledqueryrules" => &["14"],
+        "microsoft.insights/actiongroups" => &["15"],
+        "microsoft.network/networkwatchers" => &["18"],
+        "microsoft.authorization/locks" => &["20"],
+        "microsoft.authorization/roleassignments" => &["21"],
+        _ => &["4"],
+    }
+}
+
 fn canonical(list: &[&'static str], t: &str) -> Option<&'static str> {
     list.iter().copied().find(|x| x.eq_ignore_ascii_case(t))
 }

@@ -4,7 +4,7 @@
 //! JSON, a Markdown pull-request comment and SARIF (the address as logical
 //! location).
 
-use crate::azure::whatif::{Applied, Skipped};
+use crate::azure::whatif::{rows_of, Applied, Skipped};
 use crate::checks::{Severity, Status};
 use crate::engine::diff::{Diff, ResultDoc};
 use crate::model::same_id;
@@ -18,8 +18,9 @@ pub struct PlanResult {
     #[serde(flatten)]
     pub result: ResultDoc,
     /// The ARM ids of the changes on this resource, or else on resources
-    /// under it (a diagnostic setting of it, say); empty when no change
-    /// touches it (a result on a scope the change affects indirectly).
+    /// under it (a diagnostic setting of it, say), or else on the resource it
+    /// is part of (a storage account, for its blob service); empty when no
+    /// change touches it (an effect on another resource).
     pub addresses: Vec<String>,
 }
 
@@ -62,7 +63,7 @@ impl PlanResult {
 }
 
 /// The addresses of `resource_id`: changes on it, else changes under it.
-fn addresses(applied: &Applied, resource_id: &str) -> Vec<String> {
+fn addresses(applied: &Applied, resource_id: &str, check_rows: &[String]) -> Vec<String> {
     let ids = || applied.applied.iter().map(|c| c.resource_id.as_str());
     let exact: Vec<String> = ids()
         .filter(|c| same_id(c, resource_id))
@@ -71,12 +72,45 @@ fn addresses(applied: &Applied, resource_id: &str) -> Vec<String> {
     if !exact.is_empty() {
         return exact;
     }
-    let prefix = format!(
-        "{}/",
-        resource_id.trim_end_matches('/').to_ascii_lowercase()
-    );
+    let id = resource_id.trim_end_matches('/').to_ascii_lowercase();
+    let under: Vec<&str> = ids()
+        .filter(|c| c.to_ascii_lowercase().starts_with(&format!("{id}/")))
+        .collect();
+    if !under.is_empty() {
+        // On a subscription (or resource group) the changes under it that the
+        // check reads, when the check's rows name any.
+        let read: Vec<&str> = under
+            .iter()
+            .copied()
+            .filter(|c| {
+                rows_of(c)
+                    .iter()
+                    .any(|r| check_rows.contains(&r.to_string()))
+            })
+            .collect();
+        let pick = if read.is_empty() { under } else { read };
+        return pick.into_iter().map(str::to_string).collect();
+    }
+    // A result on a part of a planned resource (a storage account's blob
+    // service): the change of the resource it belongs to (never a whole
+    // subscription or resource group).
     ids()
-        .filter(|c| c.to_ascii_lowercase().starts_with(&prefix))
+        .filter(|c| c.to_ascii_lowercase().contains("/providers/"))
+        .filter(|c| {
+            id.starts_with(&format!(
+                "{}/",
+                c.trim_end_matches('/').to_ascii_lowercase()
+            ))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The call-set rows a check's `reads` names (`"7, and 2, 5, 12"`: 7, 2, 5, 12).
+pub fn rows_in(reads: &str) -> Vec<String> {
+    reads
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
         .map(str::to_string)
         .collect()
 }
@@ -88,10 +122,11 @@ impl PlanReport {
         d: &Diff,
         applied: &Applied,
         fail_on_new: Option<Severity>,
+        rows_read_by: impl Fn(&str) -> Vec<String>,
     ) -> PlanReport {
         let with = |r: &ResultDoc| PlanResult {
             result: r.clone(),
-            addresses: addresses(applied, &r.resource_id),
+            addresses: addresses(applied, &r.resource_id, &rows_read_by(&r.check_id)),
         };
         let gate_reasons: Vec<String> = fail_on_new
             .map(|sev| {
