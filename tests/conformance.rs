@@ -109,6 +109,16 @@ fn parse_file(rel: &str, file: &Path) -> usize {
             .iter()
             .filter(|b| b["tables"][0]["rows"].is_array())
             .count(),
+        // A what-if result (`azward plan --what-if`), read by src/azure/whatif.rs's tests.
+        "resources/PostDeploymentWhatIfOnResourceGroup.json" => bodies(file)
+            .iter()
+            .map(|b| {
+                azward::azure::whatif::WhatIf::from_bytes(b.to_string().as_bytes(), file)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .changes
+                    .len()
+            })
+            .sum(),
         other => {
             panic!("{other}: no model is mapped for this example; map it in tests/conformance.rs")
         }

@@ -543,3 +543,196 @@ fn answer_created(ex: &mut Vec<Exchange>, id: &str, t: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: &str = "/subscriptions/00000000-0000-0000-0000-000000000001";
+
+    fn upstream() -> Value {
+        let v: Value = serde_json::from_str(arm_example!(
+            "resources/PostDeploymentWhatIfOnResourceGroup.json"
+        ))
+        .unwrap();
+        v["responses"]["200"]["body"].clone()
+    }
+
+    fn load(doc: &Value) -> Result<WhatIf, WhatIfError> {
+        WhatIf::from_bytes(doc.to_string().as_bytes(), Path::new("plan.json"))
+    }
+
+    fn list(url: &str, items: Vec<Value>) -> Exchange {
+        Exchange {
+            method: "GET".into(),
+            url: format!("https://management.azure.com{url}?api-version=x"),
+            status: 200,
+            body: Some(RecordedBody::from(json!({ "value": items }))),
+            headers: None,
+            request_body: None,
+        }
+    }
+
+    fn ids(ex: &[Exchange], url: &str) -> Vec<String> {
+        let i = exchanges_of(ex, url)[0];
+        body_of(&ex[i]).unwrap()["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_upstream_result_applies_as_generic_resources() {
+        let plan = load(&upstream()).unwrap();
+        assert_eq!(plan.changes.len(), 2);
+        let existing = plan.changes[0].resource_id.clone();
+        let mut ex = vec![list(
+            &format!("{S}/resources"),
+            vec![json!({"id": existing.to_lowercase(), "name": "myExistingIdentity"})],
+        )];
+        let out = apply(&mut ex, &plan);
+        assert_eq!(out.applied.len(), 2, "{out:?}");
+        assert!(out.skipped.is_empty());
+        // Modified in place (matched case-insensitively), created appended.
+        let listed = ids(&ex, &format!("{S}/resources"));
+        assert_eq!(listed, vec![existing, plan.changes[1].resource_id.clone()]);
+        let body = body_of(&ex[0]).unwrap();
+        assert_eq!(body["value"][0]["tags"]["myNewTag"], "my tag value");
+        assert!(body["value"][0].get("apiVersion").is_none());
+        // The new resource's diagnostic settings: none.
+        let diag = format!(
+            "{}/providers/{DIAGNOSTIC_SETTINGS}",
+            plan.changes[1].resource_id
+        );
+        assert_eq!(ids(&ex, &diag), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_delete_leaves_every_page_and_a_sub_setting_goes_to_read_5() {
+        let setting = format!("{S}/providers/microsoft.insights/diagnosticSettings/export");
+        let mut ex = vec![
+            list(
+                &format!("{S}/providers/Microsoft.Insights/diagnosticSettings"),
+                vec![json!({"id": setting})],
+            ),
+            list(
+                &format!("{S}/providers/Microsoft.Insights/diagnosticSettings?$skiptoken=2"),
+                vec![json!({"id": "/other"})],
+            ),
+        ];
+        let plan = load(&json!({"status": "Succeeded", "properties": {"changes": [
+            {"resourceId": setting.to_uppercase().replace("/SUBSCRIPTIONS/", "/subscriptions/"), "changeType": "Delete"},
+            {"resourceId": format!("{S}/providers/Microsoft.Insights/diagnosticSettings/new"), "changeType": "Create",
+             "after": {"name": "new", "properties": {"logs": []}}},
+        ]}}))
+        .unwrap();
+        let out = apply(&mut ex, &plan);
+        assert_eq!(out.applied.len(), 2, "{out:?}");
+        let first = body_of(&ex[0]).unwrap();
+        assert_eq!(first["value"].as_array().unwrap().len(), 1);
+        assert_eq!(first["value"][0]["name"], "new");
+        assert_eq!(body_of(&ex[1]).unwrap()["value"][0]["id"], "/other");
+    }
+
+    #[test]
+    fn what_is_not_applied_is_listed_with_why() {
+        let mut ex = vec![list(&format!("{S}/resources"), vec![])];
+        let plan = load(&json!({"status": "Succeeded", "changes": [
+            {"resourceId": format!("{S}/resourceGroups/g/providers/Microsoft.Web/sites/a"), "changeType": "Ignore"},
+            {"resourceId": format!("{S}/resourceGroups/g/providers/Microsoft.Web/sites/b"), "changeType": "Unsupported"},
+            {"resourceId": format!("{S}/resourceGroups/g/providers/Microsoft.Web/sites/c"), "changeType": "NoChange"},
+            {"resourceId": format!("{S}/resourceGroups/g/providers/Microsoft.OperationalInsights/workspaces/w/tables/T"),
+             "changeType": "Modify", "after": {"properties": {}}},
+            {"resourceId": "/subscriptions/other/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v",
+             "changeType": "Delete"},
+        ]}))
+        .unwrap();
+        let out = apply(&mut ex, &plan);
+        assert!(out.applied.is_empty());
+        let why: Vec<&str> = out.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            why,
+            [
+                "what-if ignores it (outside the deployment's scope or mode)",
+                "what-if cannot predict it",
+                "resource type not mapped in this slice",
+                "the base does not hold this subscription's lists",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_created_storage_account_leaves_its_blob_service_unknown_until_apply() {
+        let id = format!("{S}/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/st");
+        let mut ex = vec![
+            list(&format!("{S}/resources"), vec![]),
+            list(
+                &format!("{S}/providers/Microsoft.Storage/storageAccounts"),
+                vec![],
+            ),
+        ];
+        let plan = load(&json!({"status": "Succeeded", "properties": {"changes": [
+            {"resourceId": id, "changeType": "Create", "after": {"name": "st", "properties": {}}},
+        ]}}))
+        .unwrap();
+        apply(&mut ex, &plan);
+        let blob = &ex[exchanges_of(&ex, &format!("{id}/blobServices/default"))[0]];
+        assert_eq!(blob.status, 404);
+        let body = body_of(blob).unwrap();
+        assert_eq!(body["error"]["code"], "UnknownUntilApply");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown until apply: "));
+        for s in STORAGE_SERVICES {
+            let diag = format!("{id}/{s}/providers/{DIAGNOSTIC_SETTINGS}");
+            assert_eq!(ids(&ex, &diag), Vec::<String>::new());
+        }
+    }
+
+    #[test]
+    fn malformed_documents_are_one_line_naming_the_field() {
+        let err = |doc: Value| load(&doc).unwrap_err().to_string();
+        assert_eq!(
+            err(json!([])),
+            "plan.json: not a what-if result: the document is not an object"
+        );
+        assert_eq!(
+            err(json!({"status": "Succeeded"})),
+            "plan.json: properties.changes: missing"
+        );
+        assert!(
+            err(json!({"status": "Failed", "error": {"message": "bad\ntemplate"}}))
+                .ends_with("did not succeed (Failed: bad template)")
+        );
+        assert!(err(json!({"changes": [{"changeType": "Create"}]}))
+            .starts_with("plan.json: properties.changes[0].resourceId: "));
+        assert_eq!(
+            err(json!({"changes": [{"resourceId": "x", "changeType": "Create"}]})),
+            "plan.json: properties.changes[0].resourceId: not a resource id"
+        );
+        assert_eq!(
+            err(json!({"changes": [{"resourceId": "/x", "changeType": "Modify"}]})),
+            "plan.json: properties.changes[0].after: a Modify change needs the resource after it"
+        );
+        let many: Vec<Value> = (0..=MAX_CHANGES)
+            .map(|_| json!({"resourceId": "/x", "changeType": "NoChange"}))
+            .collect();
+        assert!(err(json!({"changes": many})).contains("more than 100000"));
+        for e in [err(json!("\u{1b}")), err(json!({"changes": {}}))] {
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_bound_is_refused_before_parsing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.json");
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len(MAX_BYTES + 1).unwrap();
+        let e = WhatIf::load(&p).unwrap_err().to_string();
+        assert!(e.ends_with("big.json: larger than 64 MiB"), "{e}");
+    }
+}
