@@ -16,15 +16,10 @@ use azward::checks::{Severity, Status};
 use azward::engine::{ResultRow, WaiverNote};
 use azward::profile::Baseline;
 use azward::report::{csv, junit, markdown, sarif, Report};
-use common::{count, small_report, Audit};
+use common::{count, sarif_schema_check, small_report, validate_sarif, Audit};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-
-const SARIF_SCHEMA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/schemas/sarif-schema-2.1.0.json"
-);
 
 fn build() -> Report {
     common::block_on(
@@ -102,28 +97,6 @@ fn the_small_report_has_every_status_and_a_property_rule() {
 }
 
 // ---------------------------------------------------------------- SARIF
-
-fn validate_sarif(doc: &Value) {
-    if let Err(e) = sarif_schema_check(doc) {
-        panic!("SARIF output is not valid SARIF 2.1.0:\n{e}");
-    }
-}
-
-fn sarif_schema_check(doc: &Value) -> Result<(), String> {
-    let text = std::fs::read_to_string(SARIF_SCHEMA)
-        .unwrap_or_else(|e| panic!("the SARIF schema at {SARIF_SCHEMA}: {e}"));
-    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.enable_format_assertions();
-    compiler
-        .add_resource("urn:azward:sarif-schema-2.1.0.json", schema)
-        .expect("schema added");
-    let index = compiler
-        .compile("urn:azward:sarif-schema-2.1.0.json", &mut schemas)
-        .unwrap_or_else(|e| panic!("the SARIF schema compiles: {e:#}"));
-    schemas.validate(doc, index).map_err(|e| format!("{e:#}"))
-}
 
 /// What any SARIF output must hold: valid SARIF 2.1.0, one rule per check,
 /// one result per failing result, errors as notifications, no timing.

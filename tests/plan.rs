@@ -3,6 +3,8 @@
 //! bodies taken from the demo's own) and exactly the new and fixed failing
 //! results each gives, with the planned change's address.
 
+mod common;
+
 use azward::app::{plan_blocking, Judgement};
 use azward::azure::scan::{Input, ScanOptions};
 use azward::azure::whatif::WhatIf;
@@ -276,6 +278,7 @@ fn the_gate_and_sarif_name_the_planned_address() {
         String::from_utf8_lossy(&out.stderr)
     );
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::validate_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let new: Vec<_> = results
         .iter()

@@ -142,7 +142,7 @@ impl PlanReport {
             })
             .unwrap_or_default();
         PlanReport {
-            schema_version: "1.0",
+            schema_version: crate::model::SCHEMA_VERSION,
             what_if: what_if.to_string(),
             base: base.to_string(),
             score_before: d.old_score,
@@ -309,7 +309,7 @@ impl PlanReport {
         }
         rules.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
         let doc = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "$schema": super::sarif::SCHEMA_URI,
             "version": "2.1.0",
             "runs": [{
                 "tool": {"driver": {

@@ -341,3 +341,33 @@ pub fn hostile_activity(text: &str) -> Vec<azward::checks::flow::TableActivity> 
 pub fn count(report: &Report, status: Status) -> usize {
     report.results.iter().filter(|r| r.status == status).count()
 }
+
+const SARIF_SCHEMA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/schemas/sarif-schema-2.1.0.json"
+);
+
+/// Panics unless `doc` is valid SARIF 2.1.0 (the official schema, in
+/// `tests/fixtures/schemas`).
+pub fn validate_sarif(doc: &serde_json::Value) {
+    if let Err(e) = sarif_schema_check(doc) {
+        panic!("SARIF output is not valid SARIF 2.1.0:\n{e}");
+    }
+}
+
+/// `doc` checked against the official SARIF 2.1.0 schema.
+pub fn sarif_schema_check(doc: &serde_json::Value) -> Result<(), String> {
+    let text = std::fs::read_to_string(SARIF_SCHEMA)
+        .unwrap_or_else(|e| panic!("the SARIF schema at {SARIF_SCHEMA}: {e}"));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    compiler
+        .add_resource("urn:azward:sarif-schema-2.1.0.json", schema)
+        .expect("schema added");
+    let index = compiler
+        .compile("urn:azward:sarif-schema-2.1.0.json", &mut schemas)
+        .unwrap_or_else(|e| panic!("the SARIF schema compiles: {e:#}"));
+    schemas.validate(doc, index).map_err(|e| format!("{e:#}"))
+}
