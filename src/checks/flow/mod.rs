@@ -38,9 +38,11 @@ impl Window {
         })
     }
 
-    /// Whether the hour starting at `hour` overlaps the window.
+    /// Whether the hour starting at `hour` overlaps the window. An hour
+    /// that starts at the scan time or later holds rows stamped after it:
+    /// they make no table recent.
     fn holds(&self, hour: i64) -> bool {
-        hour + HOUR > self.start && hour <= self.end
+        hour + HOUR > self.start && hour < self.end
     }
 
     /// The start of every hour the window overlaps, oldest first.
