@@ -193,7 +193,12 @@ mod tests {
         rows.extend(steady("AuditLogs", 300, 30));
         rows.push(("AuditLogs", 0, 5));
         set_queries(&mut inv, WS, Ok(hourly(&rows)), Ok(vec![]), Ok(vec![]));
-        assert_result(&run(&CHECK, &inv), WS, Status::Fail, "AuditLogs silent for 29 hours (last rows in the hour from 2026-11-19T03:00Z)");
+        assert_result(
+            &run(&CHECK, &inv),
+            WS,
+            Status::Fail,
+            "AuditLogs silent for 29 hours (last rows in the hour from 2026-11-19T03:00Z)",
+        );
     }
 
     #[test]
