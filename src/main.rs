@@ -767,6 +767,9 @@ fn run_timeline(args: TimelineArgs) -> Result<()> {
         .build()
         .context("could not start the async runtime")?;
     let outcome = runtime.block_on(azward::azure::scan::run(&opts))?;
+    if outcome.inventory.history.window.is_none() {
+        anyhow::bail!("the recording has no `recorded_at`: the scan time, and so the Activity Log window, is unknown");
+    }
     let t = azward::checks::hist::timeline(&outcome.inventory, &baseline.params);
     let text = match args.format {
         TimelineFormat::Json => format!("{}\n", serde_json::to_string_pretty(&t)?),

@@ -242,8 +242,8 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
     let tenant = opts.tenant_id.clone().or(tenant);
     // The scan's clock: forced, or a replay's `recorded_at` (so it answers
     // as the live scan did), or a live scan's start. A replay whose header
-    // has no `recorded_at` has no known clock: its history requests (which
-    // name the window) are then not found, and the checks judged on a window
+    // has no `recorded_at` has no known clock: its history (whose requests
+    // name the window) is not read, and the checks judged on a window
     // (AZ-FLOW-001/002) are `error`.
     let known = match (&opts.scan_time, &source.recording) {
         (Some(t), _) => Some(scan_time::truncate(*t)),
@@ -251,7 +251,11 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
         (None, None) => Some(scan_time::live(started)),
     };
     let scan_time = known.unwrap_or_else(|| scan_time::live(started));
-    let window = opts.history.map(|h| h.window(scan_time));
+    // No known clock, no history: a window on this moment's wall clock is
+    // not the recording's (its listings are not found) and would make the
+    // report of a replay differ from one run to the next. AZ-HIST-001 is
+    // then `error` ("not read") on every scope.
+    let window = known.and(opts.history).map(|h| h.window(scan_time));
     let mut inventory = if opts.history_only {
         collect_history(&client, &opts.target, tenant.clone(), window).await?
     } else {

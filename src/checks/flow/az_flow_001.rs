@@ -183,6 +183,25 @@ mod tests {
     }
 
     #[test]
+    fn the_hour_that_starts_at_the_scan_time_is_after_it_and_hides_no_silence() {
+        // A scan time on the hour (the demo's and every generated estate's):
+        // rows in the hour starting then are all stamped after the scan time,
+        // as rows in a later hour are; neither makes a silent table recent.
+        let mut inv = with_workspace(WS, true);
+        inv.scan_time = Some(hours_ago(0));
+        let mut rows = steady("SigninLogs", 300, 1);
+        rows.extend(steady("AuditLogs", 300, 30));
+        rows.push(("AuditLogs", 0, 5));
+        set_queries(&mut inv, WS, Ok(hourly(&rows)), Ok(vec![]), Ok(vec![]));
+        assert_result(
+            &run(&CHECK, &inv),
+            WS,
+            Status::Fail,
+            "AuditLogs silent for 29 hours (last rows in the hour from 2026-11-19T03:00Z)",
+        );
+    }
+
+    #[test]
     fn a_failed_query_or_unknown_scan_time_is_an_error_never_a_pass() {
         let mut inv = with_workspace(WS, true);
         set_queries(&mut inv, WS, Err(timed_out(WS)), Ok(vec![]), Ok(vec![]));

@@ -38,9 +38,11 @@ impl Window {
         })
     }
 
-    /// Whether the hour starting at `hour` overlaps the window.
+    /// Whether the hour starting at `hour` overlaps the window. An hour
+    /// that starts at the scan time or later holds rows stamped after it:
+    /// they make no table recent.
     fn holds(&self, hour: i64) -> bool {
-        hour + HOUR > self.start && hour <= self.end
+        hour + HOUR > self.start && hour < self.end
     }
 
     /// The start of every hour the window overlaps, oldest first.
@@ -62,7 +64,7 @@ pub struct TableHours<'p> {
 
 impl TableHours<'_> {
     pub fn rows(&self) -> u64 {
-        self.hours.values().sum()
+        self.hours.values().fold(0, |a, &n| a.saturating_add(n))
     }
     pub fn last_hour(&self) -> Option<i64> {
         self.hours.keys().next_back().copied()
@@ -106,7 +108,8 @@ impl<'p> Activity<'p> {
                 .iter_mut()
                 .find(|t| t.table.eq_ignore_ascii_case(&r.table))
             {
-                *t.hours.entry(r.hour).or_default() += r.rows;
+                let n = t.hours.entry(r.hour).or_default();
+                *n = n.saturating_add(r.rows);
             }
         }
         Activity { window, tables }
@@ -740,6 +743,22 @@ mod tests {
         let a = activity_of(&inv, &Params::defaults());
         assert!(a.error.is_some() && a.tables.is_empty());
         assert_eq!(a.first_hour(), None);
+    }
+
+    #[test]
+    fn huge_row_counts_saturate_and_never_panic() {
+        // Rows past u64 (an answer's "1e30" reads as u64::MAX), twice in one
+        // hour and in two hours: the sums saturate.
+        let mut inv = with_workspace(WS, true);
+        let rows = vec![
+            ("SigninLogs", 2, u64::MAX),
+            ("signinlogs", 2, u64::MAX),
+            ("SigninLogs", 1, u64::MAX),
+        ];
+        set_queries(&mut inv, WS, Ok(hourly(&rows)), Ok(vec![]), Ok(vec![]));
+        let a = activity_of(&inv, &Params::defaults());
+        assert_eq!(a.tables[0].rows, u64::MAX);
+        assert_eq!(status(&run(&az_flow_001::CHECK, &inv), WS), Status::Pass);
     }
 
     #[test]

@@ -69,22 +69,19 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         .as_ref()
         .map_or(ctx.params.history_days, |w| w.days);
     out.each_sub(ctx.inv, |out, sub| {
-        // A subscription that could not itself be read had no history read:
-        // its own error is the cause.
+        let read = h.subscriptions.get(&sub.id).filter(|_| h.window.is_some());
+        let (id, what) = (sub.resource_id(), format!("subscription {}", sub.label()));
+        // A subscription that could not itself be read, or whose every list
+        // failed: its own error is the cause, unless the history that was
+        // read holds an untrusted impairing event (a fail that stands).
         if let SubscriptionStatus::Error { error } = &sub.status {
-            let what = format!("subscription {}", sub.label());
-            out.read_error(&sub.resource_id(), Some(&sub.id), &what, error);
+            if let Some(r) = read.filter(|r| untrusted_impairing(r, ctx.params)) {
+                judge(out, ctx.params, days, &id, Some(&sub.id), Some(r), &what);
+            }
+            out.read_error(&id, Some(&sub.id), &what, error);
             return;
         }
-        judge(
-            out,
-            ctx.params,
-            days,
-            &sub.resource_id(),
-            Some(&sub.id),
-            h.subscriptions.get(&sub.id).filter(|_| h.window.is_some()),
-            &format!("subscription {}", sub.label()),
-        );
+        judge(out, ctx.params, days, &id, Some(&sub.id), read, &what);
     });
     let tenant = ctx.inv.tenant_resource_id();
     judge(
@@ -97,6 +94,13 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         "the tenant",
     );
     out.done()
+}
+
+/// Whether `read` holds an evidence-impairing event by an untrusted caller.
+fn untrusted_impairing(read: &HistoryRead, params: &Params) -> bool {
+    read.distinct().any(|e| {
+        matches!(classify(e), Some((EventClass::Impairing, _))) && !is_trusted(e.caller(), params)
+    })
 }
 
 fn judge(
@@ -322,6 +326,31 @@ mod tests {
             res.reason
         );
         assert_eq!(f.len(), 2, "one result per scope: {f:?}");
+    }
+
+    #[test]
+    fn a_subscription_whose_lists_all_failed_still_fails_on_the_history_it_read() {
+        // Every list 403 (the subscription is unreadable), its Activity Log
+        // read: an impairing event found there is a fail that stands, and
+        // the timeline that shows it agrees; nothing found stays `error`.
+        let unreadable = |events: Vec<Value>| {
+            let mut inv = estate(Some(read(events)), Some(read(vec![])));
+            sub(&mut inv).status = SubscriptionStatus::Error {
+                error: forbidden("resources"),
+            };
+            inv
+        };
+        let inv = unreadable(vec![event(
+            DEL,
+            "Succeeded",
+            "mallory@contoso.com",
+            "2026-11-01T10:00:00Z",
+        )]);
+        let f = run(&CHECK, &inv);
+        assert_result(&f, &sub_id(), Status::Fail, "1 evidence-impairing event(s)");
+        assert_result(&f, &sub_id(), Status::Fail, "also ");
+        let inv = unreadable(vec![]);
+        assert_eq!(status(&run(&CHECK, &inv), &sub_id()), Status::Error);
     }
 
     #[test]
