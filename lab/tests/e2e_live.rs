@@ -1,9 +1,7 @@
 //! End to end, live: a scan of the demo estate through the loopback
 //! emulator gives the replay's results, and its recording replays to them.
 
-use azward::azure::collect::Target;
 use azward::azure::credentials::AuthMethod;
-use azward::azure::http::ClientOptions;
 use azward::azure::recording::Recording;
 use azward::azure::scan::{self, Input, ScanOptions};
 use azward::checks::Status;
@@ -13,6 +11,36 @@ use azward_lab::emulator::{Emulator, EmulatorOptions};
 use std::path::Path;
 
 const TENANT: &str = "4f3c2b1a-6d5e-4a7b-9c8d-0e1f2a3b4c5d";
+
+/// The emulator serving `rec` on a loopback port.
+async fn serve(rec: &Recording) -> Emulator {
+    Emulator::start(
+        rec,
+        "127.0.0.1:0".parse().unwrap(),
+        EmulatorOptions::default(),
+    )
+    .await
+    .unwrap()
+}
+
+/// A live scan through `emu`, recorded to `path`. The emulator serves `rec`:
+/// the live scan's clock is its `recorded_at`, so it sends the recorded
+/// Activity Log filters and judges the recorded query windows.
+fn live_through(emu: &Emulator, rec: &Recording, path: &Path) -> ScanOptions {
+    ScanOptions {
+        arm_endpoint: Some(emu.origin()),
+        record: Some(path.to_path_buf()),
+        tenant_id: Some(TENANT.into()),
+        scan_time: rec
+            .header
+            .recorded_at
+            .as_deref()
+            .and_then(azward::util::scan_time::parse),
+        ..ScanOptions::new(Input::Live {
+            auth: AuthMethod::None,
+        })
+    }
+}
 
 fn opts(input: Input) -> ScanOptions {
     ScanOptions::new(input)
@@ -42,34 +70,10 @@ fn comparable(eval: &Evaluation) -> Vec<(String, String, Option<String>, Status,
 #[tokio::test]
 async fn a_live_scan_through_the_emulator_equals_the_replay() {
     let rec = Recording::from_bytes(scan::DEMO_RECORDING, Path::new("demo.jsonl")).unwrap();
-    let emu = Emulator::start(
-        &rec,
-        "127.0.0.1:0".parse().unwrap(),
-        EmulatorOptions::default(),
-    )
-    .await
-    .unwrap();
+    let emu = serve(&rec).await;
     let dir = tempfile::tempdir().unwrap();
     let rec_path = dir.path().join("live.jsonl.gz");
-    let live = ScanOptions {
-        input: Input::Live {
-            auth: AuthMethod::None,
-        },
-        arm_endpoint: Some(emu.origin()),
-        record: Some(rec_path.clone()),
-        tenant_id: Some(TENANT.into()),
-        target: Target::All,
-        client: ClientOptions::default(),
-        flow: Default::default(),
-        // The emulator serves a recording: the live scan's clock is its
-        // `recorded_at`, so it sends the recorded Activity Log filters.
-        scan_time: rec
-            .header
-            .recorded_at
-            .as_deref()
-            .and_then(azward::util::scan_time::parse),
-        ..ScanOptions::new(Input::Demo)
-    };
+    let live = live_through(&emu, &rec, &rec_path);
     let (outcome, live_eval) = scan(live).await;
     let (_, demo_eval) = scan(opts(Input::Demo)).await;
     assert_eq!(comparable(&live_eval), comparable(&demo_eval));
@@ -102,29 +106,10 @@ async fn a_replay_gives_the_same_timeline_as_the_live_scan_that_recorded_it() {
     let throttled =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/recordings/throttled.jsonl");
     let rec = Recording::load(&throttled).unwrap();
-    let emu = Emulator::start(
-        &rec,
-        "127.0.0.1:0".parse().unwrap(),
-        EmulatorOptions::default(),
-    )
-    .await
-    .unwrap();
+    let emu = serve(&rec).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.jsonl");
-    let live = ScanOptions {
-        input: Input::Live {
-            auth: AuthMethod::None,
-        },
-        arm_endpoint: Some(emu.origin()),
-        record: Some(path.clone()),
-        tenant_id: Some(TENANT.into()),
-        scan_time: rec
-            .header
-            .recorded_at
-            .as_deref()
-            .and_then(azward::util::scan_time::parse),
-        ..ScanOptions::new(Input::Demo)
-    };
+    let live = live_through(&emu, &rec, &path);
     let (outcome, _) = scan(live).await;
     let params = Baseline::default().params;
     let t_live = azward::checks::hist::timeline(&outcome.inventory, &params);

@@ -19,30 +19,17 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 timestamp (any offset, any
-/// fraction of a second, which is dropped).
+/// fraction of a second, which is dropped): [`super::scan_time::parse`].
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
+    super::scan_time::parse(s).map(|t| t.unix_timestamp())
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` of seconds since the Unix epoch.
+/// `YYYY-MM-DDTHH:MM:SSZ` of seconds since the Unix epoch, as
+/// [`super::scan_time::format`] writes the scan time.
 pub fn utc_seconds(t: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(t) {
-        Ok(dt) => {
-            let (d, h) = (dt.date(), dt.time());
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                d.year(),
-                u8::from(d.month()),
-                d.day(),
-                h.hour(),
-                h.minute(),
-                h.second()
-            )
-        }
-        Err(_) => format!("@{t}"),
-    }
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(super::scan_time::format)
+        .unwrap_or_else(|_| format!("@{t}"))
 }
 
 /// The one `&'static str` for a text. The ids and titles of property rules

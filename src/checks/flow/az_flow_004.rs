@@ -75,14 +75,10 @@ fn target<'i>(inv: &'i Inventory, ws: &str) -> Target<'i> {
     let Some(listed) = listed else {
         return Target::Outside;
     };
-    let rows = match queries(inv, listed).map(|q| &q.sources) {
-        Ok(Ok(rows)) => Ok(Delivered::new(rows)),
-        Ok(Err(e)) => Err(format!(
-            "could not query workspace '{ws_name}' for the rows of each source (Q3): {e}"
-        )),
-        Err(e) => Err(format!("workspace '{ws_name}': {e}")),
-    };
-    Target::Listed(listed, rows)
+    Target::Listed(
+        listed,
+        source_rows(inv, listed, ws_name).map(Delivered::new),
+    )
 }
 
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {

@@ -248,6 +248,21 @@ pub(super) fn delays<'i>(
     }
 }
 
+/// The rows each source delivered (Q3), or why they are unknown.
+pub(super) fn source_rows<'i>(
+    inv: &'i Inventory,
+    ws: &str,
+    name: &str,
+) -> Result<&'i [SourceRows], String> {
+    let q = queries(inv, ws).map_err(|e| format!("workspace '{name}': {e}"))?;
+    match &q.sources {
+        Ok(rows) => Ok(rows),
+        Err(e) => Err(format!(
+            "could not query workspace '{name}' for the rows of each source (Q3): {e}"
+        )),
+    }
+}
+
 pub(super) fn is_security_table(params: &Params, table: &str) -> bool {
     params
         .security_tables
@@ -500,21 +515,14 @@ pub fn table_activity(
             let act = activity(inv, params, ws, name);
             let q = queries(inv, ws).ok();
             let delays_error = delays(inv, params, ws, name).err();
-            let sources_error = match queries(inv, ws) {
-                Ok(q) => q.sources.as_ref().err().map(|e| {
-                    format!(
-                        "could not query workspace '{name}' for the rows of each source (Q3): {e}"
-                    )
-                }),
-                Err(e) => Some(format!("workspace '{name}': {e}")),
-            };
+            let sources = source_rows(inv, ws, name);
             let delays: Vec<&TableDelay> = q
                 .and_then(|q| q.delays.as_ref().ok())
                 .map(|d| d.iter().collect())
                 .unwrap_or_default();
-            let quiet_sources = match q.map(|q| &q.sources) {
-                Some(Ok(_)) => quiet.get(&norm_id(ws)).cloned().unwrap_or_default(),
-                _ => Vec::new(),
+            let quiet_sources = match &sources {
+                Ok(_) => quiet.get(&norm_id(ws)).cloned().unwrap_or_default(),
+                Err(_) => Vec::new(),
             };
             let max_gap = params.flow_max_silence_hours * HOUR;
             let tables = match &act {
@@ -550,7 +558,7 @@ pub fn table_activity(
                 window_end: window.map(|w| utc_seconds(w.end)),
                 error: act.err(),
                 delays_error,
-                sources_error,
+                sources_error: sources.err(),
                 tables,
                 quiet_sources,
             });

@@ -2,7 +2,6 @@
 
 use super::support::each_onboarded_workspace;
 use super::*;
-use crate::inventory::lookup;
 
 pub static CHECK: Check = Check {
     id: "AZ-SEN-003",
@@ -45,17 +44,8 @@ resource fusion 'Microsoft.SecurityInsights/alertRules@2025-09-01' = {
 fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     each_onboarded_workspace(&mut out, ctx.inv, |out, sub, ws, name| {
-        let rules = match lookup(&ctx.inv.reads.alert_rules, ws, "Sentinel analytics rules") {
-            Ok(r) => r,
-            Err(e) => {
-                out.read_error(
-                    ws,
-                    Some(&sub.id),
-                    &format!("the analytics rules of workspace '{name}'"),
-                    &e,
-                );
-                return;
-            }
+        let Some(rules) = analytics_rules(out, ctx.inv, sub, ws, name) else {
+            return;
         };
         let enabled: Vec<&crate::inventory::AlertRule> = rules
             .items

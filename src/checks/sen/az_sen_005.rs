@@ -89,17 +89,8 @@ fn evaluate(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Out::new(&CHECK);
     let required = &ctx.params.required_detection_techniques;
     each_onboarded_workspace(&mut out, ctx.inv, |out, sub, ws, name| {
-        let rules = match lookup(&ctx.inv.reads.alert_rules, ws, "Sentinel analytics rules") {
-            Ok(r) => r,
-            Err(e) => {
-                out.read_error(
-                    ws,
-                    Some(&sub.id),
-                    &format!("the analytics rules of workspace '{name}'"),
-                    &e,
-                );
-                return;
-            }
+        let Some(rules) = analytics_rules(out, ctx.inv, sub, ws, name) else {
+            return;
         };
         let cov = coverage(rules, required);
         let uncovered: Vec<&str> = cov
