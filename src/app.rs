@@ -55,6 +55,10 @@ pub struct Judgement {
     /// `previous` is not given), and the trend.
     pub history: Option<crate::history::Loaded>,
     pub gate: Gate,
+    /// `azward plan`: the planned changes (those that create a resource or
+    /// hold a value unknown until apply); a result that depends on an
+    /// unknown value is `error`, never `pass`.
+    pub planned_changes: Vec<crate::azure::whatif::Change>,
 }
 
 impl Judgement {
@@ -74,6 +78,7 @@ impl Judgement {
             previous: None,
             history: None,
             gate: Gate::default(),
+            planned_changes: Vec::new(),
         }
     }
 }
@@ -169,6 +174,8 @@ pub fn evaluate_results(
     j: &Judgement,
 ) -> Audit {
     let inv = &outcome.inventory;
+    // A planned value unknown until apply turns what follows from it into `error`.
+    engine::planned::mark_unknown(&mut results, &j.planned_changes);
     // Waivers change statuses before anything is summarized or scored.
     let waiver_report = j
         .waivers
@@ -253,12 +260,13 @@ pub fn evaluate_results(
     }
 }
 
-/// `azward plan`: the base estate and the estate after a what-if's changes,
-/// judged against the same baseline, and the failing results the change
-/// introduces, fixes and leaves.
+/// `azward plan`: the base estate and the estate after a change's planned
+/// resources are applied, judged against the same baseline, and the failing
+/// results the change introduces, fixes and leaves.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub base: Audit,
+    /// The base estate's audit (`None` with `--no-base`).
+    pub base: Option<Audit>,
     pub planned: Audit,
     pub report: report::plan::PlanReport,
 }
@@ -269,11 +277,56 @@ pub enum PlanError {
     Audit(#[from] AuditError),
     #[error(transparent)]
     Recording(#[from] crate::azure::recording::RecordingError),
-    #[error("azward plan needs a base recording (--replay FILE or --demo); a live base is not supported yet")]
-    LiveBase,
+    #[error("could not stage the live base estate: {0}")]
+    Staging(std::io::Error),
+    #[error("--no-base: the plan changes no resource in a subscription")]
+    NothingToJudge,
 }
 
-/// Runs [`Plan`]: `scan.input` is the base (the demo or a recording), the
+/// The judgement of the planned estate: the changes with values unknown
+/// until apply make what follows from them `error`.
+fn planned_judgement(judgement: &Judgement, what_if: &crate::azure::whatif::WhatIf) -> Judgement {
+    Judgement {
+        planned_changes: what_if
+            .changes
+            .iter()
+            .filter(|c| !c.unknown.is_empty() || c.change_type == "Create")
+            .cloned()
+            .collect(),
+        ..judgement.clone()
+    }
+}
+
+/// The call-set rows a check reads (none for a property rule).
+fn rows_read_by(id: &str) -> Vec<String> {
+    crate::checks::find(id)
+        .map(|c| crate::azure::whatif::rows_in(c.reads))
+        .unwrap_or_default()
+}
+
+/// Replays `rec` as `mode` with `scan`'s other options.
+fn replay_audit(
+    scan: &ScanOptions,
+    judgement: &Judgement,
+    rec: crate::azure::recording::Recording,
+    mode: &'static str,
+) -> Result<Audit, AuditError> {
+    use crate::azure::scan::Input;
+    audit_blocking(AuditConfig {
+        scan: ScanOptions {
+            input: Input::Recording {
+                recording: std::sync::Arc::new(rec),
+                mode,
+            },
+            record: None,
+            ..scan.clone()
+        },
+        judgement: judgement.clone(),
+    })
+}
+
+/// Runs [`Plan`]: `scan.input` is the base (the demo, a recording, or a
+/// live read, recorded on the way so the planned estate replays it); the
 /// judgement's gate is not used (the plan's gate is `fail_on_new`).
 pub fn plan_blocking(
     scan: ScanOptions,
@@ -283,33 +336,59 @@ pub fn plan_blocking(
 ) -> Result<Plan, PlanError> {
     use crate::azure::recording::Recording;
     use crate::azure::scan::{Input, DEMO_NAME, DEMO_RECORDING};
-    use std::sync::Arc;
-    let (base, mode) = match &scan.input {
+    let (base, mode, live) = match &scan.input {
         Input::Demo => (
             Recording::from_bytes(DEMO_RECORDING, std::path::Path::new(DEMO_NAME))?,
             "demo",
+            None,
         ),
-        Input::Replay(p) => (Recording::load(p)?, "replay"),
-        Input::Recording { recording, mode } => ((**recording).clone(), *mode),
-        Input::Live { .. } => return Err(PlanError::LiveBase),
+        Input::Replay(p) => (Recording::load(p)?, "replay", None),
+        Input::Recording { recording, mode } => ((**recording).clone(), *mode, None),
+        Input::Live { .. } => {
+            // The live read is the base; its recording (in a private
+            // directory, removed on return) is what the change applies to.
+            let dir = tempfile::tempdir().map_err(PlanError::Staging)?;
+            let path = dir.path().join("base.jsonl");
+            let audit = audit_blocking(AuditConfig {
+                scan: ScanOptions {
+                    record: Some(path.clone()),
+                    ..scan.clone()
+                },
+                judgement: judgement.clone(),
+            })?;
+            let mut rec = Recording::load(&path)?;
+            rec.source = std::path::PathBuf::from(format!(
+                "live read at {}",
+                rec.header
+                    .recorded_at
+                    .as_deref()
+                    .unwrap_or("an unknown time")
+            ));
+            (rec, "replay", Some(audit))
+        }
+    };
+    // A live base replays against the cloud its recording names.
+    let replay_opts = ScanOptions {
+        arm_endpoint: if live.is_some() {
+            None
+        } else {
+            scan.arm_endpoint.clone()
+        },
+        ..scan.clone()
     };
     let base_name = base.source.display().to_string();
     let mut planned = base.clone();
     let applied = crate::azure::whatif::apply(&mut planned.exchanges, what_if);
-    let run = |rec: Recording| {
-        audit_blocking(AuditConfig {
-            scan: ScanOptions {
-                input: Input::Recording {
-                    recording: Arc::new(rec),
-                    mode,
-                },
-                ..scan.clone()
-            },
-            judgement: judgement.clone(),
-        })
+    let base = match live {
+        Some(a) => a,
+        None => replay_audit(&replay_opts, &judgement, base, mode)?,
     };
-    let base = run(base)?;
-    let planned = run(planned)?;
+    let planned = replay_audit(
+        &replay_opts,
+        &planned_judgement(&judgement, what_if),
+        planned,
+        mode,
+    )?;
     let d = diff::diff(&base.report.to_doc(), &planned.report.to_doc());
     let report = report::plan::PlanReport::new(
         &what_if.source.display().to_string(),
@@ -317,16 +396,196 @@ pub fn plan_blocking(
         &d,
         &applied,
         fail_on_new,
-        |id| {
-            crate::checks::find(id)
-                .map(|c| report::plan::rows_in(c.reads))
-                .unwrap_or_default()
-        },
+        rows_read_by,
     );
     Ok(Plan {
-        base,
+        base: Some(base),
         planned,
         report,
+    })
+}
+
+/// `azward plan --no-base`: the planned resources alone. The base is an
+/// empty estate of the subscriptions the plan touches (every list it reads
+/// answered empty); a result is judged only when it is on a planned
+/// resource (or a part of it) and every read of its check is one the plan
+/// answers for that resource; the other checks are listed as not assessed.
+pub fn plan_without_base(
+    scan: ScanOptions,
+    judgement: Judgement,
+    what_if: &crate::azure::whatif::WhatIf,
+    fail_on_new: Option<crate::checks::Severity>,
+) -> Result<Plan, PlanError> {
+    use crate::azure::whatif::{matching, rows_of, Match};
+    let empty = empty_estate(&scan, &judgement, what_if)?;
+    let mut planned = empty.clone();
+    let applied = crate::azure::whatif::apply(&mut planned.exchanges, what_if);
+    let planned = replay_audit(
+        &scan,
+        &planned_judgement(&judgement, what_if),
+        planned,
+        "replay",
+    )?;
+    // The rows the plan answers for a change's resource: its own lists,
+    // and for a created resource its per-resource reads (none but the plan's).
+    let supplied = |c: &crate::azure::whatif::Change| -> Vec<String> {
+        let mut rows: Vec<String> = rows_of(&c.resource_id)
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        rows.push("1".into());
+        if c.change_type == "Create" {
+            rows.extend(["8", "9", "11", "12", "22"].map(String::from));
+        }
+        rows
+    };
+    let mut judged = std::collections::BTreeSet::new();
+    let mut results = Vec::new();
+    for r in &planned.report.results {
+        let rows = rows_read_by(r.check_id);
+        let hits = matching(&applied.applied, r.resource_id.as_str(), &rows, Match::Own);
+        let ok = !hits.is_empty()
+            && hits.iter().all(|&i| {
+                let have = supplied(&applied.applied[i]);
+                rows.iter().all(|x| have.contains(x))
+            });
+        if ok {
+            judged.insert(r.check_id);
+            results.push(r);
+        }
+    }
+    let not_assessed: Vec<report::plan::NotAssessed> = judgement
+        .baseline
+        .checks
+        .iter()
+        .filter(|c| !judged.contains(&*c.id))
+        .map(|c| report::plan::NotAssessed {
+            check_id: c.id.to_string(),
+            reason: match crate::checks::find(&c.id) {
+                Some(k) => format!("needs the rest of the estate (reads {})", k.reads),
+                None => "needs the rest of the estate".into(),
+            },
+        })
+        .collect();
+    let mut report = report::plan::PlanReport::alone(
+        &what_if.source.display().to_string(),
+        &results,
+        &applied,
+        fail_on_new,
+        rows_read_by,
+    );
+    report.not_assessed = not_assessed;
+    Ok(Plan {
+        base: None,
+        planned,
+        report,
+    })
+}
+
+/// An estate of the plan's subscriptions with nothing in them: the lists
+/// a scan reads, each answered empty. Found by replaying a recording that
+/// holds only the subscriptions and recording what the scan asked for.
+fn empty_estate(
+    scan: &ScanOptions,
+    judgement: &Judgement,
+    what_if: &crate::azure::whatif::WhatIf,
+) -> Result<crate::azure::recording::Recording, PlanError> {
+    use crate::azure::recording::{Exchange, Header, RecordedBody, Recording};
+    use serde_json::json;
+    let mut subs: Vec<String> = what_if
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let mut it = c.resource_id.split('/');
+            (it.next() == Some("") && it.next()?.eq_ignore_ascii_case("subscriptions"))
+                .then(|| it.next().map(str::to_ascii_lowercase))
+                .flatten()
+        })
+        .collect();
+    subs.sort();
+    subs.dedup();
+    if subs.is_empty() {
+        return Err(PlanError::NothingToJudge);
+    }
+    let tenant = scan
+        .tenant_id
+        .clone()
+        .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".into());
+    let list = json!({"value": subs.iter().map(|s| json!({
+        "id": format!("/subscriptions/{s}"),
+        "subscriptionId": s,
+        "displayName": s,
+        "state": "Enabled",
+        "tenantId": tenant,
+    })).collect::<Vec<_>>()});
+    let get = |url: String, status: u16, body: serde_json::Value| Exchange {
+        method: "GET".into(),
+        url,
+        status,
+        body: Some(RecordedBody::from(&body)),
+        headers: None,
+        request_body: None,
+    };
+    let header = Header {
+        tenant_id: Some(tenant.clone()),
+        ..Header::default()
+    };
+    let mut rec = Recording {
+        header,
+        exchanges: vec![get("/subscriptions".into(), 200, list)],
+        sha256: String::new(),
+        source: std::path::PathBuf::from("none (--no-base: the planned resources alone)"),
+    };
+    // Two rounds: what the first asks of the empty lists, answered empty.
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().map_err(PlanError::Staging)?;
+        let path = dir.path().join("empty.jsonl");
+        let opts = ScanOptions {
+            record: Some(path.clone()),
+            arm_endpoint: None,
+            target: crate::azure::collect::Target::All,
+            ..scan.clone()
+        };
+        replay_audit_recorded(&opts, judgement, rec.clone())?;
+        let seen = Recording::load(&path)?;
+        let mut exchanges = Vec::new();
+        for mut ex in seen.exchanges {
+            let not_recorded = ex.status == 404
+                && ex
+                    .body
+                    .as_ref()
+                    .and_then(RecordedBody::to_value)
+                    .is_some_and(|b| b["error"]["code"] == "NotRecorded");
+            if not_recorded {
+                if ex.method != "GET" {
+                    continue;
+                }
+                ex.status = 200;
+                ex.body = Some(RecordedBody::from(&json!({"value": []})));
+            }
+            exchanges.push(ex);
+        }
+        rec.exchanges = exchanges;
+    }
+    Ok(rec)
+}
+
+/// Replays `rec` with `opts` (which record it).
+fn replay_audit_recorded(
+    opts: &ScanOptions,
+    judgement: &Judgement,
+    rec: crate::azure::recording::Recording,
+) -> Result<Audit, AuditError> {
+    use crate::azure::scan::Input;
+    audit_blocking(AuditConfig {
+        scan: ScanOptions {
+            input: Input::Recording {
+                recording: std::sync::Arc::new(rec),
+                mode: "replay",
+            },
+            ..opts.clone()
+        },
+        judgement: judgement.clone(),
     })
 }
 

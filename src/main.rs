@@ -78,16 +78,42 @@ enum Command {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("changes").required(true).args(["what_if", "terraform"])))]
 struct PlanArgs {
     /// `az deployment group|sub|mg|tenant what-if --no-pretty-print --output json`.
     #[arg(long = "what-if", value_name = "FILE")]
-    what_if: PathBuf,
-    /// The embedded demo estate as the base.
-    #[arg(long, conflicts_with = "replay", required_unless_present = "replay")]
-    demo: bool,
-    /// A recording of the base estate (`scan --record`).
+    what_if: Option<PathBuf>,
+    /// A Terraform plan as JSON: `terraform show -json PLAN` (docs/planned-changes.md
+    /// lists the resource types read).
     #[arg(long, value_name = "FILE")]
+    terraform: Option<PathBuf>,
+    /// With --terraform: the subscription of azurerm resources whose id the plan
+    /// does not hold and whose provider block names none.
+    #[arg(long, value_name = "ID", env = "ARM_SUBSCRIPTION_ID")]
+    default_subscription: Option<String>,
+    /// The embedded demo estate as the base.
+    #[arg(long, conflicts_with_all = ["replay", "no_base", "subscription"])]
+    demo: bool,
+    /// A recording of the base estate (`scan --record`). Without --demo, --replay
+    /// or --no-base, the base is read live from Azure (as `scan` does).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["no_base", "subscription"])]
     replay: Option<PathBuf>,
+    /// No base estate: judge the planned resources alone; the checks that need the
+    /// rest of the estate are listed as not assessed.
+    #[arg(long)]
+    no_base: bool,
+    /// Live base: read only this subscription (repeatable). Default: every subscription visible.
+    #[arg(long = "subscription", value_name = "ID")]
+    subscription: Vec<String>,
+    /// Live base: the credential.
+    #[arg(long, value_enum, default_value = "auto", env = "AZWARD_AUTH")]
+    auth: AuthMethod,
+    /// Live base: Resource Manager endpoint (sovereign clouds, the loopback emulator).
+    #[arg(long, value_name = "URL", env = "AZWARD_ARM_ENDPOINT")]
+    arm_endpoint: Option<String>,
+    /// Live base: the tenant id, for `--auth none` (the emulator) or to override the token's.
+    #[arg(long = "tenant", value_name = "ID", env = "AZWARD_TENANT")]
+    tenant: Option<String>,
     /// An organisation profile (the same for the base and the planned estate).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -520,6 +546,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
             min_coverage: args.min_coverage,
             fail_on_new: args.fail_on_new,
         },
+        planned_changes: Vec::new(),
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -615,18 +642,28 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
 }
 
 fn run_plan(args: PlanArgs) -> Result<ExitCode> {
-    let what_if = azward::azure::whatif::WhatIf::load(&args.what_if)?;
+    let changes = match (&args.what_if, &args.terraform) {
+        (Some(p), _) => azward::azure::whatif::WhatIf::load(p)?,
+        (None, Some(p)) => azward::azure::terraform::load(p, args.default_subscription.as_deref())?,
+        (None, None) => unreachable!("clap requires one"),
+    };
     let judgement = Judgement {
         baseline: load_baseline(args.baseline.as_deref())?,
         ..Judgement::today()
     };
-    let input = input_of(args.demo, args.replay.as_ref(), AuthMethod::Auto);
-    let plan = azward::app::plan_blocking(
-        ScanOptions::new(input),
-        judgement,
-        &what_if,
-        args.fail_on_new,
-    )?;
+    check_endpoint(args.arm_endpoint.as_deref())?;
+    let input = input_of(args.demo, args.replay.as_ref(), args.auth);
+    let opts = ScanOptions {
+        arm_endpoint: args.arm_endpoint.clone(),
+        tenant_id: args.tenant.clone(),
+        target: target_of(&args.subscription)?,
+        ..ScanOptions::new(input)
+    };
+    let plan = if args.no_base {
+        azward::app::plan_without_base(opts, judgement, &changes, args.fail_on_new)?
+    } else {
+        azward::app::plan_blocking(opts, judgement, &changes, args.fail_on_new)?
+    };
     let r = &plan.report;
     let text = match args.format {
         PlanFormat::Text => r.to_text(),

@@ -9,4 +9,5 @@ pub mod http;
 pub mod recording;
 pub mod resource_graph;
 pub mod scan;
+pub mod terraform;
 pub mod whatif;

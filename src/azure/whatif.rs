@@ -39,7 +39,7 @@ pub enum WhatIfError {
 }
 
 /// One planned change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     #[serde(rename = "resourceId")]
     pub resource_id: String,
@@ -47,13 +47,49 @@ pub struct Change {
     pub change_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
+    /// The planned resource's address where the plan has one of its own
+    /// (a Terraform address); else the ARM id is the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `after` holds only the properties the plan sets (a Terraform
+    /// resource's mapped attributes): merged into the base's item, not put
+    /// in its place.
+    #[serde(skip)]
+    pub merge: bool,
+    /// The attributes the baseline reads whose values are unknown until
+    /// apply (Terraform's `after_unknown`, after references between planned
+    /// resources are resolved): results that follow from this change are
+    /// `error`, never `pass` or `not_applicable`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
+    /// The ARM property names those attributes set (`enablePurgeProtection`
+    /// for `purge_protection_enabled`): a check whose condition names one
+    /// depends on the unknown value.
+    #[serde(skip)]
+    pub unknown_props: Vec<String>,
+    /// Per-resource reads of a created resource that the plan answers
+    /// (path under the resource id, body): a Terraform storage account's
+    /// `blob_properties` as its blob service.
+    #[serde(skip)]
+    pub known_reads: Vec<(String, Value)>,
 }
 
-/// A what-if document: its changes, in file order.
-#[derive(Debug, Clone, PartialEq)]
+impl Change {
+    /// The address shown for this change: the plan's own, else the ARM id.
+    pub fn display_address(&self) -> &str {
+        self.address.as_deref().unwrap_or(&self.resource_id)
+    }
+}
+
+/// A planned change document (what-if or Terraform): its changes, in file
+/// order, and the changes it touches that cannot be applied.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatIf {
     pub source: PathBuf,
     pub changes: Vec<Change>,
+    /// Changes already known not to apply (a Terraform type not supported,
+    /// an id that cannot be resolved), listed in every output.
+    pub skipped: Vec<Skipped>,
 }
 
 /// The change types of the API (`WhatIfChange.changeType`).
@@ -166,6 +202,7 @@ impl WhatIf {
         Ok(WhatIf {
             source: path.into(),
             changes: out,
+            skipped: Vec::new(),
         })
     }
 }
@@ -176,6 +213,16 @@ pub struct Skipped {
     pub resource_id: String,
     pub change_type: String,
     pub reason: String,
+    /// The plan's own address (Terraform), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+impl Skipped {
+    /// The address shown: the plan's own, else the ARM id.
+    pub fn display_address(&self) -> &str {
+        self.address.as_deref().unwrap_or(&self.resource_id)
+    }
 }
 
 /// What the overlay did.
@@ -259,6 +306,11 @@ fn parts(id: &str) -> Option<Parts> {
     })
 }
 
+/// A resource id's type (`Namespace/type[/child…]`), when it has one.
+pub fn resource_type(id: &str) -> Option<String> {
+    parts(id).map(|p| p.rtype)
+}
+
 /// The call-set rows (`docs/recording.md`) that read a resource of this id's
 /// type: what a check's `reads` is compared with to tell which planned
 /// change a result on a whole subscription follows from.
@@ -281,6 +333,107 @@ pub fn rows_of(resource_id: &str) -> &'static [&'static str] {
         "microsoft.authorization/roleassignments" => &["21"],
         _ => &["4"],
     }
+}
+
+/// The call-set rows a check's `reads` names (`"7, and 2, 5, 12"`: 7, 2, 5, 12).
+pub fn rows_in(reads: &str) -> Vec<String> {
+    reads
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Which changes a result on `resource_id` follows from (indices into
+/// `changes`): changes on the resource itself; else changes under it (on a
+/// subscription or resource group, those of the types the check reads,
+/// `check_rows`, when any); else the change of the resource it is part of
+/// (a storage account, for its blob service), never a whole subscription.
+pub fn behind(changes: &[Change], resource_id: &str, check_rows: &[String]) -> Vec<usize> {
+    matching(changes, resource_id, check_rows, Match::Loose)
+}
+
+/// How [`matching`] relates a result to the changes under its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// [`behind`]: those the check reads, else all.
+    Loose,
+    /// Only those the check reads: what an unknown value can affect.
+    Read,
+    /// None: the result must be on the planned resource or a part of it
+    /// (what `--no-base` can judge).
+    Own,
+}
+
+/// [`behind`], with the changes under the resource counted as `mode` says.
+pub fn matching(
+    changes: &[Change],
+    resource_id: &str,
+    check_rows: &[String],
+    mode: Match,
+) -> Vec<usize> {
+    let ids = || changes.iter().map(|c| c.resource_id.as_str()).enumerate();
+    let exact: Vec<usize> = ids()
+        .filter(|(_, c)| crate::model::same_id(c, resource_id))
+        .map(|(i, _)| i)
+        .collect();
+    if !exact.is_empty() && mode != Match::Read {
+        return exact;
+    }
+    let id = resource_id.trim_end_matches('/').to_ascii_lowercase();
+    let under: Vec<(usize, &str)> = ids()
+        .filter(|(_, c)| c.to_ascii_lowercase().starts_with(&format!("{id}/")))
+        .collect();
+    if !under.is_empty() && mode != Match::Own {
+        let read: Vec<usize> = under
+            .iter()
+            .filter(|(_, c)| rows_of(c).iter().any(|r| check_rows.iter().any(|x| x == r)))
+            // What an unknown value can affect: a resource's own diagnostic
+            // setting (row 12) counts for that resource, not for the
+            // subscription or group it is in.
+            .filter(|(_, c)| {
+                mode != Match::Read
+                    || rows_of(c) != ["12"]
+                    || parts(c)
+                        .and_then(|p| p.scope)
+                        .is_some_and(|s| s.eq_ignore_ascii_case(&id))
+            })
+            .map(|(i, _)| *i)
+            .collect();
+        if mode == Match::Read {
+            // Everything the result reads: the resource, what is under it
+            // that the check reads, and what it is part of.
+            let mut all = exact;
+            all.extend(read);
+            all.extend(part_of(changes, &id));
+            return all;
+        }
+        return if read.is_empty() {
+            under.into_iter().map(|(i, _)| i).collect()
+        } else {
+            read
+        };
+    }
+    let mut out = exact;
+    out.extend(part_of(changes, &id));
+    out
+}
+
+/// The changes of resources that `id` (lower-cased) is a part of.
+fn part_of(changes: &[Change], id: &str) -> Vec<usize> {
+    changes
+        .iter()
+        .map(|c| c.resource_id.as_str())
+        .enumerate()
+        .filter(|(_, c)| c.to_ascii_lowercase().contains("/providers/"))
+        .filter(|(_, c)| {
+            id.starts_with(&format!(
+                "{}/",
+                c.trim_end_matches('/').to_ascii_lowercase()
+            ))
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn canonical(list: &[&'static str], t: &str) -> Option<&'static str> {
@@ -324,10 +477,27 @@ fn remove_from(ex: &mut [Exchange], path: &str, id: &str) -> bool {
     found
 }
 
-/// Puts `item` in the list at `path`: in place of the item with its id, or
-/// appended to the first successful page. False when the base holds no
-/// successful answer for that list.
-fn upsert_into(ex: &mut [Exchange], path: &str, id: &str, item: &Value) -> bool {
+/// Merges `patch` into `base` (objects key by key, anything else replaced).
+pub fn merge_into(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(slot) => merge_into(slot, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+/// Puts `item` in the list at `path`: in place of the item with its id (or
+/// merged into it, with `merge`), or appended to the first successful page.
+/// False when the base holds no successful answer for that list.
+fn upsert_into(ex: &mut [Exchange], path: &str, id: &str, item: &Value, merge: bool) -> bool {
     let pages: Vec<usize> = exchanges_of(ex, path)
         .into_iter()
         .filter(|&i| ex[i].status == 200)
@@ -344,7 +514,11 @@ fn upsert_into(ex: &mut [Exchange], path: &str, id: &str, item: &Value) -> bool 
                 .as_str()
                 .is_some_and(|x| crate::model::same_id(x, id))
         }) {
-            *slot = item.clone();
+            if merge {
+                merge_into(slot, item);
+            } else {
+                *slot = item.clone();
+            }
             ex[i].body = Some(RecordedBody::from(&body));
             return true;
         }
@@ -361,6 +535,34 @@ fn upsert_into(ex: &mut [Exchange], path: &str, id: &str, item: &Value) -> bool 
     items.push(item.clone());
     ex[first].body = Some(RecordedBody::from(&body));
     true
+}
+
+/// Replaces (or merges into) the answer to `GET id` itself, where the base
+/// reads the resource on its own (a data collection rule, row 35); a
+/// delete answers 404. False when the base does not read it.
+fn replace_read(ex: &mut [Exchange], id: &str, item: Option<&Value>, merge: bool) -> bool {
+    let hits = exchanges_of(ex, id);
+    for &i in &hits {
+        match item {
+            None => {
+                ex[i].status = 404;
+                ex[i].body = Some(RecordedBody::from(&json!({"error": {
+                    "code": "ResourceNotFound",
+                    "message": format!("{id} is deleted by the plan"),
+                }})));
+            }
+            Some(it) => {
+                let mut body = match (merge, ex[i].status == 200) {
+                    (true, true) => body_of(&ex[i]).unwrap_or_else(|| json!({})),
+                    _ => json!({}),
+                };
+                merge_into(&mut body, it);
+                ex[i].status = 200;
+                ex[i].body = Some(RecordedBody::from(&body));
+            }
+        }
+    }
+    !hits.is_empty()
 }
 
 /// Answers `GET path` with `status` and `body`, unless the base already answers it.
@@ -405,116 +607,191 @@ fn as_item(id: &str, after: &Value) -> Value {
     v
 }
 
-/// Applies `plan` to a base recording's exchanges.
+/// The list a child or extension resource is read in: its id without its
+/// name (`{workspace}/tables/T` → `{workspace}/tables`).
+fn collection_of(id: &str) -> Option<&str> {
+    let id = id.trim_end_matches('/');
+    let (coll, name) = id.rsplit_once('/')?;
+    (!name.is_empty() && coll.matches('/').count() >= 2).then_some(coll)
+}
+
+/// Applies `plan` to a base recording's exchanges. Changes apply parents
+/// first (fewer id segments), so a child the plan creates under a resource
+/// it creates finds that resource's lists.
 pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
     let mut out = Applied::default();
+    let mut skipped: Vec<(usize, Skipped)> = Vec::new();
     let skip = |c: &Change, reason: &str| Skipped {
         resource_id: c.resource_id.clone(),
         change_type: c.change_type.clone(),
         reason: reason.to_string(),
+        address: c.address.clone(),
     };
-    for c in &plan.changes {
+    let mut order: Vec<(usize, &Change)> = plan.changes.iter().enumerate().collect();
+    order.sort_by_key(|(_, c)| c.resource_id.trim_end_matches('/').matches('/').count());
+    let mut done: Vec<(usize, &Change)> = Vec::new();
+    for (at, c) in order {
         let id = c.resource_id.as_str();
         match c.change_type.as_str() {
             "NoChange" => continue,
             "Ignore" => {
-                out.skipped.push(skip(
-                    c,
-                    "what-if ignores it (outside the deployment's scope or mode)",
+                skipped.push((
+                    at,
+                    skip(
+                        c,
+                        "what-if ignores it (outside the deployment's scope or mode)",
+                    ),
                 ));
                 continue;
             }
             "Unsupported" => {
-                out.skipped.push(skip(c, "what-if cannot predict it"));
+                skipped.push((at, skip(c, "what-if cannot predict it")));
                 continue;
             }
             _ => {}
         }
         let Some(p) = parts(id) else {
-            out.skipped
-                .push(skip(c, "not a resource id this slice maps"));
-            continue;
-        };
-        let Some(sub) = p.subscription.clone() else {
-            out.skipped
-                .push(skip(c, "outside a subscription: not mapped in this slice"));
+            skipped.push((at, skip(c, "not a resource id this slice maps")));
             continue;
         };
         let delete = c.change_type == "Delete";
         let item = c.after.as_ref().map(|a| as_item(id, a));
-        let done = if p.rtype.eq_ignore_ascii_case(DIAGNOSTIC_SETTINGS) {
-            let parent = p
-                .scope
-                .clone()
-                .unwrap_or_else(|| format!("/subscriptions/{sub}"));
+        let sub_lists = p.subscription.as_ref().and_then(|sub| {
+            canonical(&SUBSCRIPTION_LISTS, &p.rtype)
+                .filter(|_| p.scope.is_none() || canonical(&EXTENSION_TYPES, &p.rtype).is_some())
+                .map(|t| (sub.clone(), t))
+        });
+        let applied = if p.rtype.eq_ignore_ascii_case(DIAGNOSTIC_SETTINGS) {
+            let parent = p.scope.clone().unwrap_or_else(|| match &p.subscription {
+                Some(sub) => format!("/subscriptions/{sub}"),
+                None => String::new(),
+            });
             let list = format!("{parent}/providers/{DIAGNOSTIC_SETTINGS}");
             if delete {
                 remove_from(exchanges, &list, id);
-                true
             } else {
                 let item = item.expect("checked at load");
-                upsert_into(exchanges, &list, id, &item) || {
-                    // The parent may be created by the plan: answered below.
+                if !upsert_into(exchanges, &list, id, &item, c.merge) {
+                    // The parent may be created by the plan: its list is
+                    // the settings the plan gives it.
                     answer(exchanges, &list, 200, json!({"value": [item]}));
-                    true
                 }
             }
-        } else if p.scope.is_some() && canonical(&EXTENSION_TYPES, &p.rtype).is_none() {
-            false
-        } else if let Some(t) = canonical(&SUBSCRIPTION_LISTS, &p.rtype).or_else(|| {
+            Ok(())
+        } else if let Some((sub, t)) = sub_lists {
+            let mut lists = vec![format!("/subscriptions/{sub}/providers/{t}")];
+            if canonical(&EXTENSION_TYPES, t).is_none() {
+                lists.push(format!("/subscriptions/{sub}/resources"));
+            }
+            put_in_lists(exchanges, c, &lists, item.as_ref(), delete)
+        } else if let Some(coll) =
+            collection_of(id).filter(|coll| !exchanges_of(exchanges, coll).is_empty())
+        {
+            // A child or extension resource whose list the base reads (a
+            // workspace's tables, a watcher's flow logs, Sentinel's rules
+            // and onboarding, Defender's pricings, Entra's settings).
+            let coll = coll.to_string();
+            if delete {
+                remove_from(exchanges, &coll, id);
+                Ok(())
+            } else if upsert_into(
+                exchanges,
+                &coll,
+                id,
+                item.as_ref().expect("checked at load"),
+                c.merge,
+            ) {
+                Ok(())
+            } else {
+                Err("its list could not be read in the base, or is unknown until apply")
+            }
+        } else if replace_read(exchanges, id, item.as_ref(), c.merge) {
+            Ok(())
+        } else if let (Some(sub), true) = (
+            &p.subscription,
+            p.rtype.matches('/').count() == 1 && p.scope.is_none(),
+        ) {
             // Any other top-level type is a generic resource of `/resources`.
-            (p.rtype.matches('/').count() == 1 && p.scope.is_none()).then_some("")
+            put_in_lists(
+                exchanges,
+                c,
+                &[format!("/subscriptions/{sub}/resources")],
+                item.as_ref(),
+                delete,
+            )
+        } else if p.subscription.is_none() {
+            Err("outside a subscription, and its list is not read")
+        } else if collection_of(id).is_some_and(|coll| {
+            done.iter().any(|(_, d)| {
+                d.change_type == "Create"
+                    && coll
+                        .to_ascii_lowercase()
+                        .starts_with(&format!("{}/", d.resource_id.to_ascii_lowercase()))
+            })
         }) {
-            let lists: Vec<String> = [
-                (!t.is_empty()).then(|| format!("/subscriptions/{sub}/providers/{t}")),
-                canonical(&EXTENSION_TYPES, t)
-                    .is_none()
-                    .then(|| format!("/subscriptions/{sub}/resources")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            let base_holds = lists.iter().all(|l| !exchanges_of(exchanges, l).is_empty());
-            if !base_holds {
-                out.skipped
-                    .push(skip(c, "the base does not hold this subscription's lists"));
-                continue;
-            }
-            for l in &lists {
-                if delete {
-                    remove_from(exchanges, l, id);
-                } else {
-                    let item = item.as_ref().expect("checked at load");
-                    let it = if l.ends_with("/resources") {
-                        generic_item(item)
-                    } else {
-                        item.clone()
-                    };
-                    upsert_into(exchanges, l, id, &it);
-                }
-            }
-            if c.change_type == "Create" && canonical(&EXTENSION_TYPES, t).is_none() {
-                answer_created(exchanges, id, t);
-            }
-            true
+            Err("under a resource the plan creates, whose other parts are unknown until apply")
         } else {
-            false
+            Err("resource type not mapped in this slice")
         };
-        if done {
-            out.applied.push(c.clone());
-        } else {
-            out.skipped
-                .push(skip(c, "resource type not mapped in this slice"));
+        match applied {
+            Ok(()) => {
+                if c.change_type == "Create" {
+                    answer_created(exchanges, c, &p.rtype);
+                }
+                done.push((at, c));
+            }
+            Err(why) => skipped.push((at, skip(c, why))),
         }
     }
+    // Reports follow the file's order.
+    done.sort_by_key(|(at, _)| *at);
+    out.applied = done.into_iter().map(|(_, c)| c.clone()).collect();
+    skipped.sort_by_key(|(at, _)| *at);
+    out.skipped = plan.skipped.clone();
+    out.skipped.extend(skipped.into_iter().map(|(_, s)| s));
     out
+}
+
+/// Puts a change into (or removes it from) a top-level type's lists.
+fn put_in_lists(
+    ex: &mut [Exchange],
+    c: &Change,
+    lists: &[String],
+    item: Option<&Value>,
+    delete: bool,
+) -> Result<(), &'static str> {
+    if !lists.iter().all(|l| !exchanges_of(ex, l).is_empty()) {
+        return Err("the base does not hold this subscription's lists");
+    }
+    for l in lists {
+        if delete {
+            remove_from(ex, l, &c.resource_id);
+        } else {
+            let item = item.expect("checked at load");
+            let it = if l.ends_with("/resources") {
+                generic_item(item)
+            } else {
+                item.clone()
+            };
+            upsert_into(ex, l, &c.resource_id, &it, c.merge);
+        }
+    }
+    Ok(())
 }
 
 /// The per-resource reads of a resource the plan creates: its diagnostic
 /// settings lists are empty unless the plan creates settings (answered
-/// already); what the plan cannot tell is `UnknownUntilApply`.
-fn answer_created(ex: &mut Vec<Exchange>, id: &str, t: &str) {
+/// already); what the plan gives (`known_reads`) is answered; the rest it
+/// cannot tell is `UnknownUntilApply`.
+fn answer_created(ex: &mut Vec<Exchange>, c: &Change, t: &str) {
+    let id = c.resource_id.as_str();
+    if canonical(&EXTENSION_TYPES, t).is_some() || t.eq_ignore_ascii_case(DIAGNOSTIC_SETTINGS) {
+        return;
+    }
     let empty = || json!({"value": []});
+    for (path, body) in &c.known_reads {
+        answer(ex, &format!("{id}/{path}"), 200, body.clone());
+    }
     answer(
         ex,
         &format!("{id}/providers/{DIAGNOSTIC_SETTINGS}"),
@@ -541,6 +818,22 @@ fn answer_created(ex: &mut Vec<Exchange>, id: &str, t: &str) {
                 unknown_until_apply(id, what),
             );
         }
+    }
+    if t.eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces") {
+        // A new workspace is onboarded to Sentinel only by the plan; its
+        // tables are Azure's defaults, which the plan does not give.
+        answer(
+            ex,
+            &format!("{id}/providers/Microsoft.SecurityInsights/onboardingStates"),
+            200,
+            empty(),
+        );
+        answer(
+            ex,
+            &format!("{id}/tables"),
+            404,
+            unknown_until_apply(id, "tables"),
+        );
     }
 }
 

@@ -50,6 +50,19 @@ pub struct ResultDoc {
 }
 
 impl ResultDoc {
+    pub fn from_row(x: &crate::engine::ResultRow) -> ResultDoc {
+        ResultDoc {
+            check_id: x.check_id.to_string(),
+            title: x.title.to_string(),
+            severity: x.severity,
+            status: x.status,
+            resource_id: x.resource_id.to_string(),
+            item: x.item.clone(),
+            subscription_id: x.subscription_id.clone(),
+            reason: x.reason.clone(),
+        }
+    }
+
     pub fn key(&self) -> ResultKey {
         ResultKey::new(&self.check_id, &self.resource_id, self.item.as_deref())
     }
@@ -80,19 +93,7 @@ impl ReportDoc {
                     coverage: scores.overall.coverage,
                 },
             },
-            results: results
-                .iter()
-                .map(|x| ResultDoc {
-                    check_id: x.check_id.to_string(),
-                    title: x.title.to_string(),
-                    severity: x.severity,
-                    status: x.status,
-                    resource_id: x.resource_id.to_string(),
-                    item: x.item.clone(),
-                    subscription_id: x.subscription_id.clone(),
-                    reason: x.reason.clone(),
-                })
-                .collect(),
+            results: results.iter().map(ResultDoc::from_row).collect(),
             baseline: None,
         }
     }
@@ -227,7 +228,7 @@ pub struct Unchanged {
     pub previous_status: Option<Status>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Diff {
     pub old_score: Option<f64>,
     pub new_score: Option<f64>,

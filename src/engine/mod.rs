@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod frameworks;
+pub mod planned;
 pub mod trend;
 pub mod waivers;
 pub mod warnings;

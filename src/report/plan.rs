@@ -4,10 +4,10 @@
 //! JSON, a Markdown pull-request comment and SARIF (the address as logical
 //! location).
 
-use crate::azure::whatif::{rows_of, Applied, Skipped};
+pub use crate::azure::whatif::rows_in;
+use crate::azure::whatif::{behind, Applied, Skipped};
 use crate::checks::{Severity, Status};
 use crate::engine::diff::{Diff, ResultDoc};
-use crate::model::same_id;
 use crate::util::text::{markdown_inline, printable};
 use serde::Serialize;
 use serde_json::json;
@@ -46,6 +46,16 @@ pub struct PlanReport {
     pub passed: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gate_reasons: Vec<String>,
+    /// `--no-base`: the checks that needed the rest of the estate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_assessed: Vec<NotAssessed>,
+}
+
+/// A check `--no-base` cannot judge, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotAssessed {
+    pub check_id: String,
+    pub reason: String,
 }
 
 impl PlanResult {
@@ -62,56 +72,11 @@ impl PlanResult {
     }
 }
 
-/// The addresses of `resource_id`: changes on it, else changes under it.
+/// The addresses of the changes behind a result (see [`behind`]).
 fn addresses(applied: &Applied, resource_id: &str, check_rows: &[String]) -> Vec<String> {
-    let ids = || applied.applied.iter().map(|c| c.resource_id.as_str());
-    let exact: Vec<String> = ids()
-        .filter(|c| same_id(c, resource_id))
-        .map(str::to_string)
-        .collect();
-    if !exact.is_empty() {
-        return exact;
-    }
-    let id = resource_id.trim_end_matches('/').to_ascii_lowercase();
-    let under: Vec<&str> = ids()
-        .filter(|c| c.to_ascii_lowercase().starts_with(&format!("{id}/")))
-        .collect();
-    if !under.is_empty() {
-        // On a subscription (or resource group) the changes under it that the
-        // check reads, when the check's rows name any.
-        let read: Vec<&str> = under
-            .iter()
-            .copied()
-            .filter(|c| {
-                rows_of(c)
-                    .iter()
-                    .any(|r| check_rows.contains(&r.to_string()))
-            })
-            .collect();
-        let pick = if read.is_empty() { under } else { read };
-        return pick.into_iter().map(str::to_string).collect();
-    }
-    // A result on a part of a planned resource (a storage account's blob
-    // service): the change of the resource it belongs to (never a whole
-    // subscription or resource group).
-    ids()
-        .filter(|c| c.to_ascii_lowercase().contains("/providers/"))
-        .filter(|c| {
-            id.starts_with(&format!(
-                "{}/",
-                c.trim_end_matches('/').to_ascii_lowercase()
-            ))
-        })
-        .map(str::to_string)
-        .collect()
-}
-
-/// The call-set rows a check's `reads` names (`"7, and 2, 5, 12"`: 7, 2, 5, 12).
-pub fn rows_in(reads: &str) -> Vec<String> {
-    reads
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
-        .map(str::to_string)
+    behind(&applied.applied, resource_id, check_rows)
+        .into_iter()
+        .map(|i| applied.applied[i].display_address().to_string())
         .collect()
 }
 
@@ -157,7 +122,36 @@ impl PlanReport {
             fail_on_new,
             passed: gate_reasons.is_empty(),
             gate_reasons,
+            not_assessed: Vec::new(),
         }
+    }
+
+    /// `--no-base`: the judged results of the planned resources alone; each
+    /// failing one (fail or error) is new, nothing is known to be fixed.
+    pub fn alone(
+        what_if: &str,
+        judged: &[&crate::engine::ResultRow],
+        applied: &Applied,
+        fail_on_new: Option<Severity>,
+        rows_read_by: impl Fn(&str) -> Vec<String>,
+    ) -> PlanReport {
+        let failing: Vec<ResultDoc> = judged
+            .iter()
+            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+            .map(|r| ResultDoc::from_row(r))
+            .collect();
+        let d = Diff {
+            new: failing,
+            ..Diff::default()
+        };
+        PlanReport::new(
+            what_if,
+            "none (--no-base: the planned resources alone)",
+            &d,
+            applied,
+            fail_on_new,
+            rows_read_by,
+        )
     }
 
     pub fn to_json(&self) -> String {
@@ -201,9 +195,18 @@ impl PlanReport {
                 s.push_str(&format!(
                     "  {} {}: {}\n",
                     printable(&k.change_type),
-                    printable(&k.resource_id),
+                    printable(k.display_address()),
                     printable(&k.reason)
                 ));
+            }
+        }
+        if !self.not_assessed.is_empty() {
+            s.push_str(&format!(
+                "\nnot assessed without a base estate ({} checks):\n",
+                self.not_assessed.len()
+            ));
+            for n in &self.not_assessed {
+                s.push_str(&format!("  {}: {}\n", n.check_id, printable(&n.reason)));
             }
         }
         s.push_str(&self.verdict_line());
@@ -269,10 +272,24 @@ impl PlanReport {
                 s.push_str(&format!(
                     "| {} | {} | {} |\n",
                     markdown_inline(&k.change_type),
-                    markdown_inline(&k.resource_id),
+                    markdown_inline(k.display_address()),
                     markdown_inline(&k.reason)
                 ));
             }
+        }
+        if !self.not_assessed.is_empty() {
+            s.push_str(&format!(
+                "\n<details><summary>Not assessed without a base estate ({} checks)</summary>\n\n| Check | Why |\n|---|---|\n",
+                self.not_assessed.len()
+            ));
+            for n in &self.not_assessed {
+                s.push_str(&format!(
+                    "| {} | {} |\n",
+                    markdown_inline(&n.check_id),
+                    markdown_inline(&n.reason)
+                ));
+            }
+            s.push_str("\n</details>\n");
         }
         s
     }
