@@ -440,6 +440,7 @@ pub fn plan_without_base(
         rows
     };
     let mut judged = std::collections::BTreeSet::new();
+    let mut touched = std::collections::BTreeSet::new();
     let mut results = Vec::new();
     for r in &planned.report.results {
         let rows = rows_read_by(r.check_id);
@@ -452,19 +453,35 @@ pub fn plan_without_base(
         if ok {
             judged.insert(r.check_id);
             results.push(r);
+        } else if !hits.is_empty() {
+            touched.insert(r.check_id);
         }
     }
+    // Rows of the planned resources' types: a check reading none of them
+    // judges nothing the plan changes.
+    let planned_rows: Vec<String> = applied
+        .applied
+        .iter()
+        .flat_map(|c| rows_of(&c.resource_id).iter().map(|r| r.to_string()))
+        .collect();
     let not_assessed: Vec<report::plan::NotAssessed> = judgement
         .baseline
         .checks
         .iter()
         .filter(|c| !judged.contains(&*c.id))
-        .map(|c| report::plan::NotAssessed {
-            check_id: c.id.to_string(),
-            reason: match crate::checks::find(&c.id) {
-                Some(k) => format!("needs the rest of the estate (reads {})", k.reads),
-                None => "needs the rest of the estate".into(),
-            },
+        .map(|c| {
+            let rows = rows_read_by(&c.id);
+            let reads = crate::checks::find(&c.id).map(|k| k.reads).unwrap_or("");
+            report::plan::NotAssessed {
+                check_id: c.id.to_string(),
+                reason: if touched.contains(&*c.id) {
+                    format!("needs the rest of the estate (reads {reads})")
+                } else if rows.iter().any(|r| planned_rows.contains(r)) {
+                    format!("no result on a planned resource (reads {reads})")
+                } else {
+                    format!("reads no type the plan changes (reads {reads})")
+                },
+            }
         })
         .collect();
     let mut report = report::plan::PlanReport::alone(

@@ -1888,6 +1888,16 @@ mod tests {
     }
 
     #[test]
+    fn every_supported_azurerm_type_is_mapped_to_its_arm_type() {
+        for (t, arm) in SUPPORTED {
+            if t.starts_with("azurerm_") {
+                assert_eq!(spec(t).map(|s| s.arm), Some(arm), "{t}");
+            }
+        }
+        assert!(spec("azurerm_linux_web_app").is_none());
+    }
+
+    #[test]
     fn instance_keys_are_removed_with_quotes_respected() {
         assert_eq!(without_keys("module.a[0].x.y[\"k]\\\"[\"]"), "module.a.x.y");
         assert_eq!(without_keys("x.y"), "x.y");
