@@ -468,13 +468,13 @@ pub fn plan_without_base(
         .baseline
         .checks
         .iter()
-        .filter(|c| !judged.contains(&*c.id))
+        .filter(|c| !judged.contains(c.id))
         .map(|c| {
-            let rows = rows_read_by(&c.id);
-            let reads = crate::checks::find(&c.id).map(|k| k.reads).unwrap_or("");
+            let rows = rows_read_by(c.id);
+            let reads = crate::checks::find(c.id).map(|k| k.reads).unwrap_or("");
             report::plan::NotAssessed {
                 check_id: c.id.to_string(),
-                reason: if touched.contains(&*c.id) {
+                reason: if touched.contains(c.id) {
                     format!("needs the rest of the estate (reads {reads})")
                 } else if rows.iter().any(|r| planned_rows.contains(r)) {
                     format!("no result on a planned resource (reads {reads})")

@@ -96,13 +96,14 @@ struct PlanArgs {
     demo: bool,
     /// A recording of the base estate (`scan --record`). Without --demo, --replay
     /// or --no-base, the base is read live from Azure (as `scan` does).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["no_base", "subscription"])]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_base")]
     replay: Option<PathBuf>,
     /// No base estate: judge the planned resources alone; the checks that need the
     /// rest of the estate are listed as not assessed.
     #[arg(long)]
     no_base: bool,
-    /// Live base: read only this subscription (repeatable). Default: every subscription visible.
+    /// Live base or --replay: only this subscription (repeatable), as `scan --subscription`
+    /// read it. Default: every subscription visible.
     #[arg(long = "subscription", value_name = "ID")]
     subscription: Vec<String>,
     /// Live base: the credential.

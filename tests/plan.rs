@@ -665,3 +665,33 @@ fn the_supported_terraform_types_are_the_documented_ones() {
         }
     }
 }
+
+#[test]
+fn a_change_the_base_cannot_take_fails_the_gate_rather_than_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("what-if.json");
+    // A vault in a subscription the demo does not hold: the planned estate
+    // cannot show what it would fail.
+    std::fs::write(
+        &f,
+        r#"{"status":"Succeeded","changes":[{"resourceId":"/subscriptions/00000000-0000-0000-0000-0000000000ff/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv","changeType":"Create","after":{"name":"kv","properties":{}}}]}"#,
+    )
+    .unwrap();
+    let f = f.to_str().unwrap();
+    let out = azward(&["plan", "--demo", "--what-if", f]);
+    assert_eq!(out.status.code(), Some(0), "no gate asked for");
+    let out = azward(&[
+        "plan",
+        "--demo",
+        "--what-if",
+        f,
+        "--fail-on-new",
+        "critical",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("gate: FAILED (0 new failing results at critical or higher; 1 changes not applied that could hide one)"),
+        "{text}"
+    );
+}

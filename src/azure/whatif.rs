@@ -219,6 +219,23 @@ pub struct Skipped {
 }
 
 impl Skipped {
+    /// Whether the change could matter to the baseline but was not placed in
+    /// the planned estate (its subscription is not in the base, its list
+    /// could not be read, its id is unknown, what-if could not predict it, a
+    /// child type not mapped): the planned estate may then miss a finding,
+    /// so `--fail-on-new` fails rather than pass on it.
+    pub fn hides_findings(&self) -> bool {
+        const HIDING: [&str; 6] = [
+            "the base does not hold",
+            "its list could not be read",
+            "its resource id cannot be known",
+            "what-if cannot predict it",
+            "resource type not mapped in this slice",
+            "under a resource the plan creates",
+        ];
+        HIDING.iter().any(|h| self.reason.starts_with(h))
+    }
+
     /// The address shown: the plan's own, else the ARM id.
     pub fn display_address(&self) -> &str {
         self.address.as_deref().unwrap_or(&self.resource_id)

@@ -95,15 +95,19 @@ impl PlanReport {
         };
         let gate_reasons: Vec<String> = fail_on_new
             .map(|sev| {
-                d.new_at_or_above(sev, false)
+                let findings = d.new_at_or_above(sev, false).into_iter().map(|r| {
+                    format!(
+                        "{} {} {} on {}",
+                        r.check_id, r.severity, r.status, r.resource_id
+                    )
+                });
+                // A change that was not placed may hide a finding: never a pass.
+                let unplaced = applied
+                    .skipped
                     .iter()
-                    .map(|r| {
-                        format!(
-                            "{} {} {} on {}",
-                            r.check_id, r.severity, r.status, r.resource_id
-                        )
-                    })
-                    .collect()
+                    .filter(|k| k.hides_findings())
+                    .map(|k| format!("not applied: {} ({})", k.display_address(), k.reason));
+                findings.chain(unplaced).collect()
             })
             .unwrap_or_default();
         PlanReport {
@@ -218,10 +222,24 @@ impl PlanReport {
         match (self.fail_on_new, self.passed) {
             (None, _) => "gate: none (--fail-on-new not given)".into(),
             (Some(sev), true) => format!("gate: passed (no new failing result at {sev} or higher)"),
-            (Some(sev), false) => format!(
-                "gate: FAILED ({} new failing results at {sev} or higher)",
-                self.gate_reasons.len()
-            ),
+            (Some(sev), false) => {
+                let unplaced = self
+                    .gate_reasons
+                    .iter()
+                    .filter(|r| r.starts_with("not applied: "))
+                    .count();
+                let mut line = format!(
+                    "gate: FAILED ({} new failing results at {sev} or higher",
+                    self.gate_reasons.len() - unplaced
+                );
+                if unplaced > 0 {
+                    line.push_str(&format!(
+                        "; {unplaced} changes not applied that could hide one"
+                    ));
+                }
+                line.push(')');
+                line
+            }
         }
     }
 
