@@ -121,8 +121,12 @@ struct PlanArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: PlanFormat,
     /// Write there (atomically) instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(long, short, value_name = "FILE", conflicts_with = "output_dir")]
     output: Option<PathBuf>,
+    /// Write plan.md, plan.sarif and plan.json to DIR (atomically, from one read of the
+    /// base) and the text to stdout.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
     /// Exit 1 when the change introduces a failing result (fail, or error:
     /// unknown until apply) at this severity or higher.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
@@ -666,6 +670,19 @@ fn run_plan(args: PlanArgs) -> Result<ExitCode> {
         azward::app::plan_blocking(opts, judgement, &changes, args.fail_on_new)?
     };
     let r = &plan.report;
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        for (name, text) in [
+            ("plan.md", r.to_markdown()),
+            ("plan.sarif", r.to_sarif()),
+            ("plan.json", r.to_json()),
+        ] {
+            let p = dir.join(name);
+            azward::util::fsutil::write_atomic(&p, text.as_bytes())
+                .with_context(|| format!("could not write {}", p.display()))?;
+        }
+    }
     let text = match args.format {
         PlanFormat::Text => r.to_text(),
         PlanFormat::Json => r.to_json(),

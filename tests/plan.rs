@@ -695,3 +695,30 @@ fn a_change_the_base_cannot_take_fails_the_gate_rather_than_pass() {
         "{text}"
     );
 }
+
+#[test]
+fn output_dir_writes_the_three_reports_from_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = azward(&[
+        "plan",
+        "--demo",
+        "--terraform",
+        &path("terraform/delete-tamper-alert.json"),
+        "--fail-on-new",
+        "high",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gate: FAILED"));
+    let md = std::fs::read_to_string(out_dir.join("plan.md")).unwrap();
+    assert!(md.starts_with("## azward plan: 1 new"), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(json["new"][0]["addresses"][0], TF_ALERT);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("plan.sarif")).unwrap())
+            .unwrap();
+    common::validate_sarif(&sarif);
+}
