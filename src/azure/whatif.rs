@@ -457,7 +457,59 @@ fn canonical(list: &[&'static str], t: &str) -> Option<&'static str> {
     list.iter().copied().find(|x| x.eq_ignore_ascii_case(t))
 }
 
+/// A recording's exchanges with the GETs indexed by path, so applying a
+/// change looks up its lists instead of scanning every exchange.
+struct Exchanges<'a> {
+    v: &'a mut Vec<Exchange>,
+    by_path: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Exchanges<'a> {
+    fn new(v: &'a mut Vec<Exchange>) -> Exchanges<'a> {
+        let mut by_path: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, e) in v.iter().enumerate() {
+            if e.method == "GET" {
+                by_path
+                    .entry(MatchKey::of(&e.url, "").path)
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Exchanges { v, by_path }
+    }
+
+    /// The exchanges answering `path` (any query, any page), by index.
+    fn of(&self, path: &str) -> Vec<usize> {
+        self.by_path
+            .get(&MatchKey::of(path, "").path)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn push(&mut self, e: Exchange) {
+        self.by_path
+            .entry(MatchKey::of(&e.url, "").path)
+            .or_default()
+            .push(self.v.len());
+        self.v.push(e);
+    }
+}
+
+impl std::ops::Index<usize> for Exchanges<'_> {
+    type Output = Exchange;
+    fn index(&self, i: usize) -> &Exchange {
+        &self.v[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Exchanges<'_> {
+    fn index_mut(&mut self, i: usize) -> &mut Exchange {
+        &mut self.v[i]
+    }
+}
+
 /// The exchanges answering `path` (any query, any page), by index.
+#[cfg(test)]
 fn exchanges_of(ex: &[Exchange], path: &str) -> Vec<usize> {
     let want = MatchKey::of(path, "").path;
     ex.iter()
@@ -472,9 +524,9 @@ fn body_of(e: &Exchange) -> Option<Value> {
 }
 
 /// Removes the item `id` from every page of the list at `path`; true when found.
-fn remove_from(ex: &mut [Exchange], path: &str, id: &str) -> bool {
+fn remove_from(ex: &mut Exchanges, path: &str, id: &str) -> bool {
     let mut found = false;
-    for i in exchanges_of(ex, path) {
+    for i in ex.of(path) {
         let Some(mut body) = body_of(&ex[i]) else {
             continue;
         };
@@ -514,8 +566,9 @@ pub fn merge_into(base: &mut Value, patch: &Value) {
 /// Puts `item` in the list at `path`: in place of the item with its id (or
 /// merged into it, with `merge`), or appended to the first successful page.
 /// False when the base holds no successful answer for that list.
-fn upsert_into(ex: &mut [Exchange], path: &str, id: &str, item: &Value, merge: bool) -> bool {
-    let pages: Vec<usize> = exchanges_of(ex, path)
+fn upsert_into(ex: &mut Exchanges, path: &str, id: &str, item: &Value, merge: bool) -> bool {
+    let pages: Vec<usize> = ex
+        .of(path)
         .into_iter()
         .filter(|&i| ex[i].status == 200)
         .collect();
@@ -557,8 +610,8 @@ fn upsert_into(ex: &mut [Exchange], path: &str, id: &str, item: &Value, merge: b
 /// Replaces (or merges into) the answer to `GET id` itself, where the base
 /// reads the resource on its own (a data collection rule, row 35); a
 /// delete answers 404. False when the base does not read it.
-fn replace_read(ex: &mut [Exchange], id: &str, item: Option<&Value>, merge: bool) -> bool {
-    let hits = exchanges_of(ex, id);
+fn replace_read(ex: &mut Exchanges, id: &str, item: Option<&Value>, merge: bool) -> bool {
+    let hits = ex.of(id);
     for &i in &hits {
         match item {
             None => {
@@ -583,8 +636,8 @@ fn replace_read(ex: &mut [Exchange], id: &str, item: Option<&Value>, merge: bool
 }
 
 /// Answers `GET path` with `status` and `body`, unless the base already answers it.
-fn answer(ex: &mut Vec<Exchange>, path: &str, status: u16, body: Value) {
-    if exchanges_of(ex, path).is_empty() {
+fn answer(ex: &mut Exchanges, path: &str, status: u16, body: Value) {
+    if ex.of(path).is_empty() {
         ex.push(Exchange {
             method: "GET".into(),
             url: path.to_string(),
@@ -636,6 +689,7 @@ fn collection_of(id: &str) -> Option<&str> {
 /// first (fewer id segments), so a child the plan creates under a resource
 /// it creates finds that resource's lists.
 pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
+    let ex = &mut Exchanges::new(exchanges);
     let mut out = Applied::default();
     let mut skipped: Vec<(usize, Skipped)> = Vec::new();
     let skip = |c: &Change, reason: &str| Skipped {
@@ -685,13 +739,13 @@ pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
             });
             let list = format!("{parent}/providers/{DIAGNOSTIC_SETTINGS}");
             if delete {
-                remove_from(exchanges, &list, id);
+                remove_from(ex, &list, id);
             } else {
                 let item = item.expect("checked at load");
-                if !upsert_into(exchanges, &list, id, &item, c.merge) {
+                if !upsert_into(ex, &list, id, &item, c.merge) {
                     // The parent may be created by the plan: its list is
                     // the settings the plan gives it.
-                    answer(exchanges, &list, 200, json!({"value": [item]}));
+                    answer(ex, &list, 200, json!({"value": [item]}));
                 }
             }
             Ok(())
@@ -700,19 +754,17 @@ pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
             if canonical(&EXTENSION_TYPES, t).is_none() {
                 lists.push(format!("/subscriptions/{sub}/resources"));
             }
-            put_in_lists(exchanges, c, &lists, item.as_ref(), delete)
-        } else if let Some(coll) =
-            collection_of(id).filter(|coll| !exchanges_of(exchanges, coll).is_empty())
-        {
+            put_in_lists(ex, c, &lists, item.as_ref(), delete)
+        } else if let Some(coll) = collection_of(id).filter(|coll| !ex.of(coll).is_empty()) {
             // A child or extension resource whose list the base reads (a
             // workspace's tables, a watcher's flow logs, Sentinel's rules
             // and onboarding, Defender's pricings, Entra's settings).
             let coll = coll.to_string();
             if delete {
-                remove_from(exchanges, &coll, id);
+                remove_from(ex, &coll, id);
                 Ok(())
             } else if upsert_into(
-                exchanges,
+                ex,
                 &coll,
                 id,
                 item.as_ref().expect("checked at load"),
@@ -722,7 +774,7 @@ pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
             } else {
                 Err("its list could not be read in the base, or is unknown until apply")
             }
-        } else if replace_read(exchanges, id, item.as_ref(), c.merge) {
+        } else if replace_read(ex, id, item.as_ref(), c.merge) {
             Ok(())
         } else if let (Some(sub), true) = (
             &p.subscription,
@@ -730,7 +782,7 @@ pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
         ) {
             // Any other top-level type is a generic resource of `/resources`.
             put_in_lists(
-                exchanges,
+                ex,
                 c,
                 &[format!("/subscriptions/{sub}/resources")],
                 item.as_ref(),
@@ -753,7 +805,7 @@ pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
         match applied {
             Ok(()) => {
                 if c.change_type == "Create" {
-                    answer_created(exchanges, c, &p.rtype);
+                    answer_created(ex, c, &p.rtype);
                 }
                 done.push((at, c));
             }
@@ -771,13 +823,13 @@ pub fn apply(exchanges: &mut Vec<Exchange>, plan: &WhatIf) -> Applied {
 
 /// Puts a change into (or removes it from) a top-level type's lists.
 fn put_in_lists(
-    ex: &mut [Exchange],
+    ex: &mut Exchanges,
     c: &Change,
     lists: &[String],
     item: Option<&Value>,
     delete: bool,
 ) -> Result<(), &'static str> {
-    if !lists.iter().all(|l| !exchanges_of(ex, l).is_empty()) {
+    if !lists.iter().all(|l| !ex.of(l).is_empty()) {
         return Err("the base does not hold this subscription's lists");
     }
     for l in lists {
@@ -800,7 +852,7 @@ fn put_in_lists(
 /// settings lists are empty unless the plan creates settings (answered
 /// already); what the plan gives (`known_reads`) is answered; the rest it
 /// cannot tell is `UnknownUntilApply`.
-fn answer_created(ex: &mut Vec<Exchange>, c: &Change, t: &str) {
+fn answer_created(ex: &mut Exchanges, c: &Change, t: &str) {
     let id = c.resource_id.as_str();
     if canonical(&EXTENSION_TYPES, t).is_some() || t.eq_ignore_ascii_case(DIAGNOSTIC_SETTINGS) {
         return;
