@@ -308,14 +308,14 @@ fn rows_read_by(id: &str) -> Vec<String> {
 fn replay_audit(
     scan: &ScanOptions,
     judgement: &Judgement,
-    rec: crate::azure::recording::Recording,
+    rec: impl Into<std::sync::Arc<crate::azure::recording::Recording>>,
     mode: &'static str,
 ) -> Result<Audit, AuditError> {
     use crate::azure::scan::Input;
     audit_blocking(AuditConfig {
         scan: ScanOptions {
             input: Input::Recording {
-                recording: std::sync::Arc::new(rec),
+                recording: rec.into(),
                 mode,
             },
             record: None,
@@ -377,12 +377,16 @@ pub fn plan_blocking(
         ..scan.clone()
     };
     let base_name = base.source.display().to_string();
-    let mut planned = base.clone();
-    let applied = crate::azure::whatif::apply(&mut planned.exchanges, what_if);
+    // One copy of the recording at a time: the base is judged first, then
+    // the same recording takes the change (a large estate's recording is
+    // most of the memory a plan needs).
+    let shared = std::sync::Arc::new(base);
     let base = match live {
         Some(a) => a,
-        None => replay_audit(&replay_opts, &judgement, base, mode)?,
+        None => replay_audit(&replay_opts, &judgement, shared.clone(), mode)?,
     };
+    let mut planned = std::sync::Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
+    let applied = crate::azure::whatif::apply(&mut planned.exchanges, what_if);
     let planned = replay_audit(
         &replay_opts,
         &planned_judgement(&judgement, what_if),
