@@ -304,7 +304,8 @@ fn rows_read_by(id: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Replays `rec` as `mode` with `scan`'s other options.
+/// Replays `rec` as `mode` with `scan`'s other options (`scan.record`
+/// included: only the empty estate of `--no-base` records its replay).
 fn replay_audit(
     scan: &ScanOptions,
     judgement: &Judgement,
@@ -318,7 +319,6 @@ fn replay_audit(
                 recording: rec.into(),
                 mode,
             },
-            record: None,
             ..scan.clone()
         },
         judgement: judgement.clone(),
@@ -369,6 +369,7 @@ pub fn plan_blocking(
     };
     // A live base replays against the cloud its recording names.
     let replay_opts = ScanOptions {
+        record: None,
         arm_endpoint: if live.is_some() {
             None
         } else {
@@ -421,8 +422,11 @@ pub fn plan_without_base(
     fail_on_new: Option<crate::checks::Severity>,
 ) -> Result<Plan, PlanError> {
     use crate::azure::whatif::{matching, rows_of, Match};
-    let empty = empty_estate(&scan, &judgement, what_if)?;
-    let mut planned = empty.clone();
+    let scan = ScanOptions {
+        record: None,
+        ..scan
+    };
+    let mut planned = empty_estate(&scan, &judgement, what_if)?;
     let applied = crate::azure::whatif::apply(&mut planned.exchanges, what_if);
     let planned = replay_audit(
         &scan,
@@ -567,7 +571,7 @@ fn empty_estate(
             target: crate::azure::collect::Target::All,
             ..scan.clone()
         };
-        replay_audit_recorded(&opts, judgement, rec.clone())?;
+        replay_audit(&opts, judgement, rec.clone(), "replay")?;
         let seen = Recording::load(&path)?;
         let mut exchanges = Vec::new();
         for mut ex in seen.exchanges {
@@ -589,25 +593,6 @@ fn empty_estate(
         rec.exchanges = exchanges;
     }
     Ok(rec)
-}
-
-/// Replays `rec` with `opts` (which record it).
-fn replay_audit_recorded(
-    opts: &ScanOptions,
-    judgement: &Judgement,
-    rec: crate::azure::recording::Recording,
-) -> Result<Audit, AuditError> {
-    use crate::azure::scan::Input;
-    audit_blocking(AuditConfig {
-        scan: ScanOptions {
-            input: Input::Recording {
-                recording: std::sync::Arc::new(rec),
-                mode: "replay",
-            },
-            ..opts.clone()
-        },
-        judgement: judgement.clone(),
-    })
 }
 
 #[cfg(test)]

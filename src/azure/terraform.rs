@@ -17,7 +17,7 @@
 //! - Any other type, a data source excepted, is listed as not applied,
 //!   never silently dropped.
 
-use super::whatif::{Change, Skipped, WhatIf, WhatIfError, MAX_BYTES, MAX_CHANGES};
+use super::whatif::{read_bounded, Change, Skipped, WhatIf, WhatIfError, MAX_CHANGES};
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -1102,24 +1102,6 @@ fn without_keys(address: &str) -> String {
     out
 }
 
-fn last_segment_type(id: &str) -> Option<String> {
-    // `/subscriptions/s/resourceGroups/g/providers/Ns/t/n/c/m` → `Ns/t/c`.
-    let segs: Vec<&str> = id.trim_end_matches('/').split('/').collect();
-    let p = segs
-        .iter()
-        .rposition(|s| s.eq_ignore_ascii_case("providers"))?;
-    let rest = &segs[p + 1..];
-    if rest.len() < 3 || rest.len().is_multiple_of(2) {
-        return None;
-    }
-    let mut t = rest[0].to_string();
-    for pair in rest[1..].chunks(2) {
-        t.push('/');
-        t.push_str(pair[0]);
-    }
-    Some(t)
-}
-
 fn subscription_in(id: &str) -> Option<String> {
     let segs: Vec<&str> = id.split('/').collect();
     (segs.len() > 2 && segs[0].is_empty() && segs[1].eq_ignore_ascii_case("subscriptions"))
@@ -1287,7 +1269,9 @@ fn azapi_id(a: &At, cx: &Cx) -> Result<String, String> {
     }
     if segs.len() > 2 {
         let parent_type = segs[..segs.len() - 1].join("/");
-        if last_segment_type(parent).is_some_and(|t| t.eq_ignore_ascii_case(&parent_type)) {
+        if super::whatif::resource_type(parent)
+            .is_some_and(|t| t.eq_ignore_ascii_case(&parent_type))
+        {
             return Ok(format!("{parent}/{}/{name}", segs[segs.len() - 1]));
         }
     }
@@ -1335,21 +1319,7 @@ fn azapi_body(a: &At, cx: &Cx) -> Value {
 
 /// Reads a Terraform plan of at most [`MAX_BYTES`].
 pub fn load(path: &Path, default_subscription: Option<&str>) -> Result<WhatIf, WhatIfError> {
-    let io = |source| WhatIfError::Io {
-        path: path.into(),
-        source,
-    };
-    let f = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    use std::io::Read;
-    f.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(WhatIfError::Format {
-            path: path.into(),
-            message: format!("larger than {} MiB", MAX_BYTES >> 20),
-        });
-    }
-    from_bytes(&bytes, path, default_subscription)
+    from_bytes(&read_bounded(path)?, path, default_subscription)
 }
 
 /// Walks the configuration's modules: `(module path, resource address) →

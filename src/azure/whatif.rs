@@ -92,6 +92,26 @@ pub struct WhatIf {
     pub skipped: Vec<Skipped>,
 }
 
+/// A planned change document's bytes (what-if or Terraform), refused past
+/// [`MAX_BYTES`] before it is parsed.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, WhatIfError> {
+    let io = |source| WhatIfError::Io {
+        path: path.into(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    use std::io::Read;
+    f.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(WhatIfError::Format {
+            path: path.into(),
+            message: format!("larger than {} MiB", MAX_BYTES >> 20),
+        });
+    }
+    Ok(bytes)
+}
+
 /// The change types of the API (`WhatIfChange.changeType`).
 const CHANGE_TYPES: [&str; 7] = [
     "Create",
@@ -106,21 +126,7 @@ const CHANGE_TYPES: [&str; 7] = [
 impl WhatIf {
     /// Reads a what-if document of at most [`MAX_BYTES`].
     pub fn load(path: &Path) -> Result<WhatIf, WhatIfError> {
-        let io = |source| WhatIfError::Io {
-            path: path.into(),
-            source,
-        };
-        let f = std::fs::File::open(path).map_err(io)?;
-        let mut bytes = Vec::new();
-        use std::io::Read;
-        f.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return Err(WhatIfError::Format {
-                path: path.into(),
-                message: format!("larger than {} MiB", MAX_BYTES >> 20),
-            });
-        }
-        WhatIf::from_bytes(&bytes, path)
+        WhatIf::from_bytes(&read_bounded(path)?, path)
     }
 
     /// Parses a what-if document: the API's `{status, properties: {changes}}`

@@ -93,6 +93,9 @@ fn explain_created(results: &mut [ResultRow], changes: &[Change]) {
         .filter(|c| c.change_type == "Create")
         .cloned()
         .collect();
+    if created.is_empty() {
+        return;
+    }
     for r in results.iter_mut() {
         if r.status != Status::Error || !r.reason.contains("NotRecorded") {
             continue;
